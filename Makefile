@@ -1,0 +1,42 @@
+# audioessay: `make demo` renders the demo show, `make test` runs every test.
+# Both create .venv, install the package there, and install missing Debian packages when root.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME_DEBS := espeak-ng libespeak-ng1 ffmpeg
+TEST_DEBS := gpodder
+
+.PHONY: demo test bench system-deps system-deps-test clean serve
+
+# The stamp files make a second run do no extra work.
+$(VENV)/.runtime-installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.runtime-installed
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+system-deps:
+	@scripts/system-packages.sh $(RUNTIME_DEBS)
+
+system-deps-test:
+	@scripts/system-packages.sh $(RUNTIME_DEBS) $(TEST_DEBS)
+
+demo: system-deps $(VENV)/.runtime-installed
+	$(BIN)/audioessay render
+	@echo "Feed written to feeds/feed.xml. Serve it with: $(BIN)/audioessay serve"
+
+serve: demo
+	$(BIN)/audioessay serve
+
+# pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero code.
+test: system-deps-test $(VENV)/.test-installed
+	$(BIN)/python -m pytest
+
+bench: system-deps-test $(VENV)/.test-installed
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache
