@@ -1,0 +1,3 @@
+"""audioessay: turn written essays into a podcast."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,489 @@
+"""Run the stages over a workspace: read, script, narrate, master, publish.
+
+One bad essay never stops the others: each essay's failure is recorded in the report and
+the rest go on. Episodes are re-made only when their inputs changed (``output/<slug>/build.json``
+records the hash of everything an episode is made from).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audioessay.errors import AudioessayError, EssayError, PublishError, ScriptError
+from audioessay.fsutil import atomic_write_text, sha256_file
+from audioessay.models import Episode, Essay, Link, Script, VoiceSettings
+from audioessay.text.read import read_essay, unique_slugs
+from audioessay.text.scriptfile import build_script, parse_script, script_status, write_script
+from audioessay.text.speak import speak
+from audioessay.voice.cache import TakeCache, TakeRequest
+from audioessay.voice.engine import require_available
+from audioessay.voice.narrate import default_jobs, local_executor, narrate
+from audioessay.workspace import Workspace
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class VoiceOverrides:
+    """Voice choices from the command line; they beat front matter and the config."""
+
+    engine: str | None = None
+    voice: str | None = None
+    rate: int | None = None
+
+
+@dataclass
+class EpisodeResult:
+    """What happened to one essay, for the summary and ``--json``."""
+
+    source: str
+    slug: str
+    title: str
+    script: str
+    status: str = "draft"  # the script's review status
+    attention: int = 0
+    audio: str | None = None
+    synthesized: int = 0
+    cached: int = 0
+    remade: bool = False  # False when the episode was up to date
+    duration: float | None = None
+    loudness: float | None = None
+    true_peak: float | None = None
+    transcript: str | None = None
+    transcript_srt: str | None = None
+    chapters: str | None = None
+    report: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    feed: str | None = None
+    episodes: list[EpisodeResult] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # feed check findings
+
+    def fail(self, source: str, error: AudioessayError | str) -> None:
+        message = error.format() if isinstance(error, AudioessayError) else error
+        self.errors.append({"source": source, "message": message})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "feed": self.feed,
+            "episodes": [dataclasses.asdict(e) for e in self.episodes],
+            "errors": self.errors,
+            "problems": self.problems,
+        }
+
+
+class FailFast(Exception):
+    """Raised inside the build to stop at the first failed essay (``--fail-fast``)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading essays and writing scripts
+
+
+def essay_paths(ws: Workspace, paths: Sequence[Path]) -> list[Path]:
+    """The essays to work on: the given files (folders are searched), or everything in seeds/."""
+    if not paths:
+        return ws.essay_paths()
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".md", ".txt")))
+        else:
+            found.append(path)
+    return found
+
+
+def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport) -> list[Essay]:
+    """Read every essay; failures go into the report. Slugs are made unique across the batch."""
+    essays = []
+    for path in essay_paths(ws, paths):
+        try:
+            if not path.exists():
+                raise EssayError("no such file", path=path, hint="check the path")
+            essays.append(read_essay(path.resolve(), ws.root, ws.config.text.max_bytes))
+        except AudioessayError as exc:
+            report.fail(_display(ws, path), exc)
+    return unique_slugs(essays)
+
+
+def _display(ws: Workspace, path: Path) -> str:
+    return ws.relative(path) if Path(path).exists() else str(path)
+
+
+def lexicon(ws: Workspace) -> dict[str, str]:
+    return ws.config.pronunciations
+
+
+def make_script(ws: Workspace, essay: Essay, force: bool) -> tuple[Script, EpisodeResult]:
+    """Write (or keep) the essay's script file and return the script that render will narrate."""
+    path = ws.script_path(essay.slug)
+    script, decisions = build_script(essay, ws.config.text.language, lexicon(ws))
+    outcome = write_script(path, script, force=force)
+    result = EpisodeResult(
+        source=essay.source.as_posix(), slug=essay.slug, title=essay.title, script=ws.relative(path),
+        attention=sum(1 for d in decisions if d.attention),
+    )
+    if outcome.message:
+        result.notes.append(outcome.message)
+    on_disk = parse_script(path.read_text(encoding="utf-8"), ws.relative(path))
+    status = script_status(path, essay)
+    result.status = "approved" if status.approved else ("edited" if status.edited else "draft")
+    if status.stale:
+        result.notes.append(
+            f"{ws.relative(path)} was written from an older version of {essay.source.as_posix()}; "
+            f"it was kept because a person edited or approved it (merge by hand, or run "
+            f"'audioessay script --force {essay.source.as_posix()}' to regenerate it with a backup)"
+        )
+    return on_disk, result
+
+
+def write_scripts(ws: Workspace, paths: Sequence[Path], force: bool = False, fail_fast: bool = False) -> BuildReport:
+    """``audioessay script``: write each essay's narration script."""
+    report = BuildReport()
+    for essay in read_essays(ws, paths, report):
+        try:
+            _script, result = make_script(ws, essay, force)
+            report.episodes.append(result)
+        except AudioessayError as exc:
+            report.fail(essay.source.as_posix(), exc)
+        if fail_fast and report.errors:
+            break
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+
+
+def voice_settings(ws: Workspace, essay: Essay, overrides: VoiceOverrides) -> VoiceSettings:
+    """Config, then front matter, then the command line: the later one wins."""
+    cfg = ws.config.voice
+    engine = overrides.engine or essay.engine or cfg.engine
+    voice = overrides.voice or essay.voice or cfg.voice
+    rate = overrides.rate or essay.rate or cfg.rate
+    model = cfg.model
+    if engine == "piper" and voice.endswith(".onnx"):
+        model, voice = str(ws.resolve(voice)), "default"
+    elif model:
+        model = str(ws.resolve(model))
+    return VoiceSettings(engine=engine, voice=voice, rate=rate, volume=cfg.volume, model=model)
+
+
+@dataclass
+class _Planned:
+    essay: Essay
+    script: Script
+    result: EpisodeResult
+    settings: VoiceSettings
+    requests: list[TakeRequest]
+    announcement: str | None
+    outro: str | None
+    number: int
+    inputs: str = ""
+
+
+def _spoken(text: str, ws: Workspace) -> str:
+    return speak(text, ws.config.text.language, lexicon(ws))[0]
+
+
+def render(
+    ws: Workspace,
+    paths: Sequence[Path] = (),
+    *,
+    base_url: str | None = None,
+    jobs: int | None = None,
+    overrides: VoiceOverrides = VoiceOverrides(),
+    executor: cf.Executor | None = None,
+    progress: Progress | None = None,
+    fail_fast: bool = False,
+    now: dt.datetime | None = None,
+) -> BuildReport:
+    """``audioessay render``: script (when missing), narrate, master, and publish the feed."""
+    from audioessay.master.episode import EpisodeTags, master_episode
+    from audioessay.publish.ledger import load_ledger, save_ledger
+
+    jobs = jobs or default_jobs()
+    now = now or dt.datetime.now(dt.timezone.utc)
+    report = BuildReport()
+    cache = TakeCache(ws.cache)
+    cache.clean_partials()
+    cover = ensure_cover(ws)
+    music = intro_music(ws)
+    ledger = load_ledger(ws.ledger_path)
+
+    planned: list[_Planned] = []
+    engines: dict[str, str] = {}
+    for essay in read_essays(ws, paths, report):
+        try:
+            script, result = make_script(ws, essay, force=False)
+            if ws.config.text.require_approval and result.status != "approved":
+                raise ScriptError(
+                    "the script is not approved and text.require_approval is true", path=result.script,
+                    hint=f"review it, then run 'audioessay review {essay.slug} --approve'",
+                )
+            settings = voice_settings(ws, essay, overrides)
+            if settings.engine not in engines:
+                engines[settings.engine] = require_available(settings.engine).version()
+            ledger, entry = ledger.assign(
+                slug=essay.slug, source=essay.source.as_posix(), title=essay.title,
+                source_sha256=essay.source_sha256, front_matter_date=essay.date,
+                front_matter_episode=essay.episode, now=now,
+            )
+            announcement = _announcement(ws, essay, entry.number)
+            outro = _spoken(ws.config.audio.outro, ws) if ws.config.audio.outro.strip() else None
+            texts = script.sentences() + [t for t in (announcement, outro) if t]
+            requests = [TakeRequest(text, settings, engines[settings.engine]) for text in texts]
+            planned.append(_Planned(essay, script, result, settings, requests, announcement, outro, entry.number))
+        except AudioessayError as exc:
+            report.fail(essay.source.as_posix(), exc)
+        if fail_fast and report.errors:
+            return _finish(ws, report, ledger, save_ledger, base_url, cover, publish=False)
+
+    for plan in planned:
+        plan.inputs = _episode_inputs(ws, plan, music, cover)
+    todo = [p for p in planned if not _up_to_date(ws, p)]
+
+    owned = executor is None and any(p.requests for p in todo)
+    pool = local_executor(jobs) if owned else executor
+    try:
+        outcomes = narrate([r for p in todo for r in p.requests], cache, pool, jobs=jobs, progress=progress) \
+            if todo and pool is not None else {}
+    finally:
+        if owned and pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    for plan in planned:
+        result = plan.result
+        if plan not in todo:
+            _load_recorded(ws, plan)
+            report.episodes.append(result)
+            continue
+        try:
+            takes: dict[str, Path] = {}
+            for request in plan.requests:
+                outcome = outcomes[request.key]
+                if outcome.path is None:
+                    raise AudioessayError(f"narration failed: {outcome.error}", path=result.source)
+                takes[request.text] = outcome.path
+            result.synthesized = sum(1 for r in {r.key for r in plan.requests} if outcomes[r].synthesized)
+            result.cached = len({r.key for r in plan.requests}) - result.synthesized
+            tags = EpisodeTags(
+                title=plan.essay.title, artist=plan.essay.author or ws.config.show.author,
+                album=ws.config.show.title, date=(plan.essay.date or now).strftime("%Y-%m-%d"),
+                track=plan.number, description=plan.essay.description, cover=cover,
+                language=ws.config.show.language,
+            )
+            mastered = master_episode(
+                plan.script, takes, out_dir=ws.episode_dir(plan.essay.slug), basename=plan.essay.slug,
+                config=ws.config.audio, intro_music=music, announcement=plan.announcement,
+                outro=plan.outro, tags=tags, jobs=jobs,
+            )
+            _record(ws, plan, mastered)
+            _load_recorded(ws, plan)
+            result.remade = True
+            report.episodes.append(result)
+        except AudioessayError as exc:
+            report.fail(result.source, exc)
+        if fail_fast and report.errors:
+            break
+    return _finish(ws, report, ledger, save_ledger, base_url, cover, publish=True)
+
+
+def _announcement(ws: Workspace, essay: Essay, number: int) -> str | None:
+    template = ws.config.audio.announce
+    if not template.strip():
+        return None
+    try:
+        text = template.format(show=ws.config.show.title, number=number, title=essay.title)
+    except (KeyError, IndexError, ValueError):
+        raise AudioessayError(
+            f"audio.announce {template!r} has an unknown placeholder",
+            hint="use only {show}, {number} and {title}",
+        ) from None
+    return _spoken(text, ws)
+
+
+def _episode_inputs(ws: Workspace, plan: _Planned, music: Path | None, cover: Path | None) -> str:
+    """A hash of everything the episode's audio, tags, transcript and chapters are made from."""
+    digest = hashlib.sha256()
+    parts: list[Any] = [
+        [r.key for r in plan.requests],
+        dataclasses.asdict(plan.script)["sections"],
+        dataclasses.asdict(ws.config.audio),
+        plan.essay.title, plan.essay.author, plan.essay.description, plan.number,
+        ws.config.show.title, ws.config.show.author, ws.config.show.language,
+        (plan.essay.date.isoformat() if plan.essay.date else None),
+        sha256_file(music) if music else None,
+        sha256_file(cover) if cover else None,
+    ]
+    digest.update(json.dumps(parts, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _build_record_path(ws: Workspace, slug: str) -> Path:
+    return ws.episode_dir(slug) / "build.json"
+
+
+def _up_to_date(ws: Workspace, plan: _Planned) -> bool:
+    record = _read_record(ws, plan.essay.slug)
+    if not record or record.get("inputs") != plan.inputs:
+        return False
+    audio = ws.root / record["audio"]
+    return audio.is_file() and audio.stat().st_size == record.get("audio_bytes")
+
+
+def _read_record(ws: Workspace, slug: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(_build_record_path(ws, slug).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _record(ws: Workspace, plan: _Planned, mastered: Any) -> None:
+    rel = ws.relative
+    record = {
+        "inputs": plan.inputs,
+        "audio": rel(mastered.audio), "audio_bytes": mastered.audio_bytes, "duration": mastered.duration,
+        "loudness": mastered.loudness_lufs, "true_peak": mastered.true_peak_dbtp,
+        "transcript": rel(mastered.transcript_vtt), "transcript_srt": rel(mastered.transcript_srt),
+        "chapters": rel(mastered.chapters), "report": rel(mastered.report),
+        # What the feed says about the episode, so that publishing never re-reads essays.
+        "title": plan.essay.title, "description": plan.essay.description,
+        "links": [[link.url, link.text] for link in plan.essay.links],
+        "explicit": plan.essay.explicit, "author": plan.essay.author,
+    }
+    atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(record, indent=2) + "\n")
+
+
+def _load_recorded(ws: Workspace, plan: _Planned) -> None:
+    record = _read_record(ws, plan.essay.slug) or {}
+    result = plan.result
+    result.audio = record.get("audio")
+    result.duration = record.get("duration")
+    result.loudness = record.get("loudness")
+    result.true_peak = record.get("true_peak")
+    result.transcript = record.get("transcript")
+    result.transcript_srt = record.get("transcript_srt")
+    result.chapters = record.get("chapters")
+    result.report = record.get("report")
+
+
+def _finish(ws, report, ledger, save_ledger, base_url, cover, publish: bool) -> BuildReport:  # type: ignore[no-untyped-def]
+    save_ledger(ws.ledger_path, ledger)
+    if publish:
+        try:
+            report.feed = ws.relative(publish_feed(ws, base_url, cover, ledger))
+            from audioessay.publish.feed import check_feed
+
+            report.problems = check_feed(ws.root, ws.feed_path)
+        except AudioessayError as exc:
+            report.fail(ws.relative(ws.feed_path), exc)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing
+
+
+def intro_music(ws: Workspace) -> Path | None:
+    """The configured intro music file, checked to exist."""
+    name = ws.config.audio.intro
+    if not name.strip():
+        return None
+    path = ws.resolve(name)
+    if not path.is_file():
+        from audioessay.errors import ConfigError
+
+        raise ConfigError(
+            f"audio.intro names {name}, which does not exist", path=ws.root / "audioessay.toml",
+            hint="fix the path, or set intro = \"\" for no music",
+        )
+    return path
+
+
+def ensure_cover(ws: Workspace) -> Path:
+    """The show's cover in feeds/: the configured image (checked), or a generated default."""
+    from audioessay.publish.cover import check_cover, make_default_cover
+
+    configured = ws.config.show.cover
+    if configured.strip():
+        source = ws.resolve(configured)
+        if not source.is_file():
+            from audioessay.errors import ConfigError
+
+            raise ConfigError(f"show.cover names {configured}, which does not exist",
+                              path=ws.root / "audioessay.toml", hint="fix the path, or remove the key to generate one")
+        check_cover(source)
+        target = ws.feeds / f"cover{source.suffix.lower().replace('.jpeg', '.jpg')}"
+        if not target.exists() or sha256_file(target) != sha256_file(source):
+            ws.feeds.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.part")
+            shutil.copyfile(source, tmp)
+            tmp.replace(target)
+        return target
+    return make_default_cover(ws.config.show.title, ws.config.show.author, ws.feeds / "cover.jpg")
+
+
+def published_episodes(ws: Workspace, ledger: Any) -> list[Episode]:
+    """Episodes whose audio is complete on disk, with their ledger identity."""
+    episodes = []
+    for entry in ledger.entries_for_feed(ws.config.feed.removed):
+        record = _read_record(ws, entry.slug)
+        if not record:
+            continue
+        audio = ws.root / record["audio"]
+        if not audio.is_file() or audio.stat().st_size != record["audio_bytes"]:
+            continue  # never point the feed at a missing or partial file
+
+        def optional(key: str) -> Path | None:
+            return Path(record[key]) if record.get(key) else None
+
+        episodes.append(Episode(
+            slug=entry.slug, title=record.get("title") or entry.title, source=Path(entry.source),
+            audio=Path(record["audio"]), audio_bytes=record["audio_bytes"], duration=record["duration"],
+            description=record.get("description", ""),
+            links=tuple(Link(url, text) for url, text in record.get("links", [])),
+            guid=entry.guid, pub_date=entry.pub_date, number=entry.number,
+            explicit=record.get("explicit"), author=record.get("author"),
+            transcript_vtt=optional("transcript"), transcript_srt=optional("transcript_srt"),
+            chapters=optional("chapters"),
+        ))
+    return episodes
+
+
+def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Any) -> Path:
+    """Write feeds/feed.xml and feeds/index.html from the episodes that are complete."""
+    from audioessay.publish.feed import write_feed
+    from audioessay.publish.page import write_page
+
+    base = base_url or ws.config.show.base_url
+    if not base.startswith(("http://", "https://")):
+        raise PublishError(f"base URL {base!r} must start with http:// or https://", hint="pass --base-url http://...")
+    episodes = published_episodes(ws, ledger)
+    cover_rel = ws.relative(cover)
+    write_feed(ws.feed_path, ws.config.show, episodes, base, cover_rel, ws.root)
+    write_page(ws.feeds / "index.html", ws.config.show, episodes, base, cover_rel)
+    return ws.feed_path
+
+
+def republish(ws: Workspace, base_url: str | None) -> Path:
+    """Rewrite the feed and page for ``base_url`` (used by ``serve``); touches no audio."""
+    from audioessay.lock import workspace_lock
+    from audioessay.publish.ledger import load_ledger
+
+    with workspace_lock(ws.state, "serve"):
+        return publish_feed(ws, base_url, ensure_cover(ws), load_ledger(ws.ledger_path))

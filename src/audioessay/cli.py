@@ -1,0 +1,201 @@
+"""The ``audioessay`` command: a thin click layer over the library.
+
+Each command parses options, calls one library function and reports. Every
+:class:`AudioessayError` becomes ``error: <message>`` and exit code 1, in :func:`main`;
+usage errors exit 2. No traceback for anything a user can cause.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from audioessay import __version__
+from audioessay.errors import AudioessayError
+
+PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+def _workspace() -> Any:
+    from audioessay.workspace import load_workspace
+
+    return load_workspace(Path.cwd())
+
+
+def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+    """A progress bar with counts and ETA on a terminal; nothing otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        return None, lambda: None
+    state: dict[str, Any] = {"start": time.monotonic()}
+
+    def update(done: int, total: int) -> None:
+        if total == 0:
+            return
+        elapsed = time.monotonic() - state["start"]
+        eta = (elapsed / done * (total - done)) if done else 0.0
+        width = 30
+        filled = int(width * done / total)
+        click.echo(
+            f"\rnarrating [{'#' * filled}{'-' * (width - filled)}] {done}/{total} takes, ETA {eta:4.0f}s",
+            nl=False, err=True,
+        )
+
+    def close() -> None:
+        click.echo("", err=True)
+
+    return update, close
+
+
+def _print_report(report: Any, as_json: bool, verb: str) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    for episode in report.episodes:
+        line = f"{verb}: {episode.script if verb == 'script' else (episode.audio or episode.script)}"
+        if verb == "render":
+            state = "made" if episode.remade else "up to date"
+            line += f" ({state}; {episode.synthesized} takes narrated, {episode.cached} from cache"
+            if episode.duration is not None:
+                line += f"; {episode.duration:.1f} s"
+            if episode.loudness is not None:
+                line += f"; {episode.loudness:.1f} LUFS"
+            line += ")"
+        else:
+            line += f" [{episode.status}"
+            if episode.attention:
+                line += f", {episode.attention} decisions to check with 'audioessay review {episode.slug}'"
+            line += "]"
+        click.echo(line)
+        for note in episode.notes:
+            click.echo(f"  note: {note}")
+    for problem in getattr(report, "problems", []):
+        click.echo(f"check: {problem}", err=True)
+    for error in report.errors:
+        click.echo(f"error: {error['message']}", err=True)
+    if verb == "render":
+        made = sum(1 for e in report.episodes if e.remade)
+        click.echo(
+            f"summary: {made} made, {len(report.episodes) - made} up to date, {len(report.errors)} failed"
+            + (f"; feed: {report.feed}" if report.feed else ""),
+            err=bool(report.errors),
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="audioessay")
+def cli() -> None:
+    """Turn the essays in seeds/ into a podcast: scripts, narration, episodes and a feed.
+
+    Every command acts on the workspace in the current folder (the folder holding
+    audioessay.toml).
+    """
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory: Path) -> None:
+    """Make a new workspace in DIRECTORY, ready to render."""
+    from audioessay.scaffold import init_workspace
+
+    created = init_workspace(directory)
+    click.echo(f"created workspace {directory}")
+    for path in created:
+        click.echo(f"  {path}")
+    click.echo(f"next: cd {directory} && audioessay render")
+
+
+@cli.command()
+@PATHS
+@click.option("--force", is_flag=True, help="Regenerate scripts a person edited or approved (a backup is kept).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first essay that fails.")
+def script(paths: tuple[Path, ...], force: bool, as_json: bool, fail_fast: bool) -> None:
+    """Write the narration script of each essay (default: all of seeds/) to output/<slug>/script.txt."""
+    from audioessay.build import write_scripts
+    from audioessay.lock import workspace_lock
+
+    ws = _workspace()
+    with workspace_lock(ws.state, "script"):
+        report = write_scripts(ws, paths, force=force, fail_fast=fail_fast)
+    _print_report(report, as_json, "script")
+    sys.exit(1 if report.errors else 0)
+
+
+@cli.command()
+@PATHS
+@click.option("--base-url", help="URL where the workspace root is served (default: show.base_url).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: number of cores).")
+@click.option("--engine", help="Narration engine (overrides front matter and config).")
+@click.option("--voice", help="Voice (overrides front matter and config).")
+@click.option("--rate", type=click.IntRange(80, 450), help="Words per minute (overrides front matter and config).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first essay that fails.")
+def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engine: str | None,
+           voice: str | None, rate: int | None, as_json: bool, fail_fast: bool) -> None:
+    """Script (when missing), narrate, master and encode each essay, then write the feed."""
+    from audioessay.build import VoiceOverrides
+    from audioessay.build import render as run_render
+    from audioessay.lock import workspace_lock
+
+    ws = _workspace()
+    progress, close = _progress_bar(not as_json)
+    with workspace_lock(ws.state, "render"):
+        try:
+            report = run_render(ws, paths, base_url=base_url, jobs=jobs,
+                                overrides=VoiceOverrides(engine, voice, rate), progress=progress,
+                                fail_fast=fail_fast)
+        finally:
+            close()
+    _print_report(report, as_json, "render")
+    sys.exit(1 if report.errors else 0)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0: any free port).")
+@click.option("--base-url", help="Base URL to write into the feed (default: this server's address).")
+def serve(host: str, port: int, base_url: str | None) -> None:
+    """Serve the feed, episodes and cover art (nothing else) over HTTP, with byte ranges."""
+    from audioessay.build import republish
+    from audioessay.publish.serve import make_server
+
+    ws = _workspace()
+    server = make_server(ws.root, host=host, port=port, log=lambda line: click.echo(line, err=True))
+    bound_host, bound_port = server.server_address[:2]
+    shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    url = base_url or f"http://{shown_host}:{bound_port}/"
+    feed = republish(ws, url)
+    click.echo(f"Serving {ws.root} at {url}")
+    click.echo(f"Feed URL (paste into a podcast app): {url}{ws.relative(feed)}", nl=True)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.server_close()
+
+
+def main() -> None:
+    """Entry point: runs the CLI and turns known errors into one-line messages."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except AudioessayError as exc:
+        click.echo(f"error: {exc.format()}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing half-written was kept; run the command again to resume", err=True)
+        sys.exit(130)

@@ -1,0 +1,120 @@
+"""The engine interface and the registry of engines.
+
+Built-in engines register through the same entry-point group that outside plugins use
+(``audioessay.engines`` in ``pyproject.toml``), so a plugin package only has to declare::
+
+    [project.entry-points."audioessay.engines"]
+    myengine = "mypackage.module:MyEngine"
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from audioessay.errors import ToolMissingError
+from audioessay.models import VoiceSettings
+
+ENTRY_POINT_GROUP = "audioessay.engines"
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether an engine can run here; if not, why and how to install what is missing."""
+
+    ok: bool
+    reason: str = ""
+    install: str = ""
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    name: str
+    language: str = ""
+    gender: str = ""
+
+
+def voice_names(voices: list[VoiceInfo]) -> set[str]:
+    """Every lower-case name a voice may be called by: id ("gmw/en-us"), its last part
+    ("en-us"), display name and language."""
+    names = set()
+    for v in voices:
+        names.update(n.lower() for n in (v.id, v.id.rsplit("/", 1)[-1], v.name, v.language) if n)
+    return names
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A text-to-speech engine. Instances are created once per worker process."""
+
+    name: str
+
+    def availability(self) -> Availability:
+        """Can this engine run here? Must be cheap and must not start the engine."""
+        ...
+
+    def version(self) -> str:
+        """Part of every take's cache key: a new engine version re-narrates."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]:
+        ...
+
+    def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
+        """Say ``text`` into a mono 16-bit WAV file at ``out`` (the caller makes it atomic)."""
+        ...
+
+
+@functools.cache
+def engine_classes() -> dict[str, type]:
+    """Every registered engine class by name (built-in and plugins)."""
+    classes: dict[str, type] = {}
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            classes[entry.name] = entry.load()
+        except Exception as exc:  # a broken plugin must not break the other engines
+            classes[entry.name] = _broken_engine(entry.name, exc)
+    return classes
+
+
+def _broken_engine(name: str, exc: Exception) -> type:
+    class Broken:
+        def __init__(self) -> None:
+            self.name = name
+
+        def availability(self) -> Availability:
+            return Availability(False, f"the plugin failed to load: {exc}", "reinstall the package that provides it")
+
+        def version(self) -> str:
+            return "broken"
+
+        def voices(self) -> list[VoiceInfo]:
+            return []
+
+        def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
+            raise ToolMissingError(f"engine '{name}' failed to load: {exc}")
+
+    return Broken
+
+
+def get_engine(name: str) -> Engine:
+    """A new instance of the named engine, or a clear error listing the known ones."""
+    classes = engine_classes()
+    if name not in classes:
+        raise ToolMissingError(
+            f"unknown engine '{name}'", hint=f"known engines: {', '.join(sorted(classes))}; see 'audioessay voices'"
+        )
+    return classes[name]()
+
+
+def require_available(name: str) -> Engine:
+    """The named engine, if it can run here; otherwise a one-line error with the install command."""
+    engine = get_engine(name)
+    status = engine.availability()
+    if not status.ok:
+        raise ToolMissingError(f"engine '{name}' is not available: {status.reason}", hint=status.install)
+    return engine

@@ -1,0 +1,66 @@
+"""espeak-ng called as a command: a robust alternative to pyttsx3 with the same voices."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from audioessay.errors import NarrationError, ToolMissingError
+from audioessay.models import VoiceSettings
+from audioessay.voice.engine import Availability, VoiceInfo, voice_names
+from audioessay.voice.system import install_hint
+
+TIMEOUT = 120.0
+
+
+class EspeakEngine:
+    """Runs ``espeak-ng -w FILE`` with the text on stdin (text never becomes an option)."""
+
+    name = "espeak-ng"
+
+    def __init__(self) -> None:
+        self._voice_names: set[str] | None = None
+
+    def _command(self) -> str:
+        path = shutil.which("espeak-ng")
+        if path is None:
+            raise ToolMissingError("espeak-ng is not installed", hint=install_hint("espeak-ng"))
+        return path
+
+    def availability(self) -> Availability:
+        if shutil.which("espeak-ng") is None:
+            return Availability(False, "the espeak-ng command is not on PATH", install_hint("espeak-ng"))
+        return Availability(True)
+
+    def version(self) -> str:
+        result = subprocess.run([self._command(), "--version"], capture_output=True, text=True, timeout=30)
+        match = re.search(r"\d+\.\d+(\.\d+)?", result.stdout)
+        return f"espeak-ng-{match.group(0) if match else 'unknown'}"
+
+    def voices(self) -> list[VoiceInfo]:
+        result = subprocess.run([self._command(), "--voices"], capture_output=True, text=True, timeout=30)
+        found = []
+        for line in result.stdout.splitlines()[1:]:
+            fields = line.split()
+            if len(fields) >= 5:
+                gender = {"M": "Male", "F": "Female"}.get(fields[2].split("/")[-1], "")
+                found.append(VoiceInfo(id=fields[4], name=fields[3], language=fields[1], gender=gender))
+        return found
+
+    def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
+        if self._voice_names is None:
+            self._voice_names = voice_names(self.voices())
+        if settings.voice.lower() not in self._voice_names:
+            raise NarrationError(f"unknown voice '{settings.voice}' for engine espeak-ng",
+                                 hint="list voices with 'audioessay voices'")
+        amplitude = str(round(settings.volume * 100))
+        args = [self._command(), "-v", settings.voice, "-s", str(settings.rate), "-a", amplitude,
+                "-w", str(out)]
+        try:
+            result = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise NarrationError(f"espeak-ng timed out on: {text[:60]!r}") from None
+        if result.returncode != 0:
+            raise NarrationError(f"espeak-ng failed: {result.stderr.decode(errors='replace').strip()}")

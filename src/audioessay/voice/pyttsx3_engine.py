@@ -1,0 +1,233 @@
+"""The pyttsx3 engine (espeak-ng's library on Linux), with every known pyttsx3 bug contained here.
+
+pyttsx3 2.99's espeak driver has bugs that bite a batch renderer (see the project's NOTES.md;
+paths are inside the installed ``pyttsx3/drivers/``). Each workaround below names the bug:
+
+1. ``runAndWait()`` can return before the file exists: we wait for the file and the
+   ``finished-utterance`` callback, with a timeout.
+2. A ``save_to_file`` of ~13,500+ characters segfaults (``_espeak.py`` ~213): chunks are
+   kept under :data:`MAX_CHUNK` characters, split at clause or word boundaries.
+3. Audio accumulates with ``bytes +=`` (``espeak.py`` 254), quadratic in chunk length:
+   the same small chunks keep that cheap.
+4. Several ``save_to_file`` calls before one ``runAndWait`` write only the last file
+   (``espeak.py`` 162-163): exactly one file per ``runAndWait``.
+5. ``runAndWait`` ends with ``stop()``, which cancels espeak while it is still finishing:
+   rate/volume silently dropped and empty WAVs reported as success. We replace ``stop``
+   with a no-op on *this engine's driver instance only* (not the class), re-apply voice,
+   rate and volume before every take, and check every take's length.
+6. ``getProperty('rate')`` reports a wrong value (``_espeak.py`` 381): we never read it back.
+7. Forking after pyttsx3 was used hangs: workers are started with ``spawn`` (voice/narrate.py).
+8. espeak state is process-global: one engine per process (the module-level instance).
+9. It prints ``Audio saved to ...`` on stdout: silenced around each call.
+10. Output is 22,050 Hz mono 16-bit; the mixer resamples.
+11. Audio is not bit-reproducible: the take cache keys on the request, never the audio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import importlib.metadata
+import io
+import os
+import re
+import signal
+import threading
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+from audioessay.errors import NarrationError
+from audioessay.models import VoiceSettings
+from audioessay.voice.engine import Availability, VoiceInfo, voice_names
+from audioessay.voice.system import install_hint
+
+MAX_CHUNK = 3000  # characters: far below the ~13,500-character crash (bug 2) and cheap for bug 3
+TAKE_TIMEOUT = 60.0  # seconds for one chunk, generous for 3,000 characters (~20 s of speech)
+RETRIES = 3
+
+
+def split_for_engine(text: str, limit: int = MAX_CHUNK) -> list[str]:
+    """Split text into chunks of at most ``limit`` characters at the best boundary available:
+    sentence end, then clause punctuation, then a space, and only as a last resort mid-word."""
+    text = " ".join(text.split())
+    chunks: list[str] = []
+    while len(text) > limit:
+        window = text[: limit + 1]
+        cut = -1
+        for pattern in (r"[.!?]\s", r"[;:,)\]]\s|\s[-–—]\s", r"\s"):
+            matches = list(re.finditer(pattern, window))
+            if matches:
+                cut = matches[-1].start() + 1
+                break
+        if cut <= 0:
+            cut = limit
+        chunks.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+def expected_seconds(text: str, rate: int) -> float:
+    """A rough duration for ``text`` at ``rate`` words per minute (used to catch truncated takes)."""
+    words = max(1, len(re.findall(r"\w+", text)))
+    return words * 60.0 / rate
+
+
+def check_take(path: Path, text: str, rate: int) -> int:
+    """Frames in the WAV at ``path``; raises NarrationError if it is empty or implausibly short."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            frames, framerate = wav.getnframes(), wav.getframerate()
+    except (OSError, EOFError, wave.Error) as exc:
+        raise NarrationError(f"the engine wrote an unreadable take ({exc})") from None
+    seconds = frames / framerate if framerate else 0.0
+    if frames == 0 or seconds < 0.25 * expected_seconds(text, rate):
+        raise NarrationError(
+            f"the engine produced a take of {seconds:.2f} s for {len(text)} characters of text"
+        )
+    return frames
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Interrupt a hung runAndWait loop (bug 1) via SIGALRM; only possible in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Pyttsx3Engine:
+    """pyttsx3 driving espeak-ng's library in this process (one per worker process)."""
+
+    name = "pyttsx3"
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+        self._finished = threading.Event()
+        self._voice_names: set[str] | None = None
+
+    def availability(self) -> Availability:
+        try:
+            import pyttsx3  # noqa: F401
+        except ImportError as exc:
+            return Availability(False, f"the Python package pyttsx3 is missing ({exc})",
+                                "pip install pyttsx3")
+        if not _espeak_library():
+            return Availability(False, "the espeak-ng library (libespeak-ng1) is not installed",
+                                install_hint("espeak-ng"))
+        return Availability(True)
+
+    def version(self) -> str:
+        return f"pyttsx3-{importlib.metadata.version('pyttsx3')}/{_espeak_library() or 'none'}"
+
+    def voices(self) -> list[VoiceInfo]:
+        engine = self._start()
+        found = []
+        for voice in engine.getProperty("voices"):
+            languages = [str(lang) for lang in (voice.languages or [])]
+            found.append(VoiceInfo(id=voice.id, name=voice.name,
+                                   language=languages[0] if languages else "", gender=voice.gender or ""))
+        return found
+
+    def _start(self) -> Any:
+        if self._engine is None:
+            import pyttsx3
+
+            with contextlib.redirect_stdout(io.StringIO()):  # bug 9
+                engine = pyttsx3.init("espeak")
+            # Bug 5: the driver's stop() cancels espeak mid-utterance. A no-op on this one
+            # driver instance; the class and other engines are untouched.
+            engine.proxy._driver.stop = lambda: None
+            engine.connect("finished-utterance", lambda name, completed: self._finished.set())
+            self._engine = engine
+        return self._engine
+
+    def _known_voice(self, voice: str) -> bool:
+        if self._voice_names is None:
+            self._voice_names = voice_names(self.voices())
+        return voice.lower() in self._voice_names
+
+    def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
+        engine = self._start()
+        if not self._known_voice(settings.voice):
+            # espeak silently keeps the previous voice for an unknown name: refuse instead.
+            raise NarrationError(f"unknown voice '{settings.voice}' for engine pyttsx3",
+                                 hint="list voices with 'audioessay voices'")
+        pieces: list[bytes] = []
+        for index, chunk in enumerate(split_for_engine(text)):
+            part = out.with_name(f"{out.name}.{index}.chunk.wav")
+            pieces.append(self._take_with_retries(engine, chunk, settings, part))
+        with wave.open(str(out), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(22050)
+            for data in pieces:
+                wav.writeframes(data)
+
+    def _take_with_retries(self, engine: Any, chunk: str, settings: VoiceSettings, part: Path) -> bytes:
+        last_error: Exception | None = None
+        for _attempt in range(RETRIES):
+            try:
+                self._one_take(engine, chunk, settings, part)
+                check_take(part, chunk, settings.rate)
+                with wave.open(str(part), "rb") as wav:
+                    return wav.readframes(wav.getnframes())
+            except (NarrationError, _Timeout) as exc:
+                last_error = exc
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    part.unlink()
+        reason = "it timed out" if isinstance(last_error, _Timeout) else str(last_error)
+        raise NarrationError(
+            f"pyttsx3 failed {RETRIES} times on: {chunk[:60]!r}: {reason}",
+            hint="try 'audioessay render --engine espeak-ng', or check the text of that sentence",
+        )
+
+    def _one_take(self, engine: Any, chunk: str, settings: VoiceSettings, part: Path) -> None:
+        self._finished.clear()
+        # Bug 5: properties may have been dropped after the previous take: set them every time.
+        engine.setProperty("voice", settings.voice)
+        engine.setProperty("rate", settings.rate)
+        engine.setProperty("volume", settings.volume)
+        engine.save_to_file(chunk, str(part))  # bug 4: one file per runAndWait
+        with _time_limit(TAKE_TIMEOUT), contextlib.redirect_stdout(io.StringIO()):
+            engine.runAndWait()
+            # Bug 1: runAndWait may return before the file is complete.
+            deadline = time.monotonic() + TAKE_TIMEOUT
+            while not (self._finished.is_set() and part.exists()):
+                if time.monotonic() > deadline:
+                    raise _Timeout()
+                time.sleep(0.005)
+
+
+def _espeak_library() -> str | None:
+    """The loadable espeak-ng shared library's name, or None. Loading does not start espeak."""
+    candidates = [ctypes.util.find_library("espeak-ng"), "libespeak-ng.so.1", "libespeak-ng.1.dylib"]
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        return os.path.basename(name)
+    return None

@@ -1,0 +1,21 @@
+"""Install hints for the system tools audioessay needs, per platform."""
+
+from __future__ import annotations
+
+INSTALL = {
+    "espeak-ng": {
+        "Debian/Ubuntu": "sudo apt-get install -y espeak-ng libespeak-ng1",
+        "Fedora": "sudo dnf install -y espeak-ng",
+        "macOS": "brew install espeak-ng",
+    },
+    "ffmpeg": {
+        "Debian/Ubuntu": "sudo apt-get install -y ffmpeg",
+        "Fedora": "sudo dnf install -y ffmpeg-free",
+        "macOS": "brew install ffmpeg",
+    },
+}
+
+
+def install_hint(tool: str) -> str:
+    """One line: how to install ``tool`` on each platform."""
+    return "install it: " + "; ".join(f"{os_name}: {cmd}" for os_name, cmd in INSTALL[tool].items())
