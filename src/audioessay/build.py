@@ -142,12 +142,6 @@ def make_script(ws: Workspace, essay: Essay, force: bool) -> tuple[Script, Episo
     on_disk = parse_script(path.read_text(encoding="utf-8"), ws.relative(path))
     status = script_status(path, essay)
     result.status = "approved" if status.approved else ("edited" if status.edited else "draft")
-    if status.stale:
-        result.notes.append(
-            f"{ws.relative(path)} was written from an older version of {essay.source.as_posix()}; "
-            f"it was kept because a person edited or approved it (merge by hand, or run "
-            f"'audioessay script --force {essay.source.as_posix()}' to regenerate it with a backup)"
-        )
     return on_disk, result
 
 
@@ -200,6 +194,44 @@ def _spoken(text: str, ws: Workspace) -> str:
     return speak(text, ws.config.text.language, lexicon(ws))[0]
 
 
+def _plan(ws: Workspace, essay: Essay, script: Script, result: EpisodeResult, overrides: VoiceOverrides,
+          ledger: Any, engines: dict[str, str], now: dt.datetime) -> tuple[Any, _Planned]:
+    """Give the essay its ledger identity and list the takes its episode needs."""
+    settings = voice_settings(ws, essay, overrides)
+    if settings.engine not in engines:
+        engines[settings.engine] = require_available(settings.engine).version()
+    ledger, entry = ledger.assign(
+        slug=essay.slug, source=essay.source.as_posix(), title=essay.title,
+        source_sha256=essay.source_sha256, front_matter_date=essay.date,
+        front_matter_episode=essay.episode, now=now,
+    )
+    announcement = _announcement(ws, essay, entry.number)
+    outro = _spoken(ws.config.audio.outro, ws) if ws.config.audio.outro.strip() else None
+    texts = script.sentences() + [t for t in (announcement, outro) if t]
+    requests = [TakeRequest(text, settings, engines[settings.engine]) for text in texts]
+    return ledger, _Planned(essay, script, result, settings, requests, announcement, outro, entry.number)
+
+
+def used_take_keys(ws: Workspace) -> set[str]:
+    """The cache keys of every take the workspace's current scripts need (for ``cache prune``)."""
+    from audioessay.publish.ledger import load_ledger
+
+    ledger = load_ledger(ws.ledger_path)
+    engines: dict[str, str] = {}
+    keys: set[str] = set()
+    now = dt.datetime.now(dt.timezone.utc)
+    for essay in read_essays(ws, (), BuildReport()):
+        path = ws.script_path(essay.slug)
+        try:
+            script = parse_script(path.read_text(encoding="utf-8"), ws.relative(path))
+            result = EpisodeResult(essay.source.as_posix(), essay.slug, essay.title, ws.relative(path))
+            ledger, plan = _plan(ws, essay, script, result, VoiceOverrides(), ledger, engines, now)
+        except (OSError, AudioessayError):
+            continue
+        keys.update(r.key for r in plan.requests)
+    return keys
+
+
 def render(
     ws: Workspace,
     paths: Sequence[Path] = (),
@@ -235,19 +267,8 @@ def render(
                     "the script is not approved and text.require_approval is true", path=result.script,
                     hint=f"review it, then run 'audioessay review {essay.slug} --approve'",
                 )
-            settings = voice_settings(ws, essay, overrides)
-            if settings.engine not in engines:
-                engines[settings.engine] = require_available(settings.engine).version()
-            ledger, entry = ledger.assign(
-                slug=essay.slug, source=essay.source.as_posix(), title=essay.title,
-                source_sha256=essay.source_sha256, front_matter_date=essay.date,
-                front_matter_episode=essay.episode, now=now,
-            )
-            announcement = _announcement(ws, essay, entry.number)
-            outro = _spoken(ws.config.audio.outro, ws) if ws.config.audio.outro.strip() else None
-            texts = script.sentences() + [t for t in (announcement, outro) if t]
-            requests = [TakeRequest(text, settings, engines[settings.engine]) for text in texts]
-            planned.append(_Planned(essay, script, result, settings, requests, announcement, outro, entry.number))
+            ledger, plan = _plan(ws, essay, script, result, overrides, ledger, engines, now)
+            planned.append(plan)
         except AudioessayError as exc:
             report.fail(essay.source.as_posix(), exc)
         if fail_fast and report.errors:

@@ -183,6 +183,119 @@ def serve(host: str, port: int, base_url: str | None) -> None:
         server.server_close()
 
 
+def _find_essay(ws: Any, slug: str) -> Any:
+    from audioessay.build import BuildReport, read_essays
+
+    essays = read_essays(ws, (), BuildReport())
+    for essay in essays:
+        if essay.slug == slug:
+            return essay
+    known = ", ".join(e.slug for e in essays) or "none"
+    raise AudioessayError(f"no essay with slug '{slug}'", hint=f"known slugs: {known}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--approve", is_flag=True, help="Record that a person approved the script as it is now.")
+@click.option("--attention", is_flag=True, help="Show only the decisions marked for attention.")
+def review(slug: str, approve: bool, attention: bool) -> None:
+    """Show every decision the text stage made for SLUG (written form -> spoken form), or approve it."""
+    from audioessay.text.review import format_review, review_lines
+    from audioessay.text.scriptfile import approve_script, script_status
+
+    ws = _workspace()
+    essay = _find_essay(ws, slug)
+    path = ws.script_path(slug)
+    if approve:
+        if not path.exists():
+            raise AudioessayError("no script to approve", path=ws.relative(path),
+                                  hint=f"run 'audioessay script {essay.source.as_posix()}' first")
+        approve_script(path)
+        click.echo(f"approved {ws.relative(path)}: render will narrate exactly this text")
+        return
+    items = review_lines(essay, path, language=ws.config.text.language, lexicon=ws.config.pronunciations)
+    if attention:
+        items = [item for item in items if item.attention]
+    click.echo(format_review(items, script_path=ws.relative(path), status=script_status(path, essay)))
+
+
+@cli.command()
+@click.option("--engine", help="Only this engine.")
+def voices(engine: str | None) -> None:
+    """List the narration engines, whether each can run here, and their voices."""
+    from audioessay.voice.engine import engine_classes, get_engine
+
+    names = [engine] if engine else sorted(engine_classes())
+    for name in names:
+        eng = get_engine(name)
+        status = eng.availability()
+        if not status.ok:
+            click.echo(f"{name}: not available: {status.reason} ({status.install})")
+            continue
+        found = eng.voices()
+        click.echo(f"{name}: available, {len(found)} voices")
+        for voice in found:
+            click.echo(f"  {voice.id:28} {voice.language:16} {voice.gender:7} {voice.name}")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def cache(ctx: click.Context) -> None:
+    """Show the take cache's size (one cached take per narrated sentence)."""
+    if ctx.invoked_subcommand is None:
+        from audioessay.voice.cache import TakeCache
+
+        ws = _workspace()
+        count, size = TakeCache(ws.cache).size()
+        click.echo(f"{count} takes, {size / 1e6:.1f} MB in {ws.relative(ws.cache)}")
+
+
+@cache.command("prune")
+def cache_prune() -> None:
+    """Delete cached takes that no current script uses."""
+    from audioessay.build import used_take_keys
+    from audioessay.lock import workspace_lock
+    from audioessay.voice.cache import TakeCache
+
+    ws = _workspace()
+    with workspace_lock(ws.state, "cache prune"):
+        removed, freed = TakeCache(ws.cache).prune(used_take_keys(ws))
+    click.echo(f"removed {removed} takes, freed {freed / 1e6:.1f} MB")
+
+
+@cli.command()
+def check() -> None:
+    """Validate the built feed and its files (tags, artwork, lengths, durations, guids, transcripts)."""
+    from audioessay.publish.feed import check_feed
+
+    ws = _workspace()
+    if not ws.feed_path.exists():
+        raise AudioessayError("no feed yet", path=ws.relative(ws.feed_path), hint="run 'audioessay render' first")
+    problems = check_feed(ws.root, ws.feed_path)
+    for problem in problems:
+        click.echo(f"problem: {problem}")
+    if problems:
+        click.echo(f"{len(problems)} problems in {ws.relative(ws.feed_path)}", err=True)
+        sys.exit(1)
+    click.echo(f"{ws.relative(ws.feed_path)}: no problems found")
+
+
+@cli.command()
+def doctor() -> None:
+    """Check Python, espeak-ng, ffmpeg, the engines and the workspace config; say how to fix each."""
+    from audioessay.doctor import run_checks
+
+    problems = 0
+    for check_result in run_checks(Path.cwd()):
+        mark = "ok " if check_result.ok else "MISSING"
+        click.echo(f"[{mark}] {check_result.name}: {check_result.detail}")
+        if not check_result.ok:
+            problems += 1
+            for line in check_result.fix:
+                click.echo(f"        {line}")
+    sys.exit(1 if problems else 0)
+
+
 def main() -> None:
     """Entry point: runs the CLI and turns known errors into one-line messages."""
     try:

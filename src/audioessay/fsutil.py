@@ -21,6 +21,7 @@ def atomic_open(path: Path, mode: str = "wb", encoding: str | None = None) -> It
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; published files must be readable by a web server
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline="" if "b" not in mode else None) as handle:
             yield handle
@@ -31,6 +32,15 @@ def atomic_open(path: Path, mode: str = "wb", encoding: str | None = None) -> It
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -48,6 +58,7 @@ def temp_sibling(path: Path) -> Path:
     """A fresh temporary path beside ``path`` for tools (ffmpeg) that write a file themselves."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part" + path.suffix, dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)
     os.close(fd)
     return Path(tmp)
 

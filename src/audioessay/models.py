@@ -34,7 +34,7 @@ class Decision:
     spoken: str
     rule: str
     attention: bool = False
-    line: int = 0  # 1-based line in the essay source, 0 when unknown
+    line: int = 0  # 1-based line in the script file where the sentence appears, 0 when unknown
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ def _new_guid() -> str:
 def _utc(value: dt.datetime) -> dt.datetime:
     """``value`` in UTC, whole seconds (RFC 2822 dates have no fractions); naive means UTC."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).replace(microsecond=0)
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def _format_time(value: dt.datetime) -> str:
@@ -134,6 +134,7 @@ class Ledger:
         front_matter_episode: int | None,
         now: dt.datetime,
         *,
+        exclude: Iterable[str] = (),
         new_guid: Callable[[], str] = _new_guid,
     ) -> tuple[Ledger, LedgerEntry]:
         """Find or create the entry for one essay; return the new ledger and the entry.
@@ -141,10 +142,13 @@ class Ledger:
         The entry's slug, source, title and hash become what was seen now, ``removed`` is
         cleared, and the pubDate follows the front matter date. Raises :class:`PublishError`
         when ``front_matter_episode`` is not a positive number or belongs to another entry.
-        To assign a whole workspace, prefer :meth:`sync`.
+
+        One essay alone cannot tell a renamed file from a copy: a copy of an essay that is still
+        present would take its entry by content hash. Pass the ids of entries that other
+        present essays hold in ``exclude``, or assign a whole workspace with :meth:`sync`.
         """
         essay = EssayRef(slug, _posix(source), title, source_sha256, front_matter_date, front_matter_episode)
-        return self._apply(self.match(slug, source, source_sha256), essay, now, new_guid)
+        return self._apply(self.match(slug, source, source_sha256, exclude), essay, now, new_guid)
 
     def sync(self, essays: Sequence[EssayRef], now: dt.datetime,
              *, new_guid: Callable[[], str] = _new_guid) -> tuple[Ledger, list[LedgerEntry]]:
@@ -275,7 +279,7 @@ def _corrupt(path: Path, what: str) -> PublishError:
 
 def _parse_time(value: str, path: Path, where: str) -> dt.datetime:
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise _corrupt(path, f"{where} is not an ISO 8601 date: {value!r}") from None
     if parsed.tzinfo is None:

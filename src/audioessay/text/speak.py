@@ -1,12 +1,302 @@
-"""Normalization for speech (placeholder; being replaced by the full implementation)."""
+"""Normalization for speech: one written sentence in, exactly what the engine says out.
+
+``speak(sentence, language, lexicon)`` returns the spoken text and the decisions it made
+(see :class:`audioessay.models.Decision`). Stages, in order:
+
+1. Unicode clean-up: NFKC, superscript footnote markers and emoji, control and zero-width
+   characters dropped; non-ASCII digits made ASCII.
+2. Links and e-mail addresses dropped (never spoken), including URLs glued to a word.
+3. Footnote markers ``[1]`` ``^1`` ``¹`` dropped.
+4. The lexicon (below).
+5. The language's own rules (``lang_<code>.py``): dates, times, abbreviations, currency,
+   numbers, Roman numerals, initialisms, symbols.
+6. Safety nets: any digit left is read as a number; any link fragment left is dropped.
+7. Whitespace and punctuation tidied; sentence punctuation and quotes are kept, since
+   espeak-ng uses them for intonation.
+
+The whole pipeline is repeated until the text stops changing (normally once more), which
+makes ``speak(speak(x)[0])[0] == speak(x)[0]`` hold by construction.
+
+Lexicon rule: keys are words or phrases, matched on whole words (spaces inside a phrase
+match any run of whitespace). A key written all in lowercase matches in any case
+("gif" matches "GIF" and "Gif"); a key containing a capital matches only that exact case
+("AI" matches "AI" but not "ai"). Longer keys win over shorter ones, and exact-case keys
+over lowercase ones. The lexicon is applied once, before number normalization, and the
+replacement is then normalized like any other text, so write replacements as plain words
+(a replacement containing its own key is not idempotent).
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 
 from audioessay.models import Decision
+from audioessay.text.lang_base import Language, Recorder, get_language
+
+_MAX_PASSES = 4  # the first pass plus confirmation; more only for pathological input
+
+# --- Unicode -------------------------------------------------------------------------------
+
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUPERSCRIPT_RUN = re.compile(f"[{_SUPERSCRIPTS}]+")
+_TO_ASCII_DIGITS = str.maketrans(_SUPERSCRIPTS, "0123456789")
+# m² and km³ are units, not footnotes.
+_UNIT_BEFORE_SUPERSCRIPT = re.compile(r"\d[ \t]?(?:km|cm|mm|m|ft|mi)$")
+_VULGAR_FRACTIONS = {
+    "½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅖": "2/5",
+    "⅗": "3/5", "⅘": "4/5", "⅙": "1/6", "⅚": "5/6", "⅛": "1/8", "⅜": "3/8", "⅝": "5/8",
+    "⅞": "7/8", "⅐": "1/7", "⅑": "1/9", "⅒": "1/10",
+}  # fmt: skip
+_VULGAR_RUN = re.compile("[" + "".join(_VULGAR_FRACTIONS) + "]")
+# Before NFKC: characters it would turn into something worse ("™" -> "TM", a fake initialism).
+_PRE_NFKC = str.maketrans({"\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "–", "№": "No. ", "™": "", "®": "", "©": ""})
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Visible things we drop (pictographs, dingbats, private use) and invisible ones
+# (format and control characters, variation selectors, the keycap mark).
+_DROP_VISIBLE = frozenset({"So", "Sk", "Co", "Cn", "Cs"})
+_DROP_INVISIBLE = frozenset({"Cf", "Cc", "Me"})
+_KEEP_SYMBOLS = frozenset("°")  # units need it
+
+
+def _is_variation_selector(c: str) -> bool:
+    o = ord(c)
+    return 0xFE00 <= o <= 0xFE0F or 0xE0100 <= o <= 0xE01EF
+
+
+def _clean_unicode(text: str, rec: Recorder) -> str:
+    if text.isascii():
+        return _ASCII_CONTROL.sub(" ", text)
+
+    def superscript(m: re.Match[str]) -> str:
+        start = m.start()
+        if m.group(0) in ("²", "³") and _UNIT_BEFORE_SUPERSCRIPT.search(text, max(0, start - 8), start):
+            return m.group(0).translate(_TO_ASCII_DIGITS)  # "km²" -> "km2", a unit
+        rec.add(m.group(0), "", "footnote")
+        return ""
+
+    def vulgar(m: re.Match[str]) -> str:
+        start = m.start()
+        # "1½" -> "1 1/2" so the fraction rule reads "one and a half".
+        lead = " " if start and text[start - 1].isdigit() else ""
+        return lead + _VULGAR_FRACTIONS[m.group(0)]
+
+    text = _SUPERSCRIPT_RUN.sub(superscript, text)
+    text = _VULGAR_RUN.sub(vulgar, text)
+    text = unicodedata.normalize("NFKC", text.translate(_PRE_NFKC))
+    text = _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(0), 0)), text)
+    text = _NON_ASCII_RUN.sub(lambda m: _drop_unspeakable(m.group(0), rec), text)
+    return _ASCII_CONTROL.sub(" ", text)
+
+
+def _drop_unspeakable(run: str, rec: Recorder) -> str:
+    kept: list[str] = []
+    dropped: list[str] = []
+    for c in run:
+        category = unicodedata.category(c)
+        if c in _KEEP_SYMBOLS:
+            kept.append(c)
+        elif category in _DROP_VISIBLE:
+            dropped.append(c)
+        elif category in _DROP_INVISIBLE or _is_variation_selector(c):
+            continue
+        elif category[0] == "Z":
+            kept.append(" ")
+        elif category in ("No", "Nl"):
+            # Numeric signs NFKC left alone (e.g. Aegean numbers): say their value if whole.
+            value = unicodedata.numeric(c, -1)
+            if value >= 0 and value == int(value):
+                kept.append(f" {int(value)} ")
+            else:
+                dropped.append(c)
+        else:
+            kept.append(c)
+    if dropped:
+        rec.add("".join(dropped), "", "emoji")
+    return "".join(kept)
+
+
+# --- Links, footnotes ----------------------------------------------------------------------
+
+_URL = re.compile(
+    r"(?:\b[a-z][a-z0-9+-]*://|(?<![a-z0-9])www\.)[^\s<>\"“”‘’]*"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,12}/[^\s<>\"“”‘’]*",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+_URL_TRAILING = ".,;:!?'\")]}’”"
+_FOOTNOTE = re.compile(r"\[\d+(?:[-–,][ \t]?\d+)*\]|\^\[?\d+\]?")
+# Whatever the patterns above missed must still never be spoken.
+_LINK_FRAGMENT = re.compile(r"\S*(?:://|www\.|http)\S*", re.IGNORECASE)
+
+
+def _drop_links(text: str, rec: Recorder) -> str:
+    def url(m: re.Match[str]) -> str:
+        link = m.group(0)
+        trimmed = link.rstrip(_URL_TRAILING)
+        # Keep a closing bracket that belongs to the link, as in Wikipedia URLs.
+        while trimmed != link and link[len(trimmed)] == ")" and trimmed.count("(") > trimmed.count(")"):
+            trimmed += ")"
+        rec.add(trimmed, "", "url")
+        return " " + link[len(trimmed) :]
+
+    def email(m: re.Match[str]) -> str:
+        rec.add(m.group(0), "", "url")
+        return " "
+
+    if "@" in text:
+        text = _EMAIL.sub(email, text)
+    return _URL.sub(url, text)
+
+
+def _drop_footnotes(text: str, rec: Recorder) -> str:
+    def footnote(m: re.Match[str]) -> str:
+        rec.add(m.group(0), "", "footnote")
+        return ""
+
+    return _FOOTNOTE.sub(footnote, text)
+
+
+# --- Lexicon -------------------------------------------------------------------------------
+
+
+class _Lexicon:
+    """A compiled lexicon: one regex, exact-case keys tried before any-case keys."""
+
+    def __init__(self, entries: tuple[tuple[str, str], ...]):
+        exact: dict[str, str] = {}
+        any_case: dict[str, str] = {}
+        for key, spoken in entries:
+            words = key.split()
+            if not words:
+                continue
+            normalized = " ".join(words)
+            if normalized.lower() == normalized:
+                any_case[normalized] = spoken
+            else:
+                exact[normalized] = spoken
+        self.exact, self.any_case = exact, any_case
+
+        def alternation(keys: dict[str, str]) -> str:
+            ordered = sorted(keys, key=len, reverse=True)
+            return "|".join(r"[ \t]+".join(map(re.escape, k.split())) for k in ordered)
+
+        parts = []
+        if exact:
+            parts.append(f"(?P<exact>{alternation(exact)})")
+        if any_case:
+            parts.append(f"(?i:(?P<any>{alternation(any_case)}))")
+        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)") if parts else None
+
+    def apply(self, text: str, rec: Recorder) -> str:
+        if self.pattern is None:
+            return text
+
+        def replace(m: re.Match[str]) -> str:
+            found = m.group(0)
+            key = " ".join(found.split())
+            spoken = self.exact[key] if m.group("exact") is not None else self.any_case[key.lower()]
+            rec.add(found, spoken, "lexicon")
+            return spoken
+
+        return self.pattern.sub(replace, text)
+
+
+@lru_cache(maxsize=16)
+def _compile_lexicon(entries: tuple[tuple[str, str], ...]) -> _Lexicon:
+    return _Lexicon(entries)
+
+
+# --- Tidy ----------------------------------------------------------------------------------
+
+_MARKUP = re.compile(r"[*_`|^\\{}<>~]")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}")
+_SPACES = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r" ([,.;:!?)\]])")
+_SPACE_AFTER_OPEN = re.compile(r"([(\[]) ")
+_REPEATED_PAUSE = re.compile(r"([,;:])(?: ?[,;:])+")
+_LEADING_PAUSE = re.compile(r"^[,;:] ?")
+_ANY_SPEAKABLE = re.compile(r"[^\W_]")
+
+
+def _tidy(text: str) -> str:
+    text = _MARKUP.sub(" ", text)
+    text = _EMPTY_BRACKETS.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _SPACE_AFTER_OPEN.sub(r"\1", text)
+    text = _REPEATED_PAUSE.sub(r"\1", text)
+    return _LEADING_PAUSE.sub("", text)
+
+
+# --- The pipeline --------------------------------------------------------------------------
+
+_DIGIT_RUN = re.compile(r"\d+(?:\.\d+)*")
+
+
+def _say_stray_digits(text: str, language: Language, rec: Recorder) -> str:
+    """Read any digit the rules left (e.g. "MP3", "B2B") so the output never has one."""
+
+    def say(m: re.Match[str]) -> str:
+        spoken = language.number(m.group(0))
+        rec.add(m.group(0), spoken, "cardinal")
+        # Keep the words apart from letters they were glued to ("MP3" -> "MP three").
+        before = " " if m.start() and m.string[m.start() - 1].isalnum() else ""
+        after = " " if m.end() < len(m.string) and m.string[m.end()].isalnum() else ""
+        return before + spoken + after
+
+    return _DIGIT_RUN.sub(say, text)
+
+
+def _drop_link_fragments(text: str, rec: Recorder) -> str:
+    def drop(m: re.Match[str]) -> str:
+        rec.add(m.group(0), "", "url", attention=True)
+        return " "
+
+    return _LINK_FRAGMENT.sub(drop, text)
+
+
+def _normalize_once(text: str, language: Language, lexicon: _Lexicon | None, rec: Recorder) -> str:
+    text = _clean_unicode(text, rec)
+    text = _drop_links(text, rec)
+    text = _drop_footnotes(text, rec)
+    if lexicon is not None:
+        text = lexicon.apply(text, rec)
+    for rule in language.rules:
+        text = rule.apply(text, rec)
+    text = _say_stray_digits(text, language, rec)
+    text = _drop_link_fragments(text, rec)
+    return _tidy(text)
 
 
 def speak(sentence: str, language: str = "en", lexicon: Mapping[str, str] | None = None) -> tuple[str, list[Decision]]:
-    """Return what to say for one written sentence, and the decisions made."""
-    return sentence, []
+    """Return what to say for one written sentence, and the decisions made.
+
+    Raises ValueError for a language with no rules (see ``available_languages()``).
+    """
+    lang = get_language(language)
+    compiled = _compile_lexicon(tuple(lexicon.items())) if lexicon else None
+    rec = Recorder()
+    text = _normalize_once(sentence, lang, compiled, rec)
+    decisions = rec.decisions
+    # Repeat until stable so that normalizing twice changes nothing. A repeat that changes
+    # nothing only re-reports what is already there, so its decisions are dropped.
+    for _ in range(_MAX_PASSES - 1):
+        again = Recorder()
+        repeated = _normalize_once(text, lang, None, again)
+        if repeated == text:
+            break
+        decisions += [d for d in again.decisions if d.original != d.spoken]
+        text = repeated
+    if not _ANY_SPEAKABLE.search(text) and _ANY_SPEAKABLE.search(sentence):
+        # Never silent when there was something to read: say what was dropped.
+        rules = {d.rule for d in decisions}
+        if "url" in rules:
+            text = lang.link_word
+        elif "footnote" in rules:
+            text = lang.note_word
+    return text, decisions

@@ -1,0 +1,56 @@
+"""``audioessay doctor``: what this machine and workspace have, and the command to fix each gap."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from audioessay.errors import AudioessayError
+from audioessay.voice.system import INSTALL
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: tuple[str, ...] = ()
+
+
+def _install_lines(tool: str) -> tuple[str, ...]:
+    return tuple(f"{os_name}: {cmd}" for os_name, cmd in INSTALL[tool].items())
+
+
+def run_checks(cwd: Path) -> list[Check]:
+    """Every check, in order; none raises."""
+    from audioessay.voice.engine import engine_classes, get_engine
+    from audioessay.workspace import CONFIG_NAME, load_workspace
+
+    checks = [Check("python", sys.version_info >= (3, 11), sys.version.split()[0],
+                    ("install Python 3.11 or newer",))]
+    for tool in ("espeak-ng", "ffmpeg"):
+        path = shutil.which(tool)
+        checks.append(Check(tool, path is not None, path or "not on PATH", _install_lines(tool)))
+    for name in sorted(engine_classes()):
+        engine = get_engine(name)
+        status = engine.availability()
+        detail = "available" if status.ok else status.reason
+        if status.ok:
+            try:
+                detail += f", {len(engine.voices())} voices"
+            except AudioessayError as exc:
+                status, detail = status.__class__(False, exc.format(), ""), exc.format()
+        checks.append(Check(f"engine {name}", status.ok, detail, (status.install,) if status.install else ()))
+    if (cwd / CONFIG_NAME).exists():
+        try:
+            ws = load_workspace(cwd)
+            checks.append(Check("workspace", True, f"{cwd / CONFIG_NAME} is valid; "
+                                f"{len(ws.essay_paths())} essays in seeds/"))
+        except AudioessayError as exc:
+            checks.append(Check("workspace", False, exc.format(), ("fix the config file",)))
+    else:
+        checks.append(Check("workspace", False, f"no {CONFIG_NAME} in {cwd}",
+                            ("cd into a workspace, or create one with 'audioessay init DIR'",)))
+    return checks

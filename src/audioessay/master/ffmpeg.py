@@ -1,0 +1,96 @@
+"""Finding and running ffmpeg and ffprobe.
+
+Commands are argument lists (never a shell). Every file name goes through :func:`file_arg`,
+so a name starting with ``-`` or looking like a URL (``http:...``) is always read as a file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from audioessay.errors import MasteringError, ToolMissingError
+
+INSTALL_HINT = (
+    "install it: Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, "
+    "macOS `brew install ffmpeg`"
+)
+
+# Options every ffmpeg call gets: never read the terminal, no banner, no progress lines.
+_QUIET = ("-nostdin", "-hide_banner", "-nostats")
+
+
+def find_tool(name: str) -> str:
+    """The full path of ``name`` (``ffmpeg`` or ``ffprobe``); :class:`ToolMissingError` if absent."""
+    path = shutil.which(name)
+    if path is None:
+        raise ToolMissingError(f"{name} is not installed or not on PATH", hint=INSTALL_HINT)
+    return path
+
+
+def ffmpeg_path() -> str:
+    return find_tool("ffmpeg")
+
+
+def ffprobe_path() -> str:
+    return find_tool("ffprobe")
+
+
+def file_arg(path: Path | str) -> str:
+    """``path`` as an ffmpeg input/output argument that can never be taken for an option or URL."""
+    return "file:" + str(path)
+
+
+def ffmpeg_command(*args: str, loglevel: str = "error") -> list[str]:
+    """A complete ffmpeg command line: the tool, quiet options, then ``args``."""
+    return [ffmpeg_path(), *_QUIET, "-loglevel", loglevel, *args]
+
+
+def stderr_tail(text: str | bytes, lines: int = 6) -> str:
+    """The last few lines of a tool's error output, on one line, for an error message."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    kept = [line.strip() for line in text.strip().splitlines() if line.strip()][-lines:]
+    return " | ".join(kept) or "no error output"
+
+
+def run_ffmpeg(args: list[str], *, what: str, loglevel: str = "error",
+               input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg with ``args``; a failure becomes a :class:`MasteringError` about ``what``."""
+    command = ffmpeg_command(*args, loglevel=loglevel)
+    result = subprocess.run(command, input=input, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise MasteringError(
+            f"ffmpeg failed while {what} (exit {result.returncode}): {stderr_tail(result.stderr)}",
+            hint="check that the file is a readable audio file and that the disk is not full",
+        )
+    return result
+
+
+def decode_to_float32(path: Path, *, sample_rate: int = 44100, max_seconds: float | None = None) -> bytes:
+    """Decode any audio file ffmpeg reads to mono float32 PCM at ``sample_rate`` (raw bytes)."""
+    if not Path(path).is_file():
+        raise MasteringError("audio file not found", path=path, hint="check the path in audioessay.toml")
+    limit = ["-t", f"{max_seconds:.3f}"] if max_seconds is not None else []
+    result = run_ffmpeg(
+        ["-i", file_arg(path), *limit, "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate),
+         "-f", "f32le", "pipe:1"],
+        what=f"decoding {path}",
+    )
+    return result.stdout
+
+
+def probe(path: Path) -> dict[str, Any]:
+    """ffprobe's view of the first audio stream and the container (codec, rate, channels, duration)."""
+    command = [ffprobe_path(), "-v", "error", "-select_streams", "a:0", "-show_entries",
+               "stream=codec_name,sample_rate,channels,bit_rate:format=duration,bit_rate,format_name",
+               "-of", "json", file_arg(path)]
+    result = subprocess.run(command, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise MasteringError(f"ffprobe cannot read the file: {stderr_tail(result.stderr)}", path=path)
+    data = json.loads(result.stdout or b"{}")
+    streams = data.get("streams") or [{}]
+    return {**streams[0], **{f"format_{k}": v for k, v in data.get("format", {}).items()}}

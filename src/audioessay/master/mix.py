@@ -1,0 +1,85 @@
+"""Rendering the timeline to PCM, piece by piece: the intro mix, the takes, the pauses.
+
+Nothing here holds more than one piece (a take, a pause chunk, the intro) at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from audioessay.master.pcm import SAMPLE_RATE, read_clip, resample
+from audioessay.master.timeline import IntroLayout, Silence, Take, Timeline
+
+LOOP_CROSSFADE = 0.5  # seconds, when intro music must repeat to cover a long announcement
+SILENCE_CHUNK = SAMPLE_RATE  # pauses are written a second at a time
+
+
+def take_audio(take: Take) -> np.ndarray:
+    """A take at 44.1 kHz, exactly ``take.length`` samples long."""
+    clip = read_clip(take.path)
+    audio = resample(clip.samples, clip.rate)
+    if len(audio) != take.length:  # the file changed since planning: keep the timeline exact
+        audio = np.pad(audio, (0, max(0, take.length - len(audio))))[: take.length]
+    return audio
+
+
+def s_curve(count: int) -> np.ndarray:
+    """0 to 1 over ``count`` samples along a raised cosine: no click at either end."""
+    return 0.5 - 0.5 * np.cos(np.linspace(0.0, math.pi, count)) if count > 0 else np.zeros(0)
+
+
+def gain_curve(points: list[tuple[int, float]], length: int) -> np.ndarray:
+    """A gain envelope through (sample, gain) breakpoints; flat before the first and after the last."""
+    curve = np.full(length, points[-1][1])
+    curve[: max(0, min(points[0][0], length))] = points[0][1]
+    for (a, ga), (b, gb) in zip(points, points[1:]):
+        lo, hi = max(a, 0), min(b, length)
+        if hi <= lo:
+            continue
+        ramp = s_curve(b - a)[lo - a: hi - a]
+        curve[lo:hi] = ga + (gb - ga) * ramp
+    return curve
+
+
+def loop_to(music: np.ndarray, length: int) -> np.ndarray:
+    """``music`` repeated (with a short crossfade at each join) until it is ``length`` samples long."""
+    if len(music) >= length:
+        return music[:length]
+    fade = min(round(LOOP_CROSSFADE * SAMPLE_RATE), len(music) // 4)
+    out = music.copy()
+    ramp = s_curve(fade)
+    while len(out) < length:
+        joined = out[len(out) - fade:] * (1 - ramp) + music[:fade] * ramp if fade else np.zeros(0)
+        out = np.concatenate([out[: len(out) - fade], joined, music[fade:]])
+    return out[:length]
+
+
+def render_intro(layout: IntroLayout, music: np.ndarray | None, music_gain_db: float,
+                 announcement: np.ndarray | None) -> np.ndarray:
+    """The intro: music at ``music_gain_db``, ducked under the announcement, then faded out."""
+    out = np.zeros(layout.length)
+    if music is not None and layout.music_length:
+        bed = loop_to(music, layout.music_length) * 10 ** (music_gain_db / 20)
+        out[: layout.music_length] += bed * gain_curve(layout.music_gain(), layout.music_length)
+    if announcement is not None and layout.speech_length:
+        out[layout.speech_start: layout.speech_start + layout.speech_length] += announcement[: layout.speech_length]
+    return out
+
+
+def render(timeline: Timeline, intro: np.ndarray | None, start: int, end: int) -> Iterator[np.ndarray]:
+    """The samples of the timeline from ``start`` to ``end`` as float32 chunks (takes whole)."""
+    for piece in timeline.pieces:
+        lo, hi = max(start, piece.start), min(end, piece.start + piece.length)
+        if hi <= lo:
+            continue
+        if isinstance(piece, Silence):
+            for chunk_start in range(lo, hi, SILENCE_CHUNK):
+                yield np.zeros(min(SILENCE_CHUNK, hi - chunk_start), np.float32)
+        elif isinstance(piece, Take):
+            yield take_audio(piece)[lo - piece.start: hi - piece.start].astype(np.float32)
+        else:
+            assert intro is not None
+            yield intro[lo - piece.start: hi - piece.start].astype(np.float32)

@@ -1,0 +1,86 @@
+"""ID3v2.4 tags on the episode MP3: title, show, date, description, cover art and chapters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TRCK, CTOCFlags
+
+from audioessay.errors import MasteringError
+
+# ISO 639-1 to the ISO 639-2 codes ID3 expects; "XXX" is ID3's "unknown language".
+_LANGUAGES = {
+    "en": "eng", "de": "ger", "fr": "fre", "es": "spa", "it": "ita", "nl": "dut", "pt": "por", "sv": "swe",
+    "da": "dan", "no": "nor", "nb": "nob", "fi": "fin", "pl": "pol", "ru": "rus", "ja": "jpn", "zh": "chi",
+    "cs": "cze", "el": "gre", "tr": "tur", "uk": "ukr", "hu": "hun", "ro": "rum", "ko": "kor", "ar": "ara",
+}
+
+
+@dataclass(frozen=True)
+class EpisodeTags:
+    """What the MP3's tags say. ``album`` is the show; ``date`` is YYYY-MM-DD."""
+
+    title: str
+    artist: str
+    album: str
+    date: str
+    track: int
+    description: str
+    cover: Path | None
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.date):
+            raise ValueError(f"EpisodeTags.date must be YYYY-MM-DD, not {self.date!r}")
+        dt.date.fromisoformat(self.date)  # a real day
+        if self.track < 0:
+            raise ValueError(f"EpisodeTags.track must not be negative, not {self.track}")
+
+    @property
+    def id3_language(self) -> str:
+        code = self.language.lower().replace("_", "-").split("-")[0]
+        return _LANGUAGES.get(code, code if len(code) == 3 else "XXX")
+
+
+def _cover_frame(path: Path) -> APIC:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MasteringError(f"cannot read the cover art: {exc.strerror}", path=path,
+                             hint="check the cover path in audioessay.toml") from None
+    if data.startswith(b"\xff\xd8\xff"):
+        mime = "image/jpeg"
+    elif data.startswith(b"\x89PNG\r\n\x1a\n"):
+        mime = "image/png"
+    else:
+        raise MasteringError("cover art is neither JPEG nor PNG", path=path, hint="convert it to JPEG or PNG")
+    return APIC(encoding=3, mime=mime, type=3, desc="Cover", data=data)
+
+
+def write_tags(path: Path, tags: EpisodeTags, chapters: list[tuple[int, int, str]]) -> None:
+    """Replace every tag on ``path`` with ID3v2.4 frames; ``chapters`` are (start ms, end ms, title)."""
+    id3 = ID3()
+    id3.add(TIT2(encoding=3, text=[tags.title]))
+    id3.add(TPE1(encoding=3, text=[tags.artist]))
+    id3.add(TALB(encoding=3, text=[tags.album]))
+    id3.add(TDRC(encoding=3, text=[tags.date]))
+    id3.add(TRCK(encoding=3, text=[str(tags.track)]))
+    id3.add(TCON(encoding=3, text=["Podcast"]))
+    if tags.id3_language != "XXX":
+        id3.add(TLAN(encoding=3, text=[tags.id3_language]))
+    if tags.description:
+        id3.add(COMM(encoding=3, lang=tags.id3_language, desc="", text=[tags.description]))
+    if tags.cover is not None:
+        id3.add(_cover_frame(tags.cover))
+    ids = [f"chp{index}" for index in range(len(chapters))]
+    if chapters:
+        id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
+                     sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
+    for element_id, (start, end, title) in zip(ids, chapters):
+        # 0xFFFFFFFF: no byte offsets; players use the times.
+        id3.add(CHAP(element_id=element_id, start_time=start, end_time=end, start_offset=0xFFFFFFFF,
+                     end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=[title])]))
+    id3.save(path, v2_version=4)

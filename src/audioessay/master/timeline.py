@@ -1,0 +1,228 @@
+"""The episode's timeline: where every take, pause and the intro sit, in samples at 44.1 kHz.
+
+The timeline is planned from the takes' WAV headers alone, before any audio is decoded, so
+every later step (loudness bins, parallel encoder parts, transcript, chapters) works on the
+same exact sample positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from audioessay.errors import MasteringError
+from audioessay.master.pcm import SAMPLE_RATE
+from audioessay.models import Pause, Script, Sentence
+from audioessay.workspace import AudioConfig
+
+# The intro: the announcement starts this far into the music, which ducks under it, comes
+# back up, holds briefly and fades out.
+ANNOUNCE_AT = 1.5
+DUCK_DB = -14.0
+DUCK_DOWN = 0.3  # ramp before the speech starts
+DUCK_UP = 0.5  # ramp after the speech ends
+MUSIC_HOLD = 0.5  # full level after the speech, before the fade
+MUSIC_FADE = 2.0
+MUSIC_ALONE_MAX = 12.0  # music with no announcement plays at most this long
+END_TAIL = 1.0  # silence after the last take, so players do not cut the last word
+
+Role = Literal["announcement", "sentence", "outro"]
+
+
+def samples(seconds: float) -> int:
+    return round(seconds * SAMPLE_RATE)
+
+
+@dataclass(frozen=True)
+class Take:
+    """A spoken take on the timeline."""
+
+    start: int  # first sample on the episode timeline
+    length: int
+    text: str
+    path: Path
+    role: Role
+    number: int  # 1-based sentence number in the script (0 for announcement and outro)
+    section: int  # index into Script.sections (-1 for announcement and outro)
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Digital silence: a pause between takes."""
+
+    start: int
+    length: int
+
+
+@dataclass(frozen=True)
+class IntroLayout:
+    """The intro: music (if any) with the announcement (if any) mixed over it."""
+
+    start: int  # always 0
+    length: int
+    music_length: int  # samples of music used (0: no music)
+    speech_start: int  # announcement start inside the intro
+    speech_length: int  # 0: no announcement
+
+    def music_gain(self) -> list[tuple[int, float]]:
+        """The music's gain curve as (sample, linear gain) breakpoints, joined by S-curves."""
+        duck = 10 ** (DUCK_DB / 20)
+        end = self.music_length
+        if self.speech_length == 0:
+            fade_start = max(0, end - samples(MUSIC_FADE))
+            return [(0, 1.0), (fade_start, 1.0), (end, 0.0)]
+        speech_end = self.speech_start + self.speech_length
+        down = max(0, self.speech_start - samples(DUCK_DOWN))
+        up_end = speech_end + samples(DUCK_UP)
+        fade_start = up_end + samples(MUSIC_HOLD)
+        return [(0, 1.0), (down, 1.0), (self.speech_start, duck), (speech_end, duck), (up_end, 1.0),
+                (fade_start, 1.0), (fade_start + samples(MUSIC_FADE), 0.0)]
+
+
+Piece = Take | Silence | IntroLayout
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: int  # sample on the timeline
+    title: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    pieces: tuple[Piece, ...]  # in order, back to back, covering [0, total)
+    total: int  # samples
+    chapters: tuple[Chapter, ...]
+    longest_allowed_pause: float  # the longest pause the configuration or the script asks for, in seconds
+    announcement: Take | None = None  # spoken inside the intro piece (not a piece of its own)
+
+    @property
+    def takes(self) -> list[Take]:
+        """The takes that are pieces of their own: every sentence and the outro."""
+        return [p for p in self.pieces if isinstance(p, Take)]
+
+    @property
+    def spoken(self) -> list[Take]:
+        """Everything said, in order: the announcement, the sentences, the outro."""
+        return ([self.announcement] if self.announcement else []) + self.takes
+
+    @property
+    def intro(self) -> IntroLayout | None:
+        first = self.pieces[0] if self.pieces else None
+        return first if isinstance(first, IntroLayout) else None
+
+    @property
+    def duration(self) -> float:
+        return self.total / SAMPLE_RATE
+
+
+def intro_layout(music_available: int | None, announcement_length: int | None) -> IntroLayout | None:
+    """Lay out the intro. ``music_available``: samples of music (None: no music)."""
+    if music_available is None and announcement_length is None:
+        return None
+    if music_available is None:
+        assert announcement_length is not None
+        return IntroLayout(0, announcement_length, 0, 0, announcement_length)
+    if announcement_length is None:
+        music = min(music_available, samples(MUSIC_ALONE_MAX))
+        return IntroLayout(0, music, music, 0, 0)
+    speech_start = samples(ANNOUNCE_AT)
+    music = speech_start + announcement_length + samples(DUCK_UP + MUSIC_HOLD + MUSIC_FADE)
+    return IntroLayout(0, music, music, speech_start, announcement_length)
+
+
+def plan_timeline(
+    script: Script,
+    takes: Mapping[str, Path],
+    length_of: Callable[[Path], int],
+    config: AudioConfig,
+    *,
+    episode_title: str,
+    music_available: int | None,
+    announcement: str | None,
+    outro: str | None,
+) -> Timeline:
+    """Place the intro, every sentence, pause and the outro; ``length_of`` gives a take's samples.
+
+    Between two sentences the silence is the larger of the structural pause (sentence,
+    paragraph or section, whichever boundary is there) and the explicit ``[pause]`` items
+    written there: ``[pause 2s]`` means two seconds of silence, and never shortens a section break.
+    """
+    _check_takes(script, takes, announcement, outro)
+    pieces: list[Piece] = []
+    position = 0
+
+    def add_take(text: str, role: Role, number: int, section: int) -> None:
+        nonlocal position
+        path = Path(takes[text])
+        length = length_of(path)
+        pieces.append(Take(position, length, text, path, role, number, section))
+        position += length
+
+    def add_silence(seconds: float) -> None:
+        nonlocal position
+        length = samples(seconds)
+        if length > 0:
+            pieces.append(Silence(position, length))
+            position += length
+
+    layout = intro_layout(music_available, length_of(Path(takes[announcement])) if announcement else None)
+    chapters: list[Chapter] = []
+    announce_take = None
+    structural = 0.0  # the pause owed after the last take (none before the first)
+    explicit = 0.0  # sum of [pause] items since the last take
+    longest = max(config.sentence_pause, config.paragraph_pause, config.section_pause, END_TAIL)
+    if layout is not None:
+        pieces.append(layout)
+        position = layout.length
+        chapters.append(Chapter(0, "Intro"))
+        structural = config.section_pause
+        if announcement:
+            announce_take = Take(layout.speech_start, layout.speech_length, announcement,
+                                 Path(takes[announcement]), "announcement", 0, -1)
+    number = 0
+    for section_index, section in enumerate(script.sections):
+        first_in_section = True
+        for paragraph in section.paragraphs:
+            spoke = False
+            for item in paragraph.items:
+                if isinstance(item, Pause):
+                    explicit += max(0.0, item.seconds)
+                    longest = max(longest, explicit)
+                    continue
+                assert isinstance(item, Sentence)
+                add_silence(max(structural, explicit))
+                structural, explicit = config.sentence_pause, 0.0
+                number += 1
+                if first_in_section:
+                    title = section.title
+                    if not title:
+                        title = episode_title if section_index == 0 else f"Part {section_index + 1}"
+                    chapters.append(Chapter(position, title))
+                    first_in_section = False
+                add_take(item.text, "sentence", number, section_index)
+                spoke = True
+            if spoke:
+                structural = max(structural, config.paragraph_pause)
+        if not first_in_section:
+            structural = max(structural, config.section_pause)
+    if outro:
+        add_silence(max(structural, explicit, config.section_pause))
+        structural, explicit = 0.0, 0.0
+        add_take(outro, "outro", 0, -1)
+    add_silence(max(END_TAIL, explicit))
+    return Timeline(tuple(pieces), position, tuple(chapters), longest, announce_take)
+
+
+def _check_takes(script: Script, takes: Mapping[str, Path], announcement: str | None, outro: str | None) -> None:
+    wanted = [*script.sentences(), *(t for t in (announcement, outro) if t)]
+    missing = [text for text in dict.fromkeys(wanted) if text not in takes]
+    if missing:
+        shown = "; ".join(repr(t[:60]) for t in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise MasteringError(
+            f"no take for {len(missing)} sentence(s): {shown}{more}",
+            hint="narrate the script first; every sentence needs a take",
+        )

@@ -1,0 +1,238 @@
+"""Cover art: check a person's image against Apple's rules, or draw a default one.
+
+Apple's artwork rules: square, 1400 to 3000 px, JPEG or PNG with a file extension that matches
+the real type, RGB colour. The default cover is a 3000 x 3000 RGB JPEG drawn with Pillow and the
+bundled DejaVu Sans Bold font (``audioessay/data``), so it never depends on system fonts.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import math
+import re
+from importlib import resources
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+from audioessay.errors import PublishError
+from audioessay.fsutil import atomic_write_bytes
+
+MIN_SIZE, MAX_SIZE = 1400, 3000
+SIZE = 3000  # the default cover's width and height
+EXTENSIONS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+FONT_FILE = "DejaVuSans-Bold.ttf"
+COVER_VERSION = "1"  # bump when the drawing changes, so existing default covers are redrawn
+
+COVER_HINT = ("export it as a square RGB JPEG or PNG of 1400 to 3000 px, "
+              "or leave show.cover empty to have audioessay draw one")
+
+# Deep two-colour gradients (top left, bottom right) with a warm accent; chosen by the title's hash.
+PALETTES: tuple[tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]], ...] = (
+    ((24, 28, 92), (112, 28, 88), (250, 204, 102)),  # indigo to magenta, gold
+    ((6, 82, 96), (10, 22, 56), (255, 178, 107)),  # teal to navy, apricot
+    ((120, 20, 60), (28, 18, 50), (249, 213, 150)),  # wine to ink, sand
+    ((12, 88, 70), (16, 28, 64), (240, 200, 100)),  # forest to ink, saffron
+    ((150, 50, 30), (46, 12, 40), (255, 214, 165)),  # ember to oxblood, peach
+    ((24, 74, 150), (12, 20, 56), (255, 150, 130)),  # ocean to midnight, coral
+)
+
+
+def check_cover(path: Path) -> None:
+    """Raise :class:`PublishError` naming every way ``path`` breaks Apple's artwork rules."""
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            kind, (width, height), mode = image.format, image.size, image.mode
+    except FileNotFoundError:
+        raise PublishError("cover art not found", path=path, hint="set show.cover to an existing image, "
+                           "or leave it empty to generate one") from None
+    except Image.DecompressionBombError:
+        raise PublishError("cover art is far too large to open", path=path, hint=COVER_HINT) from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise PublishError(f"cover art is not an image that can be read ({exc})", path=path,
+                           hint=COVER_HINT) from None
+    problems = []
+    if kind not in EXTENSIONS:
+        problems.append(f"it is a {kind} image, not JPEG or PNG")
+    elif path.suffix.lower() not in EXTENSIONS[kind]:
+        problems.append(f"it is a {kind} image but its name ends in {path.suffix or '(nothing)'!r}: "
+                        f"rename it to end in {EXTENSIONS[kind][0]}")
+    if width != height:
+        problems.append(f"it is {width}x{height} px, not square")
+    if max(width, height) > MAX_SIZE:
+        problems.append(f"it is larger than {MAX_SIZE} px")
+    if min(width, height) < MIN_SIZE:
+        problems.append(f"it is smaller than {MIN_SIZE} px")
+    if mode != "RGB":
+        problems.append(f"its colour mode is {mode}, not RGB")
+    if problems:
+        raise PublishError("cover art breaks Apple's rules: " + "; ".join(problems), path=path,
+                           hint=COVER_HINT)
+
+
+@functools.lru_cache(maxsize=64)
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    resource = resources.files("audioessay") / "data" / FONT_FILE
+    try:
+        with resources.as_file(resource) as font_path:
+            # The basic layout engine gives the same pixels everywhere (raqm may be absent or differ).
+            return ImageFont.truetype(str(font_path), size, layout_engine=ImageFont.Layout.BASIC)
+    except OSError:
+        raise PublishError(f"the bundled font {FONT_FILE} is missing from the audioessay package",
+                           hint="reinstall audioessay") from None
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy word wrap to ``width`` px; a word wider than a line is split between characters."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if font.getlength(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:
+            if line and font.getlength(line + char) > width:
+                lines.append(line)
+                line = ""
+            line += char
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _fit_title(title: str, width: int, height: int) -> tuple[ImageFont.FreeTypeFont, list[str], int]:
+    """The largest font (with its lines and line height) that fits the title in the box.
+
+    Words are split only when even a 200 px font cannot fit the longest word on a line.
+    """
+    words = title.split(" ")
+    for size in range(680, 119, -10):
+        font = _font(size)
+        if size > 200 and max(font.getlength(word) for word in words) > width:
+            continue
+        lines = _wrap(title, font, width)
+        line_height = round(size * 1.12)
+        if len(lines) <= 6 and len(lines) * line_height <= height:
+            return font, lines, line_height
+    font = _font(160)
+    line_height = round(160 * 1.12)
+    lines = _wrap(title, font, width)
+    fitting = min(6, height // line_height)
+    if len(lines) > fitting:
+        lines = lines[:fitting]
+        lines[-1] = _ellipsize(lines[-1], font, width)
+    return font, lines, line_height
+
+
+def _ellipsize(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+    """``text`` shortened to end in an ellipsis within ``width`` px."""
+    text = text.rstrip()
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1].rstrip()
+    return text + "…"
+
+
+def _gradient(top_left: tuple[int, int, int], bottom_right: tuple[int, int, int]) -> Image.Image:
+    vertical = Image.linear_gradient("L").resize((SIZE, SIZE))
+    horizontal = vertical.transpose(Image.Transpose.ROTATE_90).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    mask = Image.blend(vertical, horizontal, 0.5)
+    image = Image.composite(Image.new("RGB", (SIZE, SIZE), bottom_right),
+                            Image.new("RGB", (SIZE, SIZE), top_left), mask)
+    # A soft light in the top right corner gives the flat gradient some depth.
+    glow = Image.radial_gradient("L").resize((SIZE * 2, SIZE * 2)).crop((0, SIZE, SIZE, SIZE * 2))
+    glow = glow.point(lambda v: (255 - v) * 60 // 255)
+    image.paste(Image.new("RGB", (SIZE, SIZE), (255, 255, 255)), (0, 0), glow)
+    return image
+
+
+def _waveform(draw: ImageDraw.ImageDraw, seed: bytes, box: tuple[int, int, int, int],
+              color: tuple[int, int, int]) -> None:
+    """Rounded vertical bars like a sound wave, their heights fixed by ``seed``."""
+    left, top, right, bottom = box
+    bar, gap = 34, 26
+    count = (right - left + gap) // (bar + gap)
+    middle = (top + bottom) / 2
+    for i in range(count):
+        x = left + i * (bar + gap)
+        t = i / max(1, count - 1)
+        envelope = 0.35 + 0.65 * math.sin(math.pi * t) ** 0.8
+        wobble = 0.55 + 0.45 * abs(math.sin(i * 0.9 + seed[i % len(seed)] / 40))
+        jitter = 0.75 + 0.25 * (seed[(i * 7) % len(seed)] / 255)
+        half = max(bar / 2, (bottom - top) / 2 * envelope * wobble * jitter)
+        alpha = 255 if i % 5 else 170
+        draw.rounded_rectangle((x, middle - half, x + bar, middle + half), radius=bar // 2,
+                               fill=(*color, alpha))
+
+
+def _cover_key(title: str, author: str) -> str:
+    return hashlib.sha256(f"audioessay-cover-{COVER_VERSION}\0{title}\0{author}".encode()).hexdigest()
+
+
+def _clean(text: str, fallback: str) -> str:
+    return re.sub(r"\s+", " ", text).strip() or fallback
+
+
+def render_default_cover(title: str, author: str) -> Image.Image:
+    """The default cover as a 3000 x 3000 RGB image (see :func:`make_default_cover`)."""
+    title, author = _clean(title, "Untitled"), _clean(author, "")
+    seed = hashlib.sha256(title.encode()).digest()
+    top_left, bottom_right, accent = PALETTES[seed[0] % len(PALETTES)]
+    image = _gradient(top_left, bottom_right)
+    overlay = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    margin = 260
+
+    draw.rounded_rectangle((margin, 330, margin + 300, 362), radius=16, fill=(*accent, 255))
+    font, lines, line_height = _fit_title(title, SIZE - 2 * margin, 1480)
+    block = len(lines) * line_height
+    y = 470 + (1480 - block) // 2 if len(lines) > 2 else 470 + (1480 - block) * 2 // 3
+    for line in lines:
+        draw.text((margin, y), line, font=font, fill=(255, 255, 255, 255))
+        y += line_height
+
+    _waveform(draw, seed, (margin, 2120, SIZE - margin, 2460), accent)
+    if author:
+        author_size = 120
+        author_font = _font(author_size)
+        while author_size > 80 and author_font.getlength(author) > SIZE - 2 * margin:
+            author_size -= 10
+            author_font = _font(author_size)
+        if author_font.getlength(author) > SIZE - 2 * margin:
+            author = _ellipsize(author, author_font, SIZE - 2 * margin)
+        draw.text((margin, 2590), author, font=author_font, fill=(255, 255, 255, 215))
+    image.paste(overlay, (0, 0), overlay)
+    return image
+
+
+def make_default_cover(title: str, author: str, out: Path) -> Path:
+    """Draw the default cover for ``title`` and ``author`` to ``out`` (a .jpg); return ``out``.
+
+    The same inputs give the same image. An existing file drawn from the same inputs (its JPEG
+    comment holds a hash of them) is left alone, so rebuilding never rewrites the cover.
+    """
+    out = Path(out)
+    if out.suffix.lower() not in (".jpg", ".jpeg"):
+        raise PublishError("the default cover is a JPEG: its file name must end in .jpg", path=out,
+                           hint="this is a bug in audioessay")
+    key = _cover_key(title, author).encode("ascii")
+    try:
+        with Image.open(out) as existing:
+            if existing.info.get("comment") == key:
+                return out
+    except (OSError, UnidentifiedImageError):
+        pass
+    buffer = io.BytesIO()
+    render_default_cover(title, author).save(buffer, "JPEG", quality=90, optimize=True, comment=key)
+    try:
+        atomic_write_bytes(out, buffer.getvalue())
+    except OSError as exc:
+        raise PublishError(f"cannot write the cover art: {exc}", path=out,
+                           hint="check that the feeds/ folder is writable") from None
+    return out

@@ -1,0 +1,426 @@
+"""Read an essay from ``seeds/``: bytes -> text -> front matter, title, slug -> :class:`Essay`.
+
+Decoding is forgiving (BOMs, UTF-16, Windows-1252, mojibake repair) but refusals are loud:
+an empty, binary, oversized or badly front-mattered essay is an :class:`EssayError` that
+names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import ftfy
+import yaml
+
+from audioessay.errors import EssayError
+from audioessay.fsutil import sha256_bytes
+from audioessay.models import Block, Essay
+from audioessay.text.clean import cap_text, clean_markdown, describe, inline_text
+
+SUFFIXES = (".txt", ".md")
+TITLE_MAX = 300  # characters; longer titles are cut at a word with an ellipsis
+SLUG_MAX = 80
+FALLBACK_SLUG = "episode"
+TXT_TITLE_MAX = 120  # a .txt first line longer than this is prose, not a title
+
+# Leading bytes of formats people drop into a folder by mistake.
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or a .docx/.odt document)"),
+    (b"PK\x05\x06", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x7fELF", "a program"),
+    # A text may well start with "ID3" or "RIFF": these carry their binary version bytes.
+    (b"ID3\x02", "an MP3 file"),
+    (b"ID3\x03", "an MP3 file"),
+    (b"ID3\x04", "an MP3 file"),
+    (b"OggS\x00", "an Ogg audio file"),
+    (b"fLaC\x00", "a FLAC audio file"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office document"),
+)
+
+# Longest BOM first: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+_SAVE_HINT = "save it as UTF-8 text (.txt or .md)"
+_EMPTY_HINT = "write the essay, or remove the file from seeds/"
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _refuse_binary(rel: str, what: str) -> EssayError:
+    return EssayError(f"is {what}, not text", path=rel, hint=f"move it out of seeds/, or {_SAVE_HINT}")
+
+
+def _looks_western(text: str) -> bool:
+    """True when a cp1252 reading of the bytes looks like real Latin-script prose.
+
+    charset-normalizer often calls short English/French/German text cp1250 or cp775
+    (turning "crème" into "crčme"), so cp1252 wins unless its reading looks wrong: many
+    non-ASCII letters (Cyrillic or Greek read as cp1252) or symbols inside words
+    ("Za¿ó³æ" is Polish cp1250).
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(ord(ch) > 127 for ch in letters) / len(letters) > 0.3:
+        return False
+    return re.search(r"[^\W\d_][\u00a1-\u00bf\u00d7\u00f7\u0192\u02c6\u02dc][^\W\d_]", text) is None
+
+
+def _decode(data: bytes, rel: str) -> str:
+    """Bytes to text: BOM first (UTF-16 legitimately contains NULs), then UTF-8, then detect."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise EssayError(
+                    f"starts with a {encoding.upper()} byte order mark but is not valid {encoding.upper()} "
+                    f"(byte {exc.start + len(bom)})", path=rel, hint=_SAVE_HINT,
+                ) from None
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise _refuse_binary(rel, what)
+    if data.startswith(b"RIFF") and data[8:12] in (b"WAVE", b"WEBP", b"AVI "):
+        raise _refuse_binary(rel, "a RIFF (WAV, WebP or AVI) file")
+    if b"\x00" in data:
+        raise _refuse_binary(rel, "binary data (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        western: str | None = data.decode("cp1252")
+    except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+        western = None
+    if western is not None and _looks_western(western):
+        return western
+    best = charset_normalizer.from_bytes(data).best()
+    if best is not None:
+        return str(best)
+    if western is not None:
+        return western
+    raise EssayError(
+        "is not text in any encoding audioessay recognizes (mostly undecodable bytes)",
+        path=rel, hint=f"move it out of seeds/, or {_SAVE_HINT}",
+    )
+
+
+def _check_not_binary(text: str, rel: str) -> None:
+    """Refuse decoded text that is mostly control characters (a binary file that decoded)."""
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    if sample and controls / len(sample) > 0.05:
+        raise EssayError("looks like binary data, not text (many control characters)", path=rel,
+                         hint=f"move it out of seeds/, or {_SAVE_HINT}")
+
+
+def decode_text(data: bytes, rel: str) -> str:
+    """Decode, repair mojibake, normalize line endings to ``\\n`` and Unicode to NFC."""
+    text = _decode(data, rel)
+    _check_not_binary(text, rel)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # ftfy repairs "donâ€™t" -> "don’t"; the options stop it from restyling the author's
+    # curly quotes, full-width characters, entities or line breaks.
+    text = ftfy.fix_text(
+        text, uncurl_quotes=False, fix_character_width=False, unescape_html=False,
+        fix_line_breaks=False, normalization="NFC", explain=False,
+    )
+    return unicodedata.normalize("NFC", text)
+
+
+# --------------------------------------------------------------------------- front matter
+
+_FM_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+
+def split_front_matter(text: str, rel: str) -> tuple[dict[str, Any] | None, str, int]:
+    """Return (front matter or None, body, 1-based line number where the body starts)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, text, 1
+    for index in range(1, len(lines)):
+        if _FM_CLOSE.match(lines[index]):
+            break
+    else:
+        raise EssayError("front matter starting on line 1 ('---') is never closed", path=rel,
+                         hint="end the front matter with a line '---', or remove the first line")
+    source = "\n".join(lines[1:index])
+    try:
+        data = yaml.safe_load(source) if source.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" on line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise EssayError(
+            f"front matter is not valid YAML{where}: {problem}", path=rel,
+            hint="fix the YAML between the '---' lines (quote values that contain ':')",
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise EssayError(f"front matter must be 'key: value' lines, not a {type(data).__name__}", path=rel,
+                         hint="write e.g. 'title: My essay' between the '---' lines")
+    return {str(k): v for k, v in data.items()}, "\n".join(lines[index + 1:]), index + 2
+
+
+def _type_error(key: str, expected: str, value: Any, rel: str, hint: str | None = None) -> EssayError:
+    return EssayError(
+        f"front matter '{key}' must be {expected}, not {value!r}", path=rel,
+        hint=hint or f"fix '{key}' in the front matter",
+    )
+
+
+def _text_field(data: dict[str, Any], key: str, rel: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _type_error(key, "text", value, rel, hint=f"put the value in quotes: {key}: \"{value}\"")
+    if not value.strip():
+        raise EssayError(f"front matter '{key}' is empty", path=rel,
+                         hint=f"give it a value or remove the '{key}' line")
+    return value.strip()
+
+
+_DATE_FORMS = "a date like 2024-05-01 or 2024-05-01T09:00:00+02:00"
+
+
+def _date_field(value: Any, rel: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise _type_error("date", _DATE_FORMS, value, rel) from None
+    else:
+        raise _type_error("date", _DATE_FORMS, value, rel)
+    # A date without a zone is taken as UTC so that feeds sort the same everywhere.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def _int_field(data: dict[str, Any], key: str, rel: str, low: int, high: int) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _type_error(key, "a whole number", value, rel)
+    if not low <= value <= high:
+        raise EssayError(f"front matter '{key}' must be between {low} and {high}, not {value}", path=rel,
+                         hint=f"fix '{key}' in the front matter")
+    return value
+
+
+def _front_matter_fields(data: dict[str, Any], rel: str) -> dict[str, Any]:
+    """Validate the keys audioessay understands; every key is also kept in ``meta``."""
+    explicit = data.get("explicit")
+    if explicit is not None and not isinstance(explicit, bool):
+        raise _type_error("explicit", "true or false", explicit, rel)
+    return {
+        "title": _text_field(data, "title", rel),
+        "author": _text_field(data, "author", rel),
+        "description": _text_field(data, "description", rel),
+        "slug": _text_field(data, "slug", rel),
+        "voice": _text_field(data, "voice", rel),
+        "engine": _text_field(data, "engine", rel),
+        "date": _date_field(data.get("date"), rel),
+        "explicit": explicit,
+        "episode": _int_field(data, "episode", rel, 1, 1_000_000),
+        "rate": _int_field(data, "rate", rel, 80, 450),  # the range voice.rate accepts
+    }
+
+
+# --------------------------------------------------------------------------- title and slug
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _title_prefix(heading: str, title: str) -> bool:
+    heading, title = " ".join(heading.split()).casefold(), " ".join(title.split()).casefold()
+    return bool(heading) and (title.startswith(heading) or heading.startswith(title))
+
+
+def _is_title_line(line: str) -> bool:
+    """A short line that does not end like a sentence: 'Her Ending Explained Emotionally'."""
+    line = line.strip()
+    return 0 < len(line) < TXT_TITLE_MAX and not line.endswith((".", ",", ";", ":", "…"))
+
+
+def slugify(text: str) -> str:
+    """ASCII, lowercase, ``[a-z0-9-]``, at most 80 characters; empty when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:SLUG_MAX].rstrip("-")
+
+
+def unique_slugs(essays: list[Essay]) -> list[Essay]:
+    """Give every essay a distinct slug; later duplicates get ``-2``, ``-3``... in input order.
+
+    Every slug asked for is reserved first, so an essay that asked for ``her-2`` keeps it
+    even when a duplicate ``her`` comes before it.
+    """
+    reserved = {essay.slug for essay in essays}
+    used: set[str] = set()
+    result = []
+    for essay in essays:
+        slug = essay.slug
+        if slug in used:
+            n = 2
+            while True:
+                suffix = f"-{n}"
+                candidate = essay.slug[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+                if candidate not in used and candidate not in reserved:
+                    break
+                n += 1
+            slug = candidate
+        used.add(slug)
+        result.append(essay if slug == essay.slug else replace(essay, slug=slug))
+    return result
+
+
+# --------------------------------------------------------------------------- the essay
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _read_bytes(path: Path, rel: str, max_bytes: int) -> bytes:
+    if path.suffix.lower() not in SUFFIXES:
+        raise EssayError(f"is not an essay: only {' and '.join(SUFFIXES)} files are read", path=rel,
+                         hint="rename it to .md or .txt if it is text")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _too_big(size, max_bytes, rel)
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)  # the file may grow between stat and read
+    except IsADirectoryError:
+        raise EssayError("is a folder, not an essay", path=rel, hint="essays are .md or .txt files") from None
+    except FileNotFoundError:
+        raise EssayError("does not exist", path=rel, hint="check the path") from None
+    except PermissionError:
+        raise EssayError("cannot be read (permission denied)", path=rel,
+                         hint="check the file's permissions") from None
+    if len(data) > max_bytes:
+        raise _too_big(len(data), max_bytes, rel)
+    return data
+
+
+def _too_big(size: int, limit: int, rel: str) -> EssayError:
+    return EssayError(
+        f"is {size:,} bytes, more than the limit of {limit:,} bytes", path=rel,
+        hint="split the essay, or raise text.max_bytes in audioessay.toml",
+    )
+
+
+def read_essay(path: Path, root: Path, max_bytes: int = 2_000_000) -> Essay:
+    """Read ``path`` (a .txt or .md essay) into an :class:`Essay`; ``source`` is relative to ``root``."""
+    path, root = Path(path), Path(root)
+    rel = _relative(path, root)
+    data = _read_bytes(path, rel, max_bytes)
+    if not data.strip():
+        raise EssayError("is empty", path=rel, hint=_EMPTY_HINT)
+    text = decode_text(data, rel)
+    if not text.strip():
+        raise EssayError("is empty (only whitespace)", path=rel, hint=_EMPTY_HINT)
+
+    front, body, first_line = split_front_matter(text, rel)
+    fields = _front_matter_fields(front or {}, rel)
+    plain = path.suffix.lower() == ".txt"
+
+    title = fields["title"]
+    if plain:
+        title, body, first_line = _txt_title(title, body, first_line)
+    blocks, links, description = clean_markdown(body, first_line, plain=plain)
+    if not plain:
+        title, blocks, description = _md_title(title, blocks, body, first_line, description)
+    if not title:
+        title = path.stem.replace("_", " ").replace("-", " ").strip() or "Untitled"
+    title = cap_text(title, TITLE_MAX)
+
+    slug = slugify(fields["slug"] or "") or slugify(path.stem) or slugify(title) or FALLBACK_SLUG
+    return Essay(
+        source=Path(rel),
+        source_sha256=sha256_bytes(data),
+        slug=slug,
+        title=title,
+        blocks=tuple(blocks),
+        links=tuple(links),
+        description=cap_text(fields["description"], 4000) if fields["description"] else description,
+        author=fields["author"],
+        date=fields["date"],
+        explicit=fields["explicit"],
+        episode=fields["episode"],
+        voice=fields["voice"],
+        engine=fields["engine"],
+        rate=fields["rate"],
+        meta=tuple((front or {}).items()),
+    )
+
+
+def _txt_title(title: str | None, body: str, first_line: int) -> tuple[str | None, str, int]:
+    """In a .txt the first line is the title when it looks like one (and is not all there is)."""
+    lines = body.split("\n")
+    nonempty = [i for i, line in enumerate(lines) if line.strip()]
+    if not nonempty:
+        return title, body, first_line
+    first = nonempty[0]
+    candidate = inline_text(lines[first])
+    matches = title is None or _same_text(title, candidate)
+    if len(nonempty) > 1 and candidate and _is_title_line(lines[first]) and matches:
+        return title or candidate, "\n".join(lines[first + 1:]), first_line + first + 1
+    return title or candidate, body, first_line
+
+
+def _md_title(
+    title: str | None, blocks: list[Block], body: str, first_line: int, description: str,
+) -> tuple[str | None, list[Block], str]:
+    """Front matter title, else the first heading, else the first line; not read twice."""
+    first = blocks[0] if blocks else None
+    if title is not None:
+        # "# Radio Drama" under the title "Radio Drama: Voices & Static" is the title again.
+        if first is not None and first.kind == "heading" and _title_prefix(first.text, title):
+            blocks = blocks[1:]
+        return title, blocks, description
+    heading = next((b for b in blocks if b.kind == "heading"), None)
+    if heading is not None:
+        if heading is first:
+            blocks = blocks[1:]
+        return heading.text, blocks, description
+    if first is None:
+        return None, blocks, description
+    source_line = body.split("\n")[first.line - first_line] if first.line >= first_line else first.text
+    candidate = inline_text(source_line) or first.text
+    if len(blocks) > 1 and _same_text(candidate, first.text) and _is_title_line(first.text):
+        blocks = blocks[1:]
+        description = describe(blocks)
+    return candidate, blocks, description

@@ -1,0 +1,526 @@
+"""The narration script file: plain text a person reads, edits and approves.
+
+::
+
+    ---
+    audioessay-script: 1
+    source: seeds/her.md
+    source-sha256: <hex>
+    title: Her Ending Explained Emotionally
+    status: draft
+    approved-sha256:
+    body-sha256: <hex>
+    settings: language=en lexicon=<short hash>
+    ---
+    # Section heading
+    One sentence a line.
+    Another sentence.
+
+    A new paragraph after a blank line.
+    [pause 2s]
+
+Body rules (the writer and the parser agree exactly, so that ``format(parse(t)) == t``):
+
+* a line ``# text`` starts a section; only the first section may have no heading;
+* a blank line ends a paragraph; every other line is one item of the paragraph;
+* ``[pause 2s]`` (also ``1.5s``, ``500ms``) is a pause; no other ``[marker]`` exists;
+* a sentence (or heading text) that starts with ``#``, ``[`` or ``\\`` is written with a
+  leading backslash, which the parser removes: ``\\#MeToo began in 2006.``
+
+Whether a person changed the script is decided by hashes: ``body-sha256`` is the body as
+audioessay wrote it, ``approved-sha256`` the body that was approved. Hashes ignore line
+ending style and trailing spaces, so an editor that saves CRLF does not count as an edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from audioessay.errors import EssayError, ScriptError
+from audioessay.fsutil import atomic_write_bytes, atomic_write_text, sha256_text
+from audioessay.models import (
+    Decision, Essay, Paragraph, Pause, Script, ScriptHeader, ScriptItem, Section, Sentence,
+)
+from audioessay.text.sentences import split_sentences
+from audioessay.text.speak import speak
+
+FORMAT_VERSION = 1
+QUOTE_PAUSE = 1.0  # seconds of silence before a block quote (no spoken "quote" cue)
+MIN_PAUSE, MAX_PAUSE = 0.001, 60.0
+
+_HEADER_KEYS = (
+    "audioessay-script", "source", "source-sha256", "title", "status",
+    "approved-sha256", "body-sha256", "settings",
+)
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_PAUSE = re.compile(r"^\[\s*pause\b(.*)\]$", re.IGNORECASE)
+_PAUSE_VALUE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)$", re.IGNORECASE)
+_ESCAPED_START = ("#", "[", "\\")
+_OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+HEADER_LINES = len(_HEADER_KEYS) + 2  # the two '---' lines
+
+
+# --------------------------------------------------------------------------- hashes
+
+
+def body_text(text: str) -> str:
+    """The body of a script file exactly as stored: everything after the closing '---' line.
+
+    Returns the whole text when it has no header (the parser reports that as an error).
+    """
+    if not text.startswith(("---\n", "---\r\n", "\ufeff---")):
+        return text
+    match = re.compile(r"\n---[ \t]*(?:\r\n|\n|\r|$)").search(text, 3)
+    return text[match.end():] if match else ""
+
+
+def body_sha256(body: str) -> str:
+    """Hash of a script body, ignoring line-ending style, trailing spaces and trailing blank lines."""
+    lines = [line.rstrip() for line in re.split(r"\r\n|\r|\n", body)]
+    while lines and not lines[-1]:
+        lines.pop()
+    return sha256_text("\n".join(lines) + "\n" if lines else "")
+
+
+def lexicon_hash(lexicon: Mapping[str, str] | None) -> str:
+    """Short, stable hash of a pronunciation lexicon, recorded in the script's settings."""
+    data = json.dumps(sorted((lexicon or {}).items()), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _escape(text: str) -> str:
+    return "\\" + text if text.startswith(_ESCAPED_START) else text
+
+
+def _check_line_text(text: str, what: str) -> None:
+    """Writer guard: a value that cannot be written on one line is a bug in the caller."""
+    if not text or text != text.strip() or len(text.splitlines()) != 1:
+        raise ValueError(f"{what} must be non-empty single-line text without outer whitespace: {text!r}")
+
+
+def format_seconds(seconds: float) -> str:
+    """2.0 -> '2s', 1.5 -> '1.5s'; repr keeps every float exact through a round trip."""
+    if not (math.isfinite(seconds) and MIN_PAUSE <= seconds <= MAX_PAUSE):
+        raise ValueError(f"pause must be from {MIN_PAUSE:g} to {MAX_PAUSE:g} seconds: {seconds!r}")
+    return f"{int(seconds)}s" if seconds == int(seconds) else f"{seconds!r}s"
+
+
+def body_lines(script: Script) -> Iterator[tuple[str, ScriptItem | None]]:
+    """Yield each body line with the item it shows (None for headings and blank lines)."""
+    started = False
+    for index, section in enumerate(script.sections):
+        after_heading = False
+        if section.title is None:
+            if index > 0 or not section.paragraphs:
+                raise ValueError("only the first section may lack a title, and then it needs a paragraph")
+        else:
+            _check_line_text(section.title, "section title")
+            if started:
+                yield "", None
+            yield "# " + _escape(section.title), None
+            started = after_heading = True
+        for paragraph in section.paragraphs:
+            if not paragraph.items:
+                raise ValueError("a paragraph needs at least one sentence or pause")
+            if started and not after_heading:
+                yield "", None
+            after_heading, started = False, True
+            for item in paragraph.items:
+                if isinstance(item, Pause):
+                    yield f"[pause {format_seconds(item.seconds)}]", item
+                else:
+                    _check_line_text(item.text, "sentence")
+                    yield _escape(item.text), item
+
+
+def format_body(script: Script) -> str:
+    lines = [line for line, _ in body_lines(script)]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def format_header(header: ScriptHeader) -> str:
+    for name in ("source", "title"):
+        value = getattr(header, name)
+        if value and (value != value.strip() or len(value.splitlines()) != 1):
+            raise ValueError(f"header {name} must be single-line text: {value!r}")
+    for key, value in header.settings:
+        if not re.fullmatch(r"[^\s=]+", key) or not re.fullmatch(r"\S*", value):
+            raise ValueError(f"setting {key!r}={value!r} must be key=value without spaces")
+    values = {
+        "audioessay-script": str(FORMAT_VERSION),
+        "source": header.source,
+        "source-sha256": header.source_sha256,
+        "title": header.title,
+        "status": header.status,
+        "approved-sha256": header.approved_sha256,
+        "body-sha256": header.body_sha256,
+        "settings": " ".join(f"{key}={value}" for key, value in header.settings),
+    }
+    lines = ["---", *(f"{key}:{' ' + values[key] if values[key] else ''}" for key in _HEADER_KEYS), "---"]
+    return "\n".join(lines) + "\n"
+
+
+def format_script(script: Script) -> str:
+    """The script file's text. Raises ValueError for a Script the format cannot hold."""
+    return format_header(script.header) + format_body(script)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _error(path: Path | str, line: int, message: str, hint: str) -> ScriptError:
+    return ScriptError(f"line {line}: {message}", path=path, hint=hint)
+
+
+_HEADER_HINT = "restore the header (the lines between '---') or delete the file and run 'audioessay script'"
+
+
+def _parse_header(lines: list[str], path: Path | str) -> tuple[ScriptHeader, int]:
+    """Parse the header; return it and the index of the first body line."""
+    if not lines or lines[0].strip() != "---":
+        raise _error(path, 1, "a script must start with a '---' header line", _HEADER_HINT)
+    values: dict[str, tuple[str, int]] = {}
+    for index in range(1, len(lines)):
+        line, number = _OTHER_BREAKS.sub(" ", lines[index]), index + 1
+        if line.rstrip() == "---":  # the same rule body_text() uses
+            break
+        key, colon, value = line.partition(":")
+        key = key.strip()
+        if not colon:
+            raise _error(path, number, f"header line {line.strip()!r} is not 'key: value'", _HEADER_HINT)
+        if key not in _HEADER_KEYS:
+            raise _error(path, number, f"unknown header key {key!r}",
+                         "known keys: " + ", ".join(_HEADER_KEYS))
+        if key in values:
+            raise _error(path, number, f"header key {key!r} appears twice", "keep one of them")
+        values[key] = (value.strip(), number)
+    else:
+        raise _error(path, len(lines), "the header is never closed with '---'", _HEADER_HINT)
+    end = index
+    missing = [key for key in _HEADER_KEYS if key not in values]
+    if missing:
+        raise _error(path, end + 1, f"header is missing {', '.join(missing)}", _HEADER_HINT)
+
+    version, number = values["audioessay-script"]
+    if version != str(FORMAT_VERSION):
+        raise _error(path, number, f"unsupported script format {version!r}",
+                     f"this audioessay reads format {FORMAT_VERSION}; "
+                     "upgrade audioessay or regenerate the script")
+    for key, allow_empty in (("source-sha256", False), ("body-sha256", False), ("approved-sha256", True)):
+        value, number = values[key]
+        if not (_HEX64.match(value) or (allow_empty and not value)):
+            raise _error(path, number, f"{key} must be a 64-digit hex hash, not {value!r}", _HEADER_HINT)
+    status, number = values["status"]
+    if status not in ("draft", "approved"):
+        raise _error(path, number, f"status must be draft or approved, not {status!r}",
+                     "approve a script with 'audioessay approve', not by hand")
+    settings = []
+    text, number = values["settings"]
+    for part in text.split():
+        key, equals, value = part.partition("=")
+        if not equals or not key:
+            raise _error(path, number, f"setting {part!r} is not key=value", _HEADER_HINT)
+        settings.append((key, value))
+    header = ScriptHeader(
+        source=values["source"][0], source_sha256=values["source-sha256"][0], title=values["title"][0],
+        body_sha256=values["body-sha256"][0], status=status,  # type: ignore[arg-type]
+        approved_sha256=values["approved-sha256"][0], settings=tuple(settings),
+    )
+    return header, end + 1
+
+
+def _parse_pause(line: str, path: Path | str, number: int) -> Pause:
+    marker = _PAUSE.match(line)
+    if marker is None:
+        raise _error(path, number, f"unknown marker {line!r}",
+                     "the only marker is [pause 2s] (also 1.5s or 500ms); "
+                     "to say text that starts with '[', write '\\[' at the start of the line")
+    written = "".join(marker.group(1).split())
+    value = _PAUSE_VALUE.match(written)
+    seconds = float(value.group(1)) / (1000 if value.group(2).lower() == "ms" else 1) if value else 0.0
+    if not MIN_PAUSE <= seconds <= MAX_PAUSE:
+        raise _error(path, number, f"bad pause value {written!r} in {line!r}",
+                     f"write a length from 1ms to {MAX_PAUSE:g}s, "
+                     "e.g. [pause 2s], [pause 1.5s] or [pause 500ms]")
+    return Pause(seconds)
+
+
+def _unescape(text: str) -> str:
+    return text[1:].strip() if text.startswith("\\") else text
+
+
+def parse_script(text: str, path: Path | str) -> Script:
+    """Parse a script file's text; ScriptError names ``path`` and the line for any problem."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final newline ends the last line; it does not start another
+    header, start = _parse_header(lines, path)
+
+    sections: list[Section] = []
+    title: str | None = None
+    in_section = False  # True once a heading opened a section (empty titled sections count)
+    paragraphs: list[Paragraph] = []
+    items: list[ScriptItem] = []
+
+    def end_paragraph() -> None:
+        if items:
+            paragraphs.append(Paragraph(tuple(items)))
+            items.clear()
+
+    def end_section() -> None:
+        end_paragraph()
+        if in_section or paragraphs:
+            sections.append(Section(title, tuple(paragraphs)))
+        paragraphs.clear()
+
+    for index in range(start, len(lines)):
+        # Only '\n' ends a line; other line-break characters are spaces (the writer never
+        # writes them, so this keeps "one line, one sentence" true for every reader).
+        line, number = _OTHER_BREAKS.sub(" ", lines[index]).strip(), index + 1
+        if not line:
+            end_paragraph()
+        elif line.startswith("#"):
+            end_section()
+            title = _unescape(line.lstrip("#").strip())
+            if not title:
+                raise _error(path, number, "a heading line needs text after '#'",
+                             "write the heading, or delete the line")
+            in_section = True
+        elif line.startswith("["):
+            items.append(_parse_pause(line, path, number))
+        else:
+            sentence = _unescape(line)
+            if not sentence:
+                raise _error(path, number, "a line with only '\\' says nothing", "delete the line")
+            items.append(Sentence(sentence))
+    end_section()
+    return Script(header=header, sections=tuple(sections))
+
+
+def read_script(path: Path) -> tuple[str, Script]:
+    """Read and parse a script file; return its text (newlines as stored) and the Script."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScriptError("is not UTF-8 text", path=path, hint="save it as UTF-8, or regenerate it") from None
+    except FileNotFoundError:
+        raise ScriptError("does not exist", path=path, hint="write it with 'audioessay script'") from None
+    return text, parse_script(text, path)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _spoken(text: str, language: str, lexicon: Mapping[str, str] | None) -> tuple[str, list[Decision]]:
+    said, decisions = speak(text, language=language, lexicon=lexicon)
+    # A script line is one sentence: whatever whitespace the normalizer left collapses.
+    return " ".join(said.split()), decisions
+
+
+def build_script(essay: Essay, language: str, lexicon: Mapping[str, str]) -> tuple[Script, list[Decision]]:
+    """Turn an essay into a Script and the text-stage decisions (``line`` = script line).
+
+    Each heading starts a section titled with its spoken text; each paragraph or quote is
+    split into sentences, each normalized for speech. A quote is preceded by
+    ``[pause 1s]`` inside its paragraph (a pause, no spoken cue). Empty results are dropped.
+    """
+    sections: list[Section] = []
+    title: str | None = None
+    paragraphs: list[Paragraph] = []
+    # One list of decisions per heading line and per sentence line, in file order.
+    groups: list[list[Decision]] = []
+
+    def close_section() -> None:
+        if title is not None or paragraphs:
+            sections.append(Section(title, tuple(paragraphs)))
+
+    for block in essay.blocks:
+        if block.kind == "heading":
+            spoken, decisions = _spoken(block.text, language, lexicon)
+            if not spoken:
+                continue  # a heading with nothing to say: its paragraphs join the section before
+            close_section()
+            title, paragraphs = spoken, []
+            groups.append(decisions)
+            continue
+        items: list[ScriptItem] = []
+        for written in split_sentences(block.text):
+            spoken, decisions = _spoken(written, language, lexicon)
+            if spoken:
+                items.append(Sentence(spoken))
+                groups.append(decisions)
+        if items:
+            if block.kind == "quote":
+                items.insert(0, Pause(QUOTE_PAUSE))
+            paragraphs.append(Paragraph(tuple(items)))
+    close_section()
+    if not any(isinstance(item, Sentence) for s in sections for p in s.paragraphs for item in p.items):
+        raise EssayError("has nothing to read aloud (no sentence left after cleaning)", path=essay.source,
+                         hint="check that the essay has prose outside code blocks, tables and Sources")
+
+    settings = (("language", language), ("lexicon", lexicon_hash(lexicon)))
+    draft = Script(
+        header=ScriptHeader(source=essay.source.as_posix(), source_sha256=essay.source_sha256,
+                            title=essay.title, body_sha256="", settings=settings),
+        sections=tuple(sections),
+    )
+    script = replace(draft, header=replace(draft.header, body_sha256=body_sha256(format_body(draft))))
+    return script, _place_decisions(script, groups)
+
+
+def _place_decisions(script: Script, groups: list[list[Decision]]) -> list[Decision]:
+    """Give each decision the script line where its sentence (or heading) appears."""
+    placed: list[Decision] = []
+    remaining = iter(groups)
+    for number, (line, item) in enumerate(body_lines(script), start=HEADER_LINES + 1):
+        if isinstance(item, Sentence) or (item is None and line):  # a sentence or a heading
+            placed.extend(replace(decision, line=number) for decision in next(remaining))
+    return placed
+
+
+# --------------------------------------------------------------------------- status and writing
+
+
+@dataclass(frozen=True)
+class ScriptStatus:
+    """What a script file on disk says about itself and its essay."""
+
+    exists: bool
+    edited: bool = False  # the body no longer hashes to body-sha256: a person changed it
+    approved: bool = False  # status approved, and the body is still the approved one
+    stale: bool = False  # the essay changed since the script was written
+
+
+def _status_of(text: str, script: Script, essay: Essay | None) -> ScriptStatus:
+    current = body_sha256(body_text(text))
+    header = script.header
+    return ScriptStatus(
+        exists=True,
+        edited=current != header.body_sha256,
+        approved=header.status == "approved" and header.approved_sha256 == current,
+        stale=essay is not None and header.source_sha256 != essay.source_sha256,
+    )
+
+
+def script_status(path: Path, essay: Essay | None) -> ScriptStatus:
+    """Status of the script at ``path`` (``stale`` only when ``essay`` is given)."""
+    if not Path(path).exists():
+        return ScriptStatus(exists=False)
+    text, script = read_script(path)
+    return _status_of(text, script, essay)
+
+
+class WriteKind(enum.Enum):
+    WRITTEN = "written"  # new, or regenerated because nobody had touched it
+    UNCHANGED = "unchanged"  # the file already says exactly this
+    KEPT_EDITED = "kept-edited"  # a person edited or approved it; the essay did not change
+    STALE = "stale"  # a person edited or approved it and the essay changed: merge by hand or --force
+    FORCED_WITH_BACKUP = "forced-with-backup"  # overwritten with --force; the old file was kept
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    kind: WriteKind
+    path: Path
+    message: str  # one line for the CLI to print
+    backup: Path | None = None
+
+    @property
+    def wrote(self) -> bool:
+        return self.kind in (WriteKind.WRITTEN, WriteKind.FORCED_WITH_BACKUP)
+
+
+def _backup_path(path: Path) -> Path:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.name}.bak-{stamp}")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.bak-{stamp}-{n}")
+        n += 1
+    return candidate
+
+
+def write_script(path: Path, script: Script, *, force: bool) -> WriteOutcome:
+    """Write ``script`` to ``path`` atomically, never losing a person's edits or approval.
+
+    An untouched draft is simply regenerated. An edited or approved script is kept (and
+    reported stale if its essay changed) unless ``force``, which first keeps a backup.
+    """
+    path = Path(path)
+    new_text = format_script(script)
+    if not path.exists():
+        atomic_write_text(path, new_text)
+        return WriteOutcome(WriteKind.WRITTEN, path, f"wrote {path}")
+    old_bytes = path.read_bytes()
+    try:
+        old_text, old = read_script(path)
+    except ScriptError as exc:
+        if not force:
+            raise ScriptError(
+                f"{exc.message}; the file is not a script audioessay can read", path=path,
+                hint=f"fix it, or run 'audioessay script --force {path}' to regenerate it "
+                     "(a backup will be kept)",
+            ) from None
+        return _force(path, old_bytes, new_text, "it could not be parsed")
+    if old_text == new_text:
+        return WriteOutcome(WriteKind.UNCHANGED, path, f"{path} is up to date")
+
+    status = _status_of(old_text, old, None)
+    new_body = format_body(script)
+    if body_text(old_text) == new_body:
+        # Same words, new header (e.g. only whitespace changed in the essay): keep the approval.
+        header = script.header
+        if status.approved:
+            header = replace(header, status="approved", approved_sha256=old.header.approved_sha256)
+        merged = format_header(header) + new_body
+        if merged == old_text:
+            return WriteOutcome(WriteKind.UNCHANGED, path, f"{path} is up to date")
+        atomic_write_text(path, merged)
+        return WriteOutcome(WriteKind.WRITTEN, path, f"updated the header of {path}; the text is unchanged")
+    if not (status.edited or status.approved):
+        atomic_write_text(path, new_text)
+        return WriteOutcome(WriteKind.WRITTEN, path, f"regenerated {path}")
+
+    owner = "edited by hand" if status.edited else "approved"
+    if force:
+        return _force(path, old_bytes, new_text, f"it was {owner}")
+    command = f"audioessay script --force {path}"
+    if old.header.source_sha256 != script.header.source_sha256:
+        return WriteOutcome(
+            WriteKind.STALE, path,
+            f"{path} is stale: it was {owner}, and the essay {script.header.source} changed since; "
+            f"merge the changes by hand, or run '{command}' to regenerate it (a backup will be kept)",
+        )
+    return WriteOutcome(
+        WriteKind.KEPT_EDITED, path,
+        f"kept {path}: it was {owner}; run '{command}' to regenerate it (a backup will be kept)",
+    )
+
+
+def _force(path: Path, old_bytes: bytes, new_text: str, why: str) -> WriteOutcome:
+    backup = _backup_path(path)
+    atomic_write_bytes(backup, old_bytes)
+    atomic_write_text(path, new_text)
+    return WriteOutcome(WriteKind.FORCED_WITH_BACKUP, path,
+                        f"regenerated {path} although {why}; the old file is kept in {backup}", backup=backup)
+
+
+def approve_script(path: Path) -> Script:
+    """Mark the script approved for its current body; the body stays byte-identical."""
+    path = Path(path)
+    text, script = read_script(path)
+    header = replace(script.header, status="approved", approved_sha256=body_sha256(body_text(text)))
+    atomic_write_text(path, format_header(header) + body_text(text))
+    return replace(script, header=header)

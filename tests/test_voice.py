@@ -1,0 +1,178 @@
+"""Engines, the take cache and the narration pool, with the real espeak-ng and pyttsx3."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+
+from audioessay.errors import NarrationError, ToolMissingError
+from audioessay.models import VoiceSettings
+from audioessay.voice.cache import TakeCache, TakeRequest, wav_frames
+from audioessay.voice.engine import engine_classes, get_engine
+from audioessay.voice.narrate import local_executor, narrate
+from audioessay.voice.pyttsx3_engine import MAX_CHUNK, split_for_engine
+
+SENTENCES = [
+    "The first sentence is short.",
+    "A second sentence, a little longer than the first one, follows it.",
+    "Then a third.",
+]
+
+
+def seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ("word " * 5000, 3000),  # 25,000 characters, spaces only
+        ("a" * 20000, 3000),  # no space at all: cut mid-word as a last resort
+        ("One. Two, three; four. " * 1000, 500),
+        ("short sentence", 3000),
+    ],
+)
+def test_split_for_engine_keeps_every_chunk_under_the_limit_and_loses_nothing(text: str, limit: int) -> None:
+    chunks = split_for_engine(text, limit)
+    assert all(0 < len(chunk) <= limit for chunk in chunks)
+    assert "".join(chunks).replace(" ", "") == text.replace(" ", "")
+
+
+def test_split_prefers_sentence_and_clause_boundaries() -> None:
+    text = "First part of it, second part. " * 200
+    chunks = split_for_engine(text, 1000)
+    assert all(chunk.endswith(".") for chunk in chunks)
+
+
+def test_builtin_engines_are_registered_through_entry_points() -> None:
+    classes = engine_classes()
+    assert {"pyttsx3", "espeak-ng"} <= set(classes)
+
+
+def test_unknown_engine_is_a_clear_error() -> None:
+    with pytest.raises(ToolMissingError, match="unknown engine 'nope'.*known engines"):
+        get_engine("nope")
+
+
+@pytest.mark.parametrize("engine", ["pyttsx3", "espeak-ng"])
+def test_engine_makes_a_real_take_and_a_slower_rate_makes_it_longer(engine: str, tmp_path: Path) -> None:
+    eng = get_engine(engine)
+    assert eng.availability().ok
+    text = "Narration must never silently produce an empty or truncated take."
+    fast, slow = tmp_path / "fast.wav", tmp_path / "slow.wav"
+    eng.synthesize(text, VoiceSettings(engine=engine, voice="en-us", rate=260), fast)
+    eng.synthesize(text, VoiceSettings(engine=engine, voice="en-us", rate=120), slow)
+    assert seconds(fast) > 1.0
+    assert seconds(slow) > 1.6 * seconds(fast)
+
+
+@pytest.mark.parametrize("engine", ["pyttsx3", "espeak-ng"])
+def test_engine_lists_voices_and_refuses_an_unknown_voice(engine: str, tmp_path: Path) -> None:
+    eng = get_engine(engine)
+    ids = {v.id.rsplit("/", 1)[-1].lower() for v in eng.voices()}
+    assert "en-us" in ids
+    with pytest.raises(NarrationError, match="unknown voice 'klingon-x'"):
+        eng.synthesize("Hello.", VoiceSettings(engine=engine, voice="klingon-x"), tmp_path / "x.wav")
+
+
+def test_pyttsx3_applies_volume(tmp_path: Path) -> None:
+    import array
+
+    eng = get_engine("pyttsx3")
+    loud, quiet = tmp_path / "loud.wav", tmp_path / "quiet.wav"
+    eng.synthesize("Volume is applied to every take.", VoiceSettings(volume=1.0, voice="en-us"), loud)
+    eng.synthesize("Volume is applied to every take.", VoiceSettings(volume=0.3, voice="en-us"), quiet)
+
+    def peak(path: Path) -> int:
+        with wave.open(str(path), "rb") as wav:
+            return max(abs(s) for s in array.array("h", wav.readframes(wav.getnframes())))
+
+    assert peak(quiet) < 0.6 * peak(loud)
+
+
+def test_pyttsx3_survives_a_20000_character_sentence_without_stdout_noise(tmp_path: Path) -> None:
+    """pyttsx3 segfaults near 13,500 characters in one call; the engine must split. Run in a
+    child process so that a crash would fail this test instead of killing pytest."""
+    out = tmp_path / "long.wav"
+    code = (
+        "from pathlib import Path\n"
+        "from audioessay.voice.pyttsx3_engine import Pyttsx3Engine\n"
+        "from audioessay.models import VoiceSettings\n"
+        f"text = ' '.join(['word{{}}'.format(i % 10) for i in range(3400)])[:20000]\n"
+        "assert len(text) >= 19000\n"
+        f"Pyttsx3Engine().synthesize(text, VoiceSettings(voice='en-us', rate=400), Path({str(out)!r}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # pyttsx3 prints "Audio saved to ..." unless silenced
+    assert seconds(out) > 3400 * 60 / 400 * 0.5
+    assert len(split_for_engine("x " * 10000)) > 1 and MAX_CHUNK < 13500
+
+
+def request(text: str, **settings: object) -> TakeRequest:
+    return TakeRequest(text, VoiceSettings(**settings), "v1")  # type: ignore[arg-type]
+
+
+def test_cache_key_is_the_request() -> None:
+    base = request("Hello there.")
+    assert base.key == request("Hello there.").key
+    assert base.key != request("Hello there!").key
+    assert base.key != request("Hello there.", rate=180).key
+    assert base.key != request("Hello there.", voice="en-gb").key
+    assert base.key != request("Hello there.", engine="espeak-ng").key
+    assert base.key != TakeRequest("Hello there.", VoiceSettings(), "v2").key
+
+
+def test_corrupt_cache_entry_is_detected_and_remade(tmp_path: Path) -> None:
+    cache = TakeCache(tmp_path)
+    req = request("A sentence to cache.", voice="en-us")
+    with local_executor(1) as pool:
+        first = narrate([req], cache, pool, jobs=1)
+        assert first[req.key].synthesized
+        path = cache.get(req.key)
+        assert path is not None and wav_frames(path)
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # truncated
+        assert cache.get(req.key) is None
+        again = narrate([req], cache, pool, jobs=1)
+    assert again[req.key].synthesized
+    assert wav_frames(cache.path(req.key))
+
+
+def test_narrate_uses_the_cache_and_an_edit_renarrates_one_take(tmp_path: Path) -> None:
+    cache = TakeCache(tmp_path)
+    requests = [request(s, voice="en-us") for s in SENTENCES]
+    with local_executor(2) as pool:
+        first = narrate(requests, cache, pool, jobs=2)
+        assert sum(o.synthesized for o in first.values()) == 3
+        second = narrate(requests, cache, pool, jobs=2)
+        assert sum(o.synthesized for o in second.values()) == 0
+        edited = requests[:1] + [request("A second sentence, edited.", voice="en-us")] + requests[2:]
+        third = narrate(edited, cache, pool, jobs=2)
+    assert sum(o.synthesized for o in third.values()) == 1
+    assert all(o.path and o.path.exists() for o in third.values())
+
+
+def test_failed_take_is_reported_not_raised(tmp_path: Path) -> None:
+    cache = TakeCache(tmp_path)
+    bad = request("Hello.", voice="klingon-x")
+    good = request("Hello.", voice="en-us")
+    with local_executor(1) as pool:
+        outcomes = narrate([bad, good], cache, pool, jobs=1)
+    assert outcomes[bad.key].path is None and "unknown voice" in (outcomes[bad.key].error or "")
+    assert outcomes[good.key].path is not None
+
+
+def test_cache_prune_drops_unused_entries(tmp_path: Path) -> None:
+    cache = TakeCache(tmp_path)
+    requests = [request(s, voice="en-us") for s in SENTENCES]
+    with local_executor(1) as pool:
+        narrate(requests, cache, pool, jobs=1)
+    assert cache.size()[0] == 3
+    removed, freed = cache.prune({requests[0].key})
+    assert removed == 2 and freed > 0
+    assert cache.size()[0] == 1 and cache.get(requests[0].key)
