@@ -75,9 +75,10 @@ def onsets(samples: np.ndarray, threshold_db: float = -45.0, min_gap: float = 0.
 
 
 def tone_level(samples: np.ndarray, freq: float, start: float, end: float) -> float:
-    """Level (dB) of the ``freq`` component between ``start`` and ``end`` seconds (windowed FFT peak)."""
+    """Amplitude (dBFS) of the ``freq`` component between ``start`` and ``end`` seconds (windowed FFT peak)."""
     piece = samples[int(start * RATE): int(end * RATE)]
-    spectrum = np.abs(np.fft.rfft(piece * np.hanning(len(piece))))
+    window = np.hanning(len(piece))
+    spectrum = 2 * np.abs(np.fft.rfft(piece * window)) / window.sum()
     freqs = np.fft.rfftfreq(len(piece), 1 / RATE)
     band = (freqs > freq * 0.97) & (freqs < freq * 1.03)
     return 20 * np.log10(spectrum[band].max() + 1e-20)

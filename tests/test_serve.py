@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -303,10 +304,14 @@ def test_one_log_line_per_request(served: Served):
     served.request("/feeds/feed.xml")
     served.request("/output/her/script.txt")
     served.request("/output/her/her.mp3", headers={"Range": "bytes=0-9"})
-    assert len(served.log) == 3
-    assert served.log[0].startswith('127.0.0.1 "GET /feeds/feed.xml HTTP/1.1" 200 ')
-    assert '"GET /output/her/script.txt HTTP/1.1" 404' in served.log[1]
-    assert served.log[2].endswith(" 206 10")
+    deadline = time.monotonic() + 5
+    while len(served.log) < 3 and time.monotonic() < deadline:  # logged just after the response
+        time.sleep(0.01)
+    lines = sorted(served.log)  # one thread per connection: lines may come in any order
+    assert len(lines) == 3
+    assert lines[0].startswith('127.0.0.1 "GET /feeds/feed.xml HTTP/1.1" 200 ')
+    assert lines[1] == '127.0.0.1 "GET /output/her/her.mp3 HTTP/1.1" 206 10'
+    assert lines[2] == '127.0.0.1 "GET /output/her/script.txt HTTP/1.1" 404 14'
 
 
 def test_keep_alive_serves_several_requests_on_one_connection(served: Served):
@@ -341,6 +346,9 @@ def test_malformed_request_is_answered_and_logged(served: Served, capfd: pytest.
     with socket.create_connection(("127.0.0.1", served.port)) as sock:
         sock.sendall(b"GET /feeds/feed.xml HTTP/1.1\r\n" + headers + b"\r\n")
         assert sock.recv(1000).startswith(b"HTTP/1.1 431")
+    deadline = time.monotonic() + 5
+    while not served.log and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert any("error" in line and "431" in line for line in served.log), served.log
     assert capfd.readouterr().err == ""
 

@@ -194,38 +194,52 @@ def _spoken(text: str, ws: Workspace) -> str:
     return speak(text, ws.config.text.language, lexicon(ws))[0]
 
 
+def sync_ledger(ws: Workspace, ledger: Any, essays: list[Essay], now: dt.datetime) -> tuple[Any, dict[str, Any]]:
+    """Give every essay its ledger entry (guid, number, pubDate), matching all of seeds/ at once so
+    that a copied essay never takes the original's identity. Returns the ledger and entries by slug.
+
+    Entries whose essay is gone are marked removed; an essay that still exists but failed to read
+    this time keeps its entry current."""
+    from audioessay.publish.ledger import EssayRef
+
+    chosen = {e.source for e in essays}
+    others = [e for e in read_essays(ws, (), BuildReport()) if e.source not in chosen]
+    everyone = essays + others
+    refs = [EssayRef(e.slug, e.source.as_posix(), e.title, e.source_sha256, e.date, e.episode) for e in everyone]
+    ledger, entries = ledger.sync(refs, now)
+    for entry in ledger.entries:
+        if entry.removed and (ws.root / entry.source).is_file():
+            ledger = ledger.restore(entry.id)
+    return ledger, {essay.slug: entry for essay, entry in zip(everyone, entries)}
+
+
 def _plan(ws: Workspace, essay: Essay, script: Script, result: EpisodeResult, overrides: VoiceOverrides,
-          ledger: Any, engines: dict[str, str], now: dt.datetime) -> tuple[Any, _Planned]:
-    """Give the essay its ledger identity and list the takes its episode needs."""
+          entry: Any, engines: dict[str, str]) -> _Planned:
+    """List the takes the essay's episode needs."""
     settings = voice_settings(ws, essay, overrides)
     if settings.engine not in engines:
         engines[settings.engine] = require_available(settings.engine).version()
-    ledger, entry = ledger.assign(
-        slug=essay.slug, source=essay.source.as_posix(), title=essay.title,
-        source_sha256=essay.source_sha256, front_matter_date=essay.date,
-        front_matter_episode=essay.episode, now=now,
-    )
     announcement = _announcement(ws, essay, entry.number)
     outro = _spoken(ws.config.audio.outro, ws) if ws.config.audio.outro.strip() else None
     texts = script.sentences() + [t for t in (announcement, outro) if t]
     requests = [TakeRequest(text, settings, engines[settings.engine]) for text in texts]
-    return ledger, _Planned(essay, script, result, settings, requests, announcement, outro, entry.number)
+    return _Planned(essay, script, result, settings, requests, announcement, outro, entry.number)
 
 
 def used_take_keys(ws: Workspace) -> set[str]:
     """The cache keys of every take the workspace's current scripts need (for ``cache prune``)."""
     from audioessay.publish.ledger import load_ledger
 
-    ledger = load_ledger(ws.ledger_path)
+    essays = read_essays(ws, (), BuildReport())
+    _ledger, entries = sync_ledger(ws, load_ledger(ws.ledger_path), essays, dt.datetime.now(dt.timezone.utc))
     engines: dict[str, str] = {}
     keys: set[str] = set()
-    now = dt.datetime.now(dt.timezone.utc)
-    for essay in read_essays(ws, (), BuildReport()):
+    for essay in essays:
         path = ws.script_path(essay.slug)
         try:
             script = parse_script(path.read_text(encoding="utf-8"), ws.relative(path))
             result = EpisodeResult(essay.source.as_posix(), essay.slug, essay.title, ws.relative(path))
-            ledger, plan = _plan(ws, essay, script, result, VoiceOverrides(), ledger, engines, now)
+            plan = _plan(ws, essay, script, result, VoiceOverrides(), entries[essay.slug], engines)
         except (OSError, AudioessayError):
             continue
         keys.update(r.key for r in plan.requests)
@@ -259,7 +273,9 @@ def render(
 
     planned: list[_Planned] = []
     engines: dict[str, str] = {}
-    for essay in read_essays(ws, paths, report):
+    essays = read_essays(ws, paths, report)
+    ledger, entries = sync_ledger(ws, ledger, essays, now)
+    for essay in essays:
         try:
             script, result = make_script(ws, essay, force=False)
             if ws.config.text.require_approval and result.status != "approved":
@@ -267,8 +283,7 @@ def render(
                     "the script is not approved and text.require_approval is true", path=result.script,
                     hint=f"review it, then run 'audioessay review {essay.slug} --approve'",
                 )
-            ledger, plan = _plan(ws, essay, script, result, overrides, ledger, engines, now)
-            planned.append(plan)
+            planned.append(_plan(ws, essay, script, result, overrides, entries[essay.slug], engines))
         except AudioessayError as exc:
             report.fail(essay.source.as_posix(), exc)
         if fail_fast and report.errors:

@@ -11,10 +11,16 @@ inside the join it plays part k's padding and part k+1's delay. So part k+1 star
 exactly ``frames(k) * 1152`` samples after part k's input started, and the samples in between,
 pure silence inside a pause, are simply not encoded: the decoded episode has every sample
 where the timeline put it, and the same total length.
+
+One more measured quirk: ffmpeg 5.1 records at most 1681 samples of padding in the LAME
+header, so when the last part's length is 1 to 46 samples past a multiple of 1152 the decoded
+file is up to 46 samples too long. The last part then gets a few more samples of silence and
+:attr:`Encoded.total` says so.
 """
 
 from __future__ import annotations
 
+import itertools
 import struct
 import subprocess
 import tempfile
@@ -39,6 +45,10 @@ LIMITER_MARGIN_DB = 1.5  # the limiter's sample-peak ceiling sits this far under
 # LAME 3.100 plays back about 0.45 dB quieter than its input, evenly across the spectrum (measured
 # with ffmpeg's decoder and mpg123 on tones and speech, 64-192 kbps); the gain makes up for it.
 ENCODER_LEVEL_DB = -0.45
+
+
+MAX_RECORDED_PADDING = 1681  # ffmpeg's LAME header never says more (1152 + 529)
+ENCODER_DELAY = 576  # LAME's own delay, as the header records it
 
 
 def lame_frames(samples: int) -> int:
@@ -151,12 +161,19 @@ class _Encoder:
         self._log.close()
 
 
+def end_padding(samples: int) -> int:
+    """Silence to add after the last part so the LAME header can record all of its padding."""
+    padding = lame_frames(samples) * FRAME - samples - ENCODER_DELAY
+    return max(0, padding - MAX_RECORDED_PADDING)  # fewer frames would not do: this keeps the frame count
+
+
 @dataclass(frozen=True)
 class Encoded:
     path: Path
     parts: tuple[Part, ...]
     frames: tuple[int, ...]  # frames each part really got
     shift: tuple[int, ...]  # samples each part's audio lands later than planned (0 when LAME behaves)
+    total: int  # samples in the decoded file
 
     def time_map(self, sample: int) -> int:
         """Where a timeline sample is in the decoded MP3."""
@@ -165,15 +182,13 @@ class Encoded:
                 return sample + shift
         return sample
 
-    @property
-    def total_shift(self) -> int:
-        return self.shift[-1] if self.shift else 0
 
 
 def encode(timeline: Timeline, render: Callable[[int, int], Iterator[np.ndarray]], settings: EncodeSettings,
            out: Path, *, jobs: int) -> Encoded:
     """Encode the timeline to ``out`` (an MP3), with up to ``jobs`` encoders running at once."""
     parts = plan_parts(timeline, jobs)
+    extra = end_padding(parts[-1].length)
     with tempfile.TemporaryDirectory(prefix=".encode-", dir=out.parent) as tmp:
         work = Path(tmp)
         paths = [work / f"part{k}.mp3" for k in range(len(parts))] if len(parts) > 1 else [out]
@@ -184,7 +199,10 @@ def encode(timeline: Timeline, render: Callable[[int, int], Iterator[np.ndarray]
             encoder = _Encoder(settings, paths[k], work / f"part{k}.log")
             with lock:
                 encoders.append(encoder)
-            encoder.feed(render(parts[k].start, parts[k].end))
+            chunks = render(parts[k].start, parts[k].end)
+            if k == len(parts) - 1 and extra:
+                chunks = itertools.chain(chunks, [np.zeros(extra, np.float32)])
+            encoder.feed(chunks)
 
         try:
             with ThreadPoolExecutor(max_workers=len(parts)) as pool:
@@ -200,7 +218,7 @@ def encode(timeline: Timeline, render: Callable[[int, int], Iterator[np.ndarray]
     for k, part in enumerate(parts):
         shift.append(offset - part.start)
         offset += frames[k] * FRAME
-    return Encoded(out, tuple(parts), frames, tuple(shift))
+    return Encoded(out, tuple(parts), frames, tuple(shift), timeline.total + shift[-1] + extra)
 
 
 def _concat(paths: list[Path], work: Path, out: Path) -> None:

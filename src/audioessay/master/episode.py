@@ -103,7 +103,7 @@ def master_episode(
         analyses = list(pool.map(analyse_take, timeline.spoken))
     by_start = {a.take.start: a for a in analyses if a.take.role != "announcement"}
 
-    meter = LoudnessMeter()
+    meter = LoudnessMeter(end_seconds=timeline.total / SAMPLE_RATE)
     for analysis in analyses:
         if analysis.take.role != "announcement":
             meter.add(analysis.loudness)
@@ -167,15 +167,14 @@ def master_episode(
                             "LUFS target by more than 1 LU")
         if measured.true_peak_dbtp > config.true_peak:
             problems.append(f"true peak {measured.true_peak_dbtp:.1f} dBTP is above {config.true_peak:.1f} dBTP")
-        total = timeline.total + encoded.total_shift
-        duration = total / SAMPLE_RATE
+        duration = encoded.total / SAMPLE_RATE
         if measured.duration and abs(measured.duration - duration) > 0.05:
             problems.append(f"the MP3 decodes to {measured.duration:.2f} s, the timeline says {duration:.2f} s")
-        if encoded.total_shift:
+        if encoded.shift[-1]:
             problems.append(f"the encoder wrote unexpected frame counts; timings shifted by "
-                            f"{encoded.total_shift / SAMPLE_RATE * 1000:.0f} ms and were corrected")
+                            f"{encoded.shift[-1] / SAMPLE_RATE * 1000:.0f} ms and were corrected")
 
-        chapters = _chapters(timeline, encoded, total)
+        chapters = _chapters(timeline, encoded)
         write_tags(tmp, tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters])
         cues = finish_cues(_cues(timeline, analyses, encoded, gain))
         vtt, srt, chapters_path = out_dir / f"{basename}.vtt", out_dir / f"{basename}.srt", out_dir / "chapters.json"
@@ -263,10 +262,10 @@ def _correction(settings: EncodeSettings, measured: Measurement, config: AudioCo
     return EncodeSettings(settings.bitrate, gain, limit)
 
 
-def _chapters(timeline: Timeline, encoded: Encoded, total: int) -> list[tuple[float, float, str]]:
+def _chapters(timeline: Timeline, encoded: Encoded) -> list[tuple[float, float, str]]:
     """(start, end, title) in seconds on the finished MP3."""
     starts = [(encoded.time_map(c.start) / SAMPLE_RATE, c.title) for c in timeline.chapters]
-    ends = [s for s, _ in starts[1:]] + [total / SAMPLE_RATE]
+    ends = [s for s, _ in starts[1:]] + [encoded.total / SAMPLE_RATE]
     return [(start, end, title) for (start, title), end in zip(starts, ends)]
 
 

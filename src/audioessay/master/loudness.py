@@ -135,9 +135,14 @@ def _peak_histogram(samples: np.ndarray, energy: np.ndarray, rate: int) -> np.nd
 
 
 class LoudnessMeter:
-    """Accumulates :class:`PieceLoudness` from anywhere on a timeline; gates at the end."""
+    """Accumulates :class:`PieceLoudness` from anywhere on a timeline; gates at the end.
 
-    def __init__(self) -> None:
+    ``end_seconds`` is where the program ends: blocks reaching past it (into a filter's
+    tail) are not part of the measurement, as BS.1770 requires.
+    """
+
+    def __init__(self, end_seconds: float | None = None) -> None:
+        self.end_seconds = end_seconds
         self._parts: list[PieceLoudness] = []
         self._peaks = np.zeros(_HIST_BINS)
 
@@ -186,12 +191,14 @@ class LoudnessMeter:
         bins = np.zeros(max(end, 0))
         for part in self._parts:
             bins[part.first_bin: part.first_bin + len(part.energy)] += part.energy
+        if self.end_seconds is not None:
+            bins = bins[: math.floor(self.end_seconds / BIN_SECONDS + 1e-9)]
         return bins
 
 
 def integrated_loudness(bins: np.ndarray, gain_db: float = 0.0) -> float:
     """BS.1770-4 integrated loudness from 100 ms energy bins."""
-    if len(bins) < 4:
+    if len(bins) < 4:  # shorter than one block: measure what there is
         bins = np.concatenate([bins, np.zeros(4 - len(bins))])
     block_energy = np.convolve(bins, np.ones(4), mode="valid")  # 400 ms blocks, 75% overlap
     power = block_energy / (4 * BIN_SECONDS) * 10 ** (gain_db / 10)
@@ -207,7 +214,7 @@ def integrated_loudness(bins: np.ndarray, gain_db: float = 0.0) -> float:
 
 def loudness_of(samples: np.ndarray, rate: int) -> float:
     """Integrated loudness of one clip (float, full scale 1.0)."""
-    meter = LoudnessMeter()
+    meter = LoudnessMeter(end_seconds=len(samples) / rate if len(samples) >= 0.4 * rate else None)
     meter.add_samples(samples, rate, 0.0)
     return meter.integrated()
 

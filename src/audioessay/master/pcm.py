@@ -118,7 +118,7 @@ def read_clip(path: Path) -> Clip:
         return Clip(samples, SAMPLE_RATE, False, int(np.count_nonzero(np.abs(samples) >= 1.0)))
     samples = read_wav_samples(path, info)
     full_scale = 1.0 - 1.0 / 32768 if info.sample_format != "u8" else 127 / 128
-    clipped = int(np.count_nonzero((samples >= full_scale) | (samples <= -1.0)))
+    clipped = int(np.count_nonzero(np.abs(samples) >= full_scale))
     return Clip(samples, info.rate, info.truncated, clipped)
 
 

@@ -210,6 +210,13 @@ class Ledger:
             raise KeyError(entry_id)
         return self._with(replace(entry, removed=True))
 
+    def restore(self, entry_id: str) -> Ledger:
+        """A new ledger where a removed entry is current again (its essay came back or only failed to read)."""
+        entry = self.get(entry_id)
+        if entry is None:
+            raise KeyError(entry_id)
+        return self._with(replace(entry, removed=False))
+
     def entries_for_feed(self, removed_policy: Literal["keep", "drop"]) -> list[LedgerEntry]:
         """Entries to publish, newest first: ``keep`` includes removed essays, ``drop`` leaves them out."""
         if removed_policy not in ("keep", "drop"):

@@ -20,13 +20,20 @@ Conventions (chosen once, so the narration is consistent):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from num2words import num2words
 
-from audioessay.text.lang_base import Language, Recorder, Rule, TextRule
+from audioessay.text.lang_base import Handler, Language, Recorder, Rule, TextRule
 from audioessay.text.numbers import roman_value
 
 LETTER_JOINER = "-"
+
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as one string (tables read better that way)."""
+    return frozenset(text.split())
+
 
 # ---------------------------------------------------------------------------------------
 # Number words (all from num2words; we only tidy its punctuation)
@@ -127,7 +134,7 @@ ABBREVIATIONS = {
     "vs": "versus", "approx.": "approximately", "cf.": "compare", "viz.": "namely",
     "et al.": "and others", "a.k.a.": "also known as", "incl.": "including",
     "esp.": "especially", "govt.": "government", "dept.": "department",
-    "a.m.": "a-m", "p.m.": "p-m",
+    "a.m.": "a-m", "p.m.": "p-m", "WWI": "World War One", "WWII": "World War Two",
 }  # fmt: skip
 # Said only before a capitalized name when written without the period ("Mr Smith").
 TITLES_WITHOUT_PERIOD = {"Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Dr": "Doctor", "Prof": "Professor"}
@@ -141,43 +148,43 @@ BEFORE_NUMBER = {
 
 # Sentence splitting: abbreviations that never end a sentence, and ones that end it only
 # when the next word is a usual sentence opener ("... etc. The next day").
-NEVER_SENTENCE_END = frozenset(
+NEVER_SENTENCE_END = _words(
     "Mr Mrs Ms Mx Dr Prof Rev Hon Gen Col Capt Lt Sgt Gov Sen Rep Pres Fr Mt Ft "
-    "e.g i.e vs v cf viz approx ca a.k.a incl esp E.g I.e Vs Cf Approx".split()
+    "e.g i.e vs v cf viz approx ca a.k.a incl esp E.g I.e Vs Cf Approx"
 )
 BEFORE_NUMBER_STEMS = frozenset(k.rstrip(".") for k in BEFORE_NUMBER) | {"approx", "Approx", "No", "no"}
-SENTENCE_STARTERS = frozenset(
+SENTENCE_STARTERS = _words(
     "The A An This That These Those It Its He She They We I You There Then But And So Yet Or "
     "In On At As After Before When While If Although Though However Meanwhile My His Her Our "
     "Their Your What Why How Who Where Which One Some Many Most All Each Every No Not Now "
     "Today Still Also Even For From By With Without To Of Here Once Later Soon Finally "
     "Because Since Until Unlike Like Instead Thus Therefore Indeed Perhaps Maybe Yes Please "
-    "Let Did Do Does Is Was Are Were Can Could Will Would Should Must Have Has Had".split()
+    "Let Did Do Does Is Was Are Were Can Could Will Would Should Must Have Has Had"
 )
 
 # Pronounced as words, so never spelled out.
-ACRONYMS = frozenset(
+ACRONYMS = _words(
     "NASA NATO UNESCO UNICEF LASER RADAR SONAR SCUBA OPEC FIFA UEFA NAFTA AIDS COVID GIF "
     "JPEG PIN SIM ISIS SWAT NIMBY YOLO FOMO OK TED LEGO IKEA ZIP RAM ROM WASP POTUS SCOTUS "
     "FLOTUS DARPA NORAD CERN BAFTA MOMA UNIX LAN WAN NASDAQ ASCII DOS OSHA FEMA ICE MERS "
-    "SARS NOAA OLED GOAT ANZAC QANTAS EPCOT BASIC COBOL".split()
+    "SARS NOAA OLED GOAT ANZAC QANTAS EPCOT BASIC COBOL"
 )
 # All-caps emphasis ("I do NOT agree"): said as the word, never spelled.
-EMPHASIS_WORDS = frozenset(
+EMPHASIS_WORDS = _words(
     "NOT NO YES AND OR THE BUT ALL NEVER EVER VERY MUST WILL CAN DO DID DOES HAVE HAS WAS "
     "WERE ARE IS BE THIS THAT WHAT WHY HOW WHO YOU ME MY HE SHE WE THEY HIS HER OUR NOW STOP "
-    "HELP LOVE WOW HATE REALLY ONLY JUST SO TOO ONE TWO".split()
+    "HELP LOVE WOW HATE REALLY ONLY JUST SO TOO ONE TWO"
 )
 # Words after which a Roman numeral is a plain number ("Part III" -> "Part three").
-NUMBER_CONTEXT = frozenset(
+NUMBER_CONTEXT = _words(
     "part chapter book volume act scene section article phase stage level type class title "
     "episode season series appendix annex psalm canto mark apollo vatican bowl war grade "
-    "category tier round division rule clause schedule table plate figure".split()
+    "category tier round division rule clause schedule table plate figure"
 )
 # Said with a capital ("World War Two"): the numeral is part of a proper name.
 PROPER_NUMBER_CONTEXT = frozenset({"War"})
 # Given names of monarchs and popes: "Henry VIII" -> "Henry the Eighth".
-REGNAL_NAMES = frozenset(
+REGNAL_NAMES = _words(
     "Henry Edward George William Elizabeth Louis Charles James Richard John Paul Pius Leo "
     "Benedict Gregory Innocent Clement Urban Boniface Alexander Nicholas Peter Catherine "
     "Frederick Philip Ferdinand Isabella Mary Anne Victoria Napoleon Ramesses Ptolemy "
@@ -189,27 +196,30 @@ REGNAL_NAMES = frozenset(
     "Margrethe Carl Gustaf Sancho Alexios Basil Michael Theodore Constantius Valentinian "
     "Theodosius Antiochus Seleucus Herod Agrippa Tiglath Shalmaneser Sargon Nebuchadnezzar "
     "Benedetto Innocenzo Juliana Beatrix Wilhelmina Olav Magnus Valdemar Erik Eric Sigismund "
-    "Casimir Vladislaus Wladyslaw Boleslaw Mieszko Kamehameha Rainier Hussein Abdullah Faisal".split()
+    "Casimir Vladislaus Wladyslaw Boleslaw Mieszko Kamehameha Rainier Hussein Abdullah Faisal"
 )
 # Capitalized words after which a numeral is never a regnal or sequel number.
-_NOT_NAMES = frozenset(
+_NOT_NAMES = _words(
     "The A An And But Or In On At Of To For With By From As If So Then This That These Those "
-    "It I We You He She They My His Her Our Their Its Is Was Are Were Be Been Do Did".split()
+    "It I We You He She They My His Her Our Their Its Is Was Are Were Be Been Do Did"
 )
-# Roman-valid tokens that are more often something else (initialisms, sizes, words).
-AMBIGUOUS_ROMAN = frozenset("MIX DC CD MD CV CC MC MI LI DI CI CL DL ML XL XXL XX XXX MM CM DIV CIV LIV MIL".split())
+# Roman-valid words that are English words: never numerals.
+ROMAN_LOOKING_WORDS = _words("MIX DIV CIV LIV DIX")
+# Roman-valid tokens more often something else (initialisms, sizes): numerals only after a
+# word like "Chapter" or "Bowl" ("Super Bowl XL").
+AMBIGUOUS_ROMAN = _words("DC CD MD CV CC MC MI LI DI CI CL DL ML XL XX XXX MM CM")
 
 # Year context: a 4-digit number after these words is a year.
-YEAR_BEFORE = frozenset(
+YEAR_BEFORE = _words(
     "in since by until till during circa from summer winter spring autumn fall early late "
-    "mid year c ca before after of".split()
+    "mid year c ca before after of"
 )
 # ...and after these it is a count.
-COUNT_BEFORE = frozenset(
+COUNT_BEFORE = _words(
     "about approximately over under nearly almost some than exactly only just roughly total "
-    "additional another extra least most more fewer top".split()
+    "additional another extra least most more fewer top"
 )
-_NOT_PLURAL_NOUNS = frozenset("is was has as its this us thus plus his does goes always towards whereas yes".split())
+_NOT_PLURAL_NOUNS = _words("is was has as its this us thus plus his does goes always towards whereas yes")
 
 UNITS: dict[str, tuple[str, str]] = {
     "km": ("kilometre", "kilometres"), "m": ("metre", "metres"), "cm": ("centimetre", "centimetres"),
@@ -234,10 +244,10 @@ UNITS: dict[str, tuple[str, str]] = {
     "bn": ("billion", "billion"),
 }  # fmt: skip
 # "5m people": m is million, not metres, before a word like these.
-_MILLION_NOUNS = frozenset(
+_MILLION_NOUNS = _words(
     "people views users subscribers viewers copies votes fans followers downloads customers "
     "visitors jobs homes households residents deaths cases readers listeners players "
-    "children adults workers members tonnes barrels miles".split()
+    "children adults workers members tonnes barrels miles"
 )
 
 # symbol -> (one, many, one of the hundredth unit, many of it); None: no hundredth unit.
@@ -253,7 +263,12 @@ MAGNITUDES = {
     "billion": "billion", "bn": "billion", "trillion": "trillion", "tn": "trillion",
 }  # fmt: skip
 # Fractions said as a phrase, not a ratio.
-SET_PHRASES = {"24/7": "twenty-four seven", "9/11": "nine eleven", "50/50": "fifty-fifty", "20/20": "twenty-twenty"}
+SET_PHRASES = {
+    "24/7": "twenty-four seven",
+    "9/11": "nine eleven",
+    "50/50": "fifty-fifty",
+    "20/20": "twenty-twenty",
+}
 _FRACTION_DENOMINATORS = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 20, 32, 64, 100, 1000})
 
 SYMBOL_WORDS = {
@@ -261,7 +276,14 @@ SYMBOL_WORDS = {
     "×": "times", "÷": "divided by", "±": "plus or minus", "≈": "approximately",
     "≠": "does not equal", "∞": "infinity", "§": "section",
 }  # fmt: skip
-BEFORE_NUMBER_SYMBOLS = {"~": "about", "≈": "approximately", "<": "less than", ">": "more than", "≤": "at most", "≥": "at least"}
+BEFORE_NUMBER_SYMBOLS = {
+    "~": "about",
+    "≈": "approximately",
+    "<": "less than",
+    ">": "more than",
+    "≤": "at most",
+    "≥": "at least",
+}
 
 
 # ---------------------------------------------------------------------------------------
@@ -299,11 +321,6 @@ def _month_name(token: str) -> str:
     return MONTHS[_MONTH_NUMBER[token] - 1]
 
 
-def _cap_first(words: str, like: str) -> str:
-    # "E.g." at the start of a sentence becomes "For example".
-    return words[:1].upper() + words[1:] if like[:1].isupper() and words[:1].islower() else words
-
-
 # ---------------------------------------------------------------------------------------
 # Rules, in the order they run
 # ---------------------------------------------------------------------------------------
@@ -317,11 +334,17 @@ _MONTH = (
 _rules: list[TextRule] = []
 
 
-def _rule(name: str, pattern: str, flags: int = 0):
-    """Register the decorated handler as a rule (in definition order)."""
+_DIGITS = "0123456789"
 
-    def register(handler):
-        _rules.append(Rule(name, re.compile(pattern, flags), handler))
+
+def _rule(name: str, pattern: str, requires: str = _DIGITS) -> Callable[[Handler], Handler]:
+    """Register the decorated handler as a rule (rules run in definition order).
+
+    ``requires``: characters one of which the pattern needs (by default a digit).
+    """
+
+    def register(handler: Handler) -> Handler:
+        _rules.append(Rule(name, re.compile(pattern), handler, requires))
         return handler
 
     return register
@@ -384,7 +407,8 @@ def _day_month(m: re.Match[str], rec: Recorder) -> str | None:
     if m.group("y"):
         spoken += f", {year(int(m.group('y')))}"
     rec.add(m.group(0), spoken, "date")
-    return spoken + _month_dot(m) if not m.group("y") else spoken
+    # Without a year the match may end in "July." or "Jan." (see _month_dot).
+    return spoken if m.group("y") else spoken + _month_dot(m)
 
 
 @_rule(
@@ -424,7 +448,9 @@ def _ampm(m: re.Match[str]) -> str:
     return f" {ap.lower()}{LETTER_JOINER}m{dot}"
 
 
-@_rule("clock time", rf"(?<![\w:.,])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?(?![\d:]|[.,]\d){_AMPM}?")
+@_rule(
+    "clock time", rf"(?<![\w:.,])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?(?![\d:]|[.,]\d){_AMPM}?"
+)
 def _clock_time(m: re.Match[str], rec: Recorder) -> str | None:
     h, mins = int(m.group("h")), int(m.group("m"))
     if h > 24 or mins > 59:
@@ -473,11 +499,13 @@ def _abbreviation_keys() -> dict[str, str]:
     keys = dict(ABBREVIATIONS)
     for key, spoken in ABBREVIATIONS.items():
         if key[0].islower():
-            keys.setdefault(key[0].upper() + key[1:], _cap_first(spoken, "X"))
+            # "E.g." opening a sentence becomes "For example".
+            keys.setdefault(key[0].upper() + key[1:], spoken[0].upper() + spoken[1:])
     return keys
 
 
 _ALWAYS = _abbreviation_keys()
+_NUMBER_NEXT = re.compile(r"[ \t]*[#\d]")
 _ABBREVIATION_KEYS = sorted(
     set(_ALWAYS) | set(TITLES_WITHOUT_PERIOD) | set(BEFORE_NUMBER) | {"St.", "St", "Dr.", "v."},
     key=len,
@@ -485,7 +513,7 @@ _ABBREVIATION_KEYS = sorted(
 )
 
 
-@_rule("abbreviation", r"(?<![\w.])(?:" + "|".join(map(re.escape, _ABBREVIATION_KEYS)) + r")(?!\w)")
+@_rule("abbreviation", r"(?<![\w.])(?:" + "|".join(map(re.escape, _ABBREVIATION_KEYS)) + r")(?!\w)", requires="")
 def _abbreviation(m: re.Match[str], rec: Recorder) -> str | None:
     token, text = m.group(0), m.string
     after = word_after(text, m.end())
@@ -507,7 +535,7 @@ def _abbreviation(m: re.Match[str], rec: Recorder) -> str | None:
             return None
         spoken = TITLES_WITHOUT_PERIOD[token]
     elif token in BEFORE_NUMBER:
-        if not re.match(r"[ \t]*[#\d]", text[m.end() :]):
+        if not _NUMBER_NEXT.match(text, m.end()):
             return None
         spoken = BEFORE_NUMBER[token]
     elif token == "v.":
@@ -523,7 +551,7 @@ def _abbreviation(m: re.Match[str], rec: Recorder) -> str | None:
     return spoken
 
 
-@_rule("dotted initialism", r"(?<![\w.])[A-Za-z](?:\.[A-Za-z])+\.?(?![\w])")
+@_rule("dotted initialism", r"(?<![\w.])[A-Za-z](?:\.[A-Za-z])+\.?(?![\w])", requires=".")
 def _dotted(m: re.Match[str], rec: Recorder) -> str:
     token = m.group(0)
     spoken = spell(token.replace(".", ""))
@@ -533,20 +561,19 @@ def _dotted(m: re.Match[str], rec: Recorder) -> str:
     return spoken
 
 
-@_rule("initials", r"(?<![\w.])[A-Z]\.(?:[ \t]?[A-Z]\.)*(?=[ \t]+[A-Z])")
+@_rule("initials", r"(?<![\w.])[A-Z]\.(?:[ \t]?[A-Z]\.)*(?=[ \t]+[A-Z])", requires=".")
 def _initials(m: re.Match[str], rec: Recorder) -> str:
     # "J. R. R. Tolkien": the periods would make espeak end the sentence.
-    spoken = spell(re.sub(r"[^A-Z]", "", m.group(0)))
+    spoken = spell("".join(c for c in m.group(0) if c.isupper()))
     rec.add(m.group(0), spoken, "initialism")
     return spoken
 
 
-@_rule("unknown abbreviation", r"(?<![\w.])([A-Za-z]{1,6})\.(?=[ \t]+[a-z])")
+@_rule("unknown abbreviation", r"(?<![\w.])([A-Za-z]{1,6})\.(?=[ \t]+[a-z])", requires=".")
 def _unknown_abbreviation(m: re.Match[str], rec: Recorder) -> None:
     # A period followed by a lowercase word inside one sentence is an abbreviation we do
     # not know; leave it, but ask a person.
     rec.add(m.group(0), m.group(0), "abbreviation", attention=True)
-    return None
 
 
 @_rule("symbol before number", r"(?P<s>[~≈<>≤≥])[ \t]?(?=-?\d|[$£€¥₹]\d)")
@@ -684,7 +711,8 @@ def fraction(numerator: int, denominator: int) -> str:
     elif denominator == 4:
         name = "quarters" if many else "quarter"
     else:
-        name = ordinal(denominator) + ("s" if many else "")
+        # "one hundredth", not "one one hundredth"
+        name = ordinal(denominator).removeprefix("one ") + ("s" if many else "")
     return f"{cardinal(numerator)} {name}"
 
 
@@ -716,13 +744,15 @@ def _is_year(n: int) -> bool:
 @_rule("range", rf"(?<![\w.,/:-])(?P<a>{_NUM})(?:-|[ \t]?–[ \t]?|[ \t]-[ \t])(?P<b>{_NUM})(?![\w-]|[.,:/]\d)")
 def _range(m: re.Match[str], rec: Recorder) -> str:
     a, b = m.group("a"), m.group("b")
-    spoken = f"{number(a)} to {number(b)}"
+    # "between 18-25" is "between eighteen and twenty-five", never "... to ...".
+    joiner = "and" if word_before(m.string, m.start()).lower() == "between" else "to"
+    spoken = f"{number(a)} {joiner} {number(b)}"
     if a.isdigit() and b.isdigit() and len(a) == 4 and _is_year(int(a)):
         first, second = int(a), int(b)
         if len(b) == 2 and second > first % 100:
             second += first // 100 * 100  # "1939-45": to 1945
         if len(str(second)) == 4 and _is_year(second) and second > first:
-            spoken = f"{year(first)} to {year(second)}"
+            spoken = f"{year(first)} {joiner} {year(second)}"
     rec.add(m.group(0), spoken, "range")
     return spoken
 
@@ -751,11 +781,26 @@ def _year(m: re.Match[str], rec: Recorder) -> str | None:
     return spoken
 
 
-@_rule("cardinal", r"(?<![\w.,])(?P<neg>-(?=[\d.]))?(?P<n>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)*|\.\d+)(?![\w]|\.\d)")
+@_rule(
+    "cardinal",
+    r"(?<![\w.,])(?P<neg>-(?=[\d.]))?(?P<n>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)*|\.\d+)(?![\w]|\.\d)",
+)
 def _cardinal(m: re.Match[str], rec: Recorder) -> str:
     spoken = number(m.group(0))
     rec.add(m.group(0), spoken, "cardinal")
     return spoken
+
+
+@_rule("glued number", r"\d+(?:\.\d+)*")
+def _glued_number(m: re.Match[str], rec: Recorder) -> str:
+    # Digits touching letters ("MP3", "B2B", "3D"): read them now, apart from the letters,
+    # so the initialism rule below sees "MP" on its own.
+    spoken = number(m.group(0))
+    rec.add(m.group(0), spoken, "cardinal")
+    text, start, end = m.string, m.start(), m.end()
+    before = " " if start and text[start - 1].isalnum() else ""
+    after = " " if end < len(text) and text[end].isalnum() else ""
+    return before + spoken + after
 
 
 class _RomanRule:
@@ -777,10 +822,13 @@ class _RomanRule:
         token, text = m.group(1), m.string
         if not self._valid.fullmatch(token):
             return token
+        if token in ROMAN_LOOKING_WORDS:
+            rec.add(token, token, "roman", attention=True)
+            return token
         before = word_before(text, m.start())
         after = word_after(text, m.end())
         # Part of a spelled-out run of letters ("B C D"), not a numeral.
-        if len(before) == 1 and before.isupper() or len(after) == 1 and after.isupper():
+        if any(len(w) == 1 and w.isupper() and w not in "AI" for w in (before, after)):
             return token
         value = roman_value(token)
         single_ok = len(token) > 1 or token in self._single_letter_ok
@@ -852,23 +900,23 @@ _rules.append(_RomanRule())
 _rules.append(_InitialismRule())
 
 
-@_rule("symbol", r"[&+=@%°×÷±≈≠∞§]")
+@_rule("symbol", r"[&+=@%°×÷±≈≠∞§]", requires="".join(SYMBOL_WORDS))
 def _symbol(m: re.Match[str], rec: Recorder) -> str:
     spoken = SYMBOL_WORDS[m.group(0)]
     rec.add(m.group(0), spoken, "symbol")
     return f" {spoken} "
 
 
-@_rule("hashtag", r"#(?=[A-Za-z])")
+@_rule("hashtag", r"#(?=[A-Za-z])", requires="#")
 def _hashtag(m: re.Match[str], rec: Recorder) -> str:
     rec.add("#", "", "symbol")
     return ""
 
 
-@_rule("slash", r"(?<=[a-z])/(?=[a-z])")
+@_rule("slash", r"(?<=[a-z])/(?:or\b|(?=[a-z]))", requires="/")
 def _slash(m: re.Match[str], rec: Recorder) -> str:
-    # "and/or", "he/she": espeak would say "slash".
-    rec.add("/", "or", "symbol")
+    # "he/she" -> "he or she", "and/or" -> "and or": espeak would say "slash".
+    rec.add(m.group(0), "or", "symbol")
     return " or "
 
 

@@ -30,7 +30,8 @@ _OPENING = "\"'‘“«([_*"
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # "U.S", "a.m", "Ph.D" (final period stripped)
 # Abbreviations that usually sit mid-sentence but can end one.
 _MAY_END = frozenset(
-    "etc Etc Inc Ltd Co Corp Jr Sr al St Bros Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
+    ["etc", "Etc", "Inc", "Ltd", "Co", "Corp", "Jr", "Sr", "al", "St", "Bros"]
+    + ["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"]
 )
 _SPACES = re.compile(r"\s+")
 

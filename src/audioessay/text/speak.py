@@ -52,7 +52,9 @@ _VULGAR_FRACTIONS = {
 }  # fmt: skip
 _VULGAR_RUN = re.compile("[" + "".join(_VULGAR_FRACTIONS) + "]")
 # Before NFKC: characters it would turn into something worse ("™" -> "TM", a fake initialism).
-_PRE_NFKC = str.maketrans({"\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "–", "№": "No. ", "™": "", "®": "", "©": ""})
+_PRE_NFKC = str.maketrans(
+    {"\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "–", "№": "No. ", "™": "", "®": "", "©": ""}
+)
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -150,6 +152,8 @@ def _drop_links(text: str, rec: Recorder) -> str:
 
     if "@" in text:
         text = _EMAIL.sub(email, text)
+    if "/" not in text and "www." not in text.lower():
+        return text  # every link pattern needs one of these
     return _URL.sub(url, text)
 
 
@@ -158,7 +162,7 @@ def _drop_footnotes(text: str, rec: Recorder) -> str:
         rec.add(m.group(0), "", "footnote")
         return ""
 
-    return _FOOTNOTE.sub(footnote, text)
+    return _FOOTNOTE.sub(footnote, text) if "[" in text or "^" in text else text
 
 
 # --- Lexicon -------------------------------------------------------------------------------
@@ -199,7 +203,8 @@ class _Lexicon:
         def replace(m: re.Match[str]) -> str:
             found = m.group(0)
             key = " ".join(found.split())
-            spoken = self.exact[key] if m.group("exact") is not None else self.any_case[key.lower()]
+            exact = m.groupdict().get("exact")
+            spoken = self.exact[key] if exact is not None else self.any_case[key.lower()]
             rec.add(found, spoken, "lexicon")
             return spoken
 
@@ -249,7 +254,7 @@ def _say_stray_digits(text: str, language: Language, rec: Recorder) -> str:
         after = " " if m.end() < len(m.string) and m.string[m.end()].isalnum() else ""
         return before + spoken + after
 
-    return _DIGIT_RUN.sub(say, text)
+    return _DIGIT_RUN.sub(say, text) if any(c in text for c in "0123456789") else text
 
 
 def _drop_link_fragments(text: str, rec: Recorder) -> str:
@@ -257,6 +262,9 @@ def _drop_link_fragments(text: str, rec: Recorder) -> str:
         rec.add(m.group(0), "", "url", attention=True)
         return " "
 
+    low = text.lower()
+    if "://" not in text and "www." not in low and "http" not in low:
+        return text
     return _LINK_FRAGMENT.sub(drop, text)
 
 
@@ -273,7 +281,9 @@ def _normalize_once(text: str, language: Language, lexicon: _Lexicon | None, rec
     return _tidy(text)
 
 
-def speak(sentence: str, language: str = "en", lexicon: Mapping[str, str] | None = None) -> tuple[str, list[Decision]]:
+def speak(
+    sentence: str, language: str = "en", lexicon: Mapping[str, str] | None = None
+) -> tuple[str, list[Decision]]:
     """Return what to say for one written sentence, and the decisions made.
 
     Raises ValueError for a language with no rules (see ``available_languages()``).

@@ -1,0 +1,165 @@
+"""The command line: exit codes, messages, JSON, the review workflow and the docs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audioessay import __version__
+from audioessay.cli import cli
+from conftest import REPO, make_workspace, run_cli
+
+
+@pytest.fixture
+def in_workspace(workspace: Path) -> Path:
+    old = Path.cwd()
+    os.chdir(workspace)
+    yield workspace
+    os.chdir(old)
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def all_commands() -> list[str]:
+    names = []
+    for name, command in cli.commands.items():
+        names.append(name)
+        for sub in getattr(command, "commands", {}):
+            names.append(f"{name} {sub}")
+    return names
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+@pytest.mark.parametrize("command", all_commands())
+def test_every_command_has_help_and_is_in_the_readme(command: str) -> None:
+    result = invoke(*command.split(), "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"audioessay {command}" in readme, f"README does not document 'audioessay {command}'"
+
+
+def test_every_config_key_is_in_the_readme() -> None:
+    import dataclasses
+
+    from audioessay.workspace import Config
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for section in dataclasses.fields(Config):
+        assert f"[{section.name}]" in readme
+        if dataclasses.is_dataclass(section.default_factory()):  # type: ignore[misc]
+            for key in dataclasses.fields(section.default_factory()):  # type: ignore[misc]
+                assert re.search(rf"^    {key.name} = ", readme, re.M), f"{section.name}.{key.name} missing"
+
+
+def test_script_json_reports_each_essay_and_status(in_workspace: Path) -> None:
+    result = invoke("script", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["errors"] == [] and report["feed"] is None
+    assert {e["slug"] for e in report["episodes"]} == {"notes-on-walking", "her-ending-explained-emotionally"}
+    for episode in report["episodes"]:
+        assert episode["status"] == "draft"
+        assert isinstance(episode["attention"], int)
+        assert (in_workspace / episode["script"]).is_file()
+
+
+def test_bad_essay_fails_alone_with_exit_1(in_workspace: Path) -> None:
+    (in_workspace / "seeds" / "empty.md").write_text("   \n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["script", "--json"], catch_exceptions=False)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert len(report["episodes"]) == 2
+    assert report["errors"][0]["source"] == "seeds/empty.md"
+    assert "empty" in report["errors"][0]["message"]
+
+
+def test_review_shows_decisions_and_approve_records_approval(in_workspace: Path) -> None:
+    invoke("script")
+    result = invoke("review", "notes-on-walking")
+    assert result.exit_code == 0
+    assert "'5 km' -> 'five kilometres'" in result.output
+    assert invoke("review", "notes-on-walking", "--approve").exit_code == 0
+    report = json.loads(invoke("script", "--json").output)
+    statuses = {e["slug"]: e["status"] for e in report["episodes"]}
+    assert statuses["notes-on-walking"] == "approved"
+
+
+def test_edited_script_is_never_overwritten_and_force_keeps_a_backup(in_workspace: Path) -> None:
+    invoke("script")
+    script = in_workspace / "output" / "notes-on-walking" / "script.txt"
+    edited = script.read_text(encoding="utf-8").replace("five kilometres", "five clicks")
+    script.write_text(edited, encoding="utf-8")
+    essay = in_workspace / "seeds" / "notes-on-walking.txt"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nA new last line.\n", encoding="utf-8")
+    result = invoke("script", "--json")
+    assert script.read_text(encoding="utf-8") == edited
+    episode = next(e for e in json.loads(result.output)["episodes"] if e["slug"] == "notes-on-walking")
+    assert any("--force" in note for note in episode["notes"])
+    assert invoke("script", "--force", str(essay)).exit_code == 0
+    assert "five clicks" not in script.read_text(encoding="utf-8")
+    backups = list(script.parent.glob("script.txt.bak*"))
+    assert len(backups) == 1 and backups[0].read_text(encoding="utf-8") == edited
+
+
+def test_unknown_slug_and_missing_workspace_are_one_line_errors(tmp_path: Path, workspace: Path) -> None:
+    result = run_cli(["review", "nope"], cwd=workspace)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no essay with slug 'nope'") and "Traceback" not in result.stderr
+    result = run_cli(["render"], cwd=tmp_path)
+    assert result.returncode == 1 and "audioessay init" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_config_typo_is_a_one_line_error_naming_key_and_file(workspace: Path) -> None:
+    config = workspace / "audioessay.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[voice]\n", "[voice]\nrat = 3\n"), encoding="utf-8")
+    result = run_cli(["script"], cwd=workspace)
+    assert result.returncode == 1
+    assert "unknown key 'voice.rat'" in result.stderr and "audioessay.toml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_error_exits_2(workspace: Path) -> None:
+    assert run_cli(["render", "--jobs", "0"], cwd=workspace).returncode == 2
+    assert run_cli(["no-such-command"], cwd=workspace).returncode == 2
+
+
+def test_init_makes_a_workspace_that_scripts(tmp_path: Path) -> None:
+    target = tmp_path / "show"
+    assert run_cli(["init", str(target)], cwd=tmp_path).returncode == 0
+    for name in ("audioessay.toml", "seeds/welcome.md", "audio/intro.mp3", "output", "feeds"):
+        assert (target / name).exists()
+    result = run_cli(["script", "--json"], cwd=target)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["episodes"][0]["slug"] == "welcome"
+    again = run_cli(["init", str(target)], cwd=tmp_path)
+    assert again.returncode == 1 and "already holds a workspace" in again.stderr
+
+
+def test_voices_lists_both_engines() -> None:
+    result = invoke("voices")
+    assert result.exit_code == 0
+    assert re.search(r"^pyttsx3: available, \d+ voices", result.output, re.M)
+    assert re.search(r"^espeak-ng: available, \d+ voices", result.output, re.M)
+
+
+def test_doctor_passes_here_and_names_install_commands_when_tools_are_missing(workspace: Path, tmp_path: Path) -> None:
+    ok = run_cli(["doctor"], cwd=workspace)
+    assert ok.returncode == 0, ok.stdout
+    empty_path = tmp_path / "bin"
+    empty_path.mkdir()
+    missing = run_cli(["doctor"], cwd=workspace, env={"PATH": str(empty_path)})
+    assert missing.returncode == 1
+    assert "[MISSING] ffmpeg" in missing.stdout and "sudo apt-get install -y ffmpeg" in missing.stdout
+    assert "brew install espeak-ng" in missing.stdout and "dnf install" in missing.stdout
+    _ = make_workspace
