@@ -278,3 +278,18 @@ def test_inconsistent_entries_are_errors(tmp_path: Path, episodes, reason):
     path.write_text(json.dumps({"format": 1, "last_number": 2, "episodes": episodes}))
     with pytest.raises(PublishError, match=reason):
         load_ledger(path)
+
+
+def test_sync_reserves_front_matter_numbers_before_automatic_ones():
+    explicit = EssayRef("b", "seeds/b.md", "B", "hb", None, 1)
+    ledger, (a, b) = Ledger().sync([essay("a", sha="ha"), explicit], T0)
+    assert b.number == 1 and a.number == 2
+
+
+def test_sync_reports_a_clashing_number_for_that_essay_only():
+    ledger, _ = Ledger().sync([essay("a", sha="ha")], T0)  # a is episode 1
+    clash = EssayRef("b", "seeds/b.md", "B", "hb", None, 1)
+    errors: dict = {}
+    ledger, (a, b, c) = ledger.sync([essay("a", sha="ha"), clash, essay("c", sha="hc")], T1, errors=errors)
+    assert b is None and 1 in errors and "already episode 1" in str(errors[1])
+    assert a is not None and a.number == 1 and c is not None and c.number == 2

@@ -17,6 +17,7 @@ from test_master_support import (
 from audioessay.errors import MasteringError
 from audioessay.master import encode as encode_module
 from audioessay.master.episode import EpisodeTags, master_episode
+from audioessay.master.loudness import measure_file
 from audioessay.master.timeline import ANNOUNCE_AT, DUCK_DB, DUCK_UP, MUSIC_FADE, MUSIC_HOLD
 from audioessay.workspace import AudioConfig
 
@@ -139,6 +140,9 @@ def test_mp3_format_and_loudness(tone_episode):
     assert result.audio.name == "episode-1.mp3" and result.audio_bytes == result.audio.stat().st_size
     assert abs(result.loudness_lufs + 16) <= 1.0
     assert result.true_peak_dbtp <= -1.0
+    whole = measure_file(result.audio)  # the parts were measured in parallel: same as the whole file
+    assert abs(whole.integrated_lufs - result.loudness_lufs) <= 0.1
+    assert abs(whole.true_peak_dbtp - result.true_peak_dbtp) <= 0.1
     report = json.loads(result.report.read_text())
     assert report["loudness"]["integrated_lufs"] == result.loudness_lufs
     assert report["duration"] == pytest.approx(result.duration, abs=0.001)

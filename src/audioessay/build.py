@@ -22,7 +22,7 @@ from audioessay.errors import AudioessayError, EssayError, PublishError, ScriptE
 from audioessay.fsutil import atomic_write_text, sha256_file
 from audioessay.models import Episode, Essay, Link, Script, VoiceSettings
 from audioessay.text.read import read_essay, unique_slugs
-from audioessay.text.scriptfile import build_script, parse_script, script_status, write_script
+from audioessay.text.scriptfile import WriteKind, build_script, parse_script, script_status, write_script
 from audioessay.text.speak import speak
 from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.engine import require_available
@@ -137,8 +137,8 @@ def make_script(ws: Workspace, essay: Essay, force: bool) -> tuple[Script, Episo
         source=essay.source.as_posix(), slug=essay.slug, title=essay.title, script=ws.relative(path),
         attention=sum(1 for d in decisions if d.attention),
     )
-    if outcome.message:
-        result.notes.append(outcome.message)
+    if outcome.message and outcome.kind != WriteKind.UNCHANGED:
+        result.notes.append(outcome.message.replace(str(ws.root) + "/", ""))
     on_disk = parse_script(path.read_text(encoding="utf-8"), ws.relative(path))
     status = script_status(path, essay)
     result.status = "approved" if status.approved else ("edited" if status.edited else "draft")
@@ -194,9 +194,11 @@ def _spoken(text: str, ws: Workspace) -> str:
     return speak(text, ws.config.text.language, lexicon(ws))[0]
 
 
-def sync_ledger(ws: Workspace, ledger: Any, essays: list[Essay], now: dt.datetime) -> tuple[Any, dict[str, Any]]:
+def sync_ledger(ws: Workspace, ledger: Any, essays: list[Essay], now: dt.datetime,
+                report: BuildReport | None = None) -> tuple[Any, dict[str, Any]]:
     """Give every essay its ledger entry (guid, number, pubDate), matching all of seeds/ at once so
-    that a copied essay never takes the original's identity. Returns the ledger and entries by slug.
+    that a copied essay never takes the original's identity. Returns the ledger and entries by slug;
+    an essay whose front matter episode number clashes is left out and reported.
 
     Entries whose essay is gone are marked removed; an essay that still exists but failed to read
     this time keeps its entry current."""
@@ -206,11 +208,15 @@ def sync_ledger(ws: Workspace, ledger: Any, essays: list[Essay], now: dt.datetim
     others = [e for e in read_essays(ws, (), BuildReport()) if e.source not in chosen]
     everyone = essays + others
     refs = [EssayRef(e.slug, e.source.as_posix(), e.title, e.source_sha256, e.date, e.episode) for e in everyone]
-    ledger, entries = ledger.sync(refs, now)
+    errors: dict[int, AudioessayError] = {}
+    ledger, entries = ledger.sync(refs, now, errors=errors)
+    for index, error in errors.items():
+        if report is not None and index < len(essays):
+            report.fail(everyone[index].source.as_posix(), error)
     for entry in ledger.entries:
         if entry.removed and (ws.root / entry.source).is_file():
             ledger = ledger.restore(entry.id)
-    return ledger, {essay.slug: entry for essay, entry in zip(everyone, entries)}
+    return ledger, {essay.slug: entry for essay, entry in zip(everyone, entries) if entry is not None}
 
 
 def _plan(ws: Workspace, essay: Essay, script: Script, result: EpisodeResult, overrides: VoiceOverrides,
@@ -236,6 +242,8 @@ def used_take_keys(ws: Workspace) -> set[str]:
     keys: set[str] = set()
     for essay in essays:
         path = ws.script_path(essay.slug)
+        if essay.slug not in entries:
+            continue
         try:
             script = parse_script(path.read_text(encoding="utf-8"), ws.relative(path))
             result = EpisodeResult(essay.source.as_posix(), essay.slug, essay.title, ws.relative(path))
@@ -274,8 +282,10 @@ def render(
     planned: list[_Planned] = []
     engines: dict[str, str] = {}
     essays = read_essays(ws, paths, report)
-    ledger, entries = sync_ledger(ws, ledger, essays, now)
+    ledger, entries = sync_ledger(ws, ledger, essays, now, report)
     for essay in essays:
+        if essay.slug not in entries:
+            continue
         try:
             script, result = make_script(ws, essay, force=False)
             if ws.config.text.require_approval and result.status != "approved":

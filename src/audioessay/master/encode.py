@@ -23,7 +23,6 @@ from __future__ import annotations
 import itertools
 import struct
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -174,6 +173,7 @@ class Encoded:
     frames: tuple[int, ...]  # frames each part really got
     shift: tuple[int, ...]  # samples each part's audio lands later than planned (0 when LAME behaves)
     total: int  # samples in the decoded file
+    part_files: tuple[Path, ...]  # the parts as encoded (``path`` itself when there is one part)
 
     def time_map(self, sample: int) -> int:
         """Where a timeline sample is in the decoded MP3."""
@@ -185,40 +185,42 @@ class Encoded:
 
 
 def encode(timeline: Timeline, render: Callable[[int, int], Iterator[np.ndarray]], settings: EncodeSettings,
-           out: Path, *, jobs: int) -> Encoded:
-    """Encode the timeline to ``out`` (an MP3), with up to ``jobs`` encoders running at once."""
+           out: Path, *, jobs: int, work: Path) -> Encoded:
+    """Encode the timeline to ``out`` (an MP3), with up to ``jobs`` encoders running at once.
+
+    Parts and logs go to ``work`` (a private folder the caller removes); the parts stay there
+    so they can be measured in parallel.
+    """
     parts = plan_parts(timeline, jobs)
     extra = end_padding(parts[-1].length)
-    with tempfile.TemporaryDirectory(prefix=".encode-", dir=out.parent) as tmp:
-        work = Path(tmp)
-        paths = [work / f"part{k}.mp3" for k in range(len(parts))] if len(parts) > 1 else [out]
-        encoders: list[_Encoder] = []
-        lock = threading.Lock()
+    paths = [work / f"part{k}.mp3" for k in range(len(parts))] if len(parts) > 1 else [out]
+    encoders: list[_Encoder] = []
+    lock = threading.Lock()
 
-        def run(k: int) -> None:
-            encoder = _Encoder(settings, paths[k], work / f"part{k}.log")
-            with lock:
-                encoders.append(encoder)
-            chunks = render(parts[k].start, parts[k].end)
-            if k == len(parts) - 1 and extra:
-                chunks = itertools.chain(chunks, [np.zeros(extra, np.float32)])
-            encoder.feed(chunks)
+    def run(k: int) -> None:
+        encoder = _Encoder(settings, paths[k], work / f"part{k}.log")
+        with lock:
+            encoders.append(encoder)
+        chunks = render(parts[k].start, parts[k].end)
+        if k == len(parts) - 1 and extra:
+            chunks = itertools.chain(chunks, [np.zeros(extra, np.float32)])
+        encoder.feed(chunks)
 
-        try:
-            with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-                for future in [pool.submit(run, k) for k in range(len(parts))]:
-                    future.result()
-        finally:
-            for encoder in encoders:
-                encoder.close()
-        frames = tuple(xing_frames(p) or lame_frames(part.length) for p, part in zip(paths, parts))
-        if len(parts) > 1:
-            _concat(paths, work, out)
+    try:
+        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+            for future in [pool.submit(run, k) for k in range(len(parts))]:
+                future.result()
+    finally:
+        for encoder in encoders:
+            encoder.close()
+    frames = tuple(xing_frames(p) or lame_frames(part.length) for p, part in zip(paths, parts))
+    if len(parts) > 1:
+        _concat(paths, work, out)
     shift, offset = [], 0
     for k, part in enumerate(parts):
         shift.append(offset - part.start)
         offset += frames[k] * FRAME
-    return Encoded(out, tuple(parts), frames, tuple(shift), timeline.total + shift[-1] + extra)
+    return Encoded(out, tuple(parts), frames, tuple(shift), timeline.total + shift[-1] + extra, tuple(paths))
 
 
 def _concat(paths: list[Path], work: Path, out: Path) -> None:

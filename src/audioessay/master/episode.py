@@ -15,8 +15,9 @@ import json
 import math
 import os
 import re
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from audioessay.errors import MasteringError
-from audioessay.fsutil import atomic_write_text, temp_sibling
+from audioessay.fsutil import atomic_write_text
 from audioessay.master.analysis import (
     SHORT_TAKE_RATIO, SILENCE_DBFS, TRUNCATED_TAKE_RATIO, SilenceRun, TakeAnalysis, analyse_take, clock, describe,
     longest_silence, predicted_seconds,
 )
 from audioessay.master.encode import ENCODER_LEVEL_DB, LIMITER_MARGIN_DB, EncodeSettings, Encoded, encode
 from audioessay.master.ffmpeg import decode_to_float32, ffmpeg_path
-from audioessay.master.loudness import LoudnessMeter, Measurement, loudness_of, measure_file
+from audioessay.master.loudness import LoudnessMeter, Measurement, loudness_of, measure_parts
 from audioessay.master.mix import loop_to, render, render_intro, take_audio
 from audioessay.master.pcm import SAMPLE_RATE, clip_length, window_levels
 from audioessay.master.tags import EpisodeTags, write_tags
@@ -146,21 +147,23 @@ def master_episode(
 
     # Encode, measure, correct once.
     final = out_dir / f"{basename}.mp3"
-    tmp = temp_sibling(final)
-    try:
-        settings = EncodeSettings(config.bitrate, gain, limit)
+    # A private folder beside the output: the same file system, so the final rename is atomic.
+    with tempfile.TemporaryDirectory(prefix=f".{basename}.master-", dir=out_dir) as work_dir:
+        work = Path(work_dir)
+        tmp = work / f"{basename}.mp3"
 
-        def pcm(start: int, end: int):  # noqa: ANN202 - an iterator of float32 chunks
+        def pcm(start: int, end: int) -> Iterator[np.ndarray]:
             return render(timeline, intro_audio, start, end)
 
-        encoded = encode(timeline, pcm, settings, tmp, jobs=jobs)
-        measured = measure_file(tmp)
+        settings = EncodeSettings(config.bitrate, gain, limit)
+        encoded = encode(timeline, pcm, settings, tmp, jobs=jobs, work=work)
+        measured = measure_parts(list(encoded.part_files))
         passes = 1
         corrected = _correction(settings, measured, config, meter)
         if corrected is not None:
             settings = corrected
-            encoded = encode(timeline, pcm, settings, tmp, jobs=jobs)
-            measured = measure_file(tmp)
+            encoded = encode(timeline, pcm, settings, tmp, jobs=jobs, work=work)
+            measured = measure_parts(list(encoded.part_files))
             passes = 2
         if abs(measured.integrated_lufs - config.loudness) > 1.0:
             problems.append(f"loudness {measured.integrated_lufs:.1f} LUFS misses the {config.loudness:.1f} "
@@ -182,9 +185,6 @@ def master_episode(
         atomic_write_text(srt, to_srt(cues))
         atomic_write_text(chapters_path, chapters_json([(s, t) for s, _, t in chapters]))
         os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
     audio_bytes = final.stat().st_size
     report = out_dir / "report.json"

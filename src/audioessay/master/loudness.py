@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,6 @@ import numpy as np
 
 from audioessay.errors import MasteringError
 from audioessay.master.ffmpeg import file_arg, run_ffmpeg
-from audioessay.master.pcm import _smooth_at_least
 
 BIN_SECONDS = 0.1  # BS.1770 blocks are 4 bins long and start every bin
 ABSOLUTE_GATE = -70.0
@@ -68,20 +68,27 @@ def k_weighting_response(rate: int, seconds: float = 0.25) -> np.ndarray:
     return np.asarray(signal)
 
 
+_FFT_SIZE = 1 << 16  # overlap-add block: one cached filter spectrum per sample rate, flat memory
+
+
 def k_weighted_energy(samples: np.ndarray, rate: int) -> np.ndarray:
     """The squared K-weighted signal, including the filter's tail after the last sample."""
     if len(samples) == 0:
         return np.zeros(0)
     response = k_weighting_response(rate)
-    size = _smooth_at_least(len(samples) + len(response))
-    filtered = np.fft.irfft(np.fft.rfft(samples, size) * _response_spectrum(rate, size), size)
-    filtered = filtered[: len(samples) + len(response) - 1]
+    spectrum = _response_spectrum(rate)
+    step = _FFT_SIZE - len(response) + 1
+    filtered = np.zeros(len(samples) + len(response) - 1)
+    for start in range(0, len(samples), step):
+        block = samples[start: start + step]
+        out = np.fft.irfft(np.fft.rfft(block, _FFT_SIZE) * spectrum, _FFT_SIZE)[: len(block) + len(response) - 1]
+        filtered[start: start + len(out)] += out
     return filtered * filtered
 
 
-@functools.lru_cache(maxsize=64)
-def _response_spectrum(rate: int, size: int) -> np.ndarray:
-    return np.fft.rfft(k_weighting_response(rate), size)
+@functools.cache
+def _response_spectrum(rate: int) -> np.ndarray:
+    return np.fft.rfft(k_weighting_response(rate), _FFT_SIZE)
 
 
 @dataclass(frozen=True)
@@ -226,7 +233,7 @@ class Measurement:
     integrated_lufs: float
     true_peak_dbtp: float
     loudness_range_lu: float
-    duration: float  # seconds of decoded audio (ffmpeg's final progress line)
+    duration: float  # seconds of decoded audio (ffmpeg's final progress line); 0.0 when unknown
 
 
 _SUMMARY = re.compile(
@@ -248,6 +255,47 @@ def parse_ebur128(stderr: str) -> Measurement:
         h, m, s = times[-1]
         duration = int(h) * 3600 + int(m) * 60 + float(s)
     return Measurement(float(match["i"]), float(match["peak"]), float(match["lra"]), duration)
+
+
+_FRAME = re.compile(r"\bM:\s*(-?[\d.]+|-inf|nan)\s+S:\s*(-?[\d.]+|-inf|nan)")
+
+
+def _gated_mean(levels: np.ndarray, relative_gate: float) -> tuple[np.ndarray, float]:
+    """Blocks (LUFS) that pass the absolute and relative gates, and the relative gate's level."""
+    levels = levels[levels > ABSOLUTE_GATE]
+    if len(levels) == 0:
+        return levels, -math.inf
+    relative = -0.691 + 10 * math.log10(np.mean(10 ** ((levels + 0.691) / 10))) + relative_gate
+    return levels[levels > relative], relative
+
+
+def measure_parts(paths: list[Path]) -> Measurement:
+    """ebur128 on several MP3 parts at once (one process each), combined as if they were one file.
+
+    ffmpeg logs the momentary loudness (a 400 ms block) every 100 ms: those are BS.1770's
+    gating blocks, so gating them all together gives the integrated loudness of the parts
+    played back to back (only the few blocks straddling a join, inside a pause, are missing).
+    The true peak is the highest of the parts'.
+    """
+    if len(paths) == 1:
+        return measure_file(paths[0])
+    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+        logs = list(pool.map(_ebur128_log, paths))
+    momentary = np.array([float(m) for log in logs for m, _ in _FRAME.findall(log)])
+    short = np.array([float(s) for log in logs for _, s in _FRAME.findall(log)])
+    summaries = [parse_ebur128(log) for log in logs]
+    gated, _ = _gated_mean(momentary, RELATIVE_GATE)
+    integrated = -0.691 + 10 * math.log10(np.mean(10 ** ((gated + 0.691) / 10))) if len(gated) else -math.inf
+    ranged, _ = _gated_mean(short, -20.0)
+    loudness_range = float(np.percentile(ranged, 95) - np.percentile(ranged, 10)) if len(ranged) else 0.0
+    # The parts' own decoded lengths do not add up to the joined file's (see encode.py): unknown.
+    return Measurement(round(integrated, 1), max(m.true_peak_dbtp for m in summaries), round(loudness_range, 1), 0.0)
+
+
+def _ebur128_log(path: Path) -> str:
+    result = run_ffmpeg(["-stats", "-i", file_arg(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+                        what=f"measuring the loudness of {path}", loglevel="info")
+    return result.stderr.decode("utf-8", "replace")
 
 
 def measure_file(path: Path) -> Measurement:

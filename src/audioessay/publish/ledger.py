@@ -151,12 +151,18 @@ class Ledger:
         return self._apply(self.match(slug, source, source_sha256, exclude), essay, now, new_guid)
 
     def sync(self, essays: Sequence[EssayRef], now: dt.datetime,
-             *, new_guid: Callable[[], str] = _new_guid) -> tuple[Ledger, list[LedgerEntry]]:
+             *, new_guid: Callable[[], str] = _new_guid,
+             errors: dict[int, PublishError] | None = None) -> tuple[Ledger, list[LedgerEntry]]:
         """Assign every essay of the workspace at once; entries left without an essay are marked removed.
 
         Slug matches are settled for all essays first, then source paths, then hashes, so an
-        essay never takes the entry of another essay that is still present. Returns the new
-        ledger and the entries in the order of ``essays``.
+        essay never takes the entry of another essay that is still present. Numbers asked for in
+        front matter are reserved first, so an automatic number never takes one of them. Returns
+        the new ledger and the entries in the order of ``essays``.
+
+        With ``errors`` given, an essay whose front matter number clashes is recorded there by
+        index (its entry in the result is then None) and the other essays still get theirs;
+        without it the first clash raises :class:`PublishError`.
         """
         claims: dict[int, LedgerEntry] = {}
         for key in ("slug", "source", "source_sha256"):
@@ -168,19 +174,27 @@ class Ledger:
                 found = [e for e in self.entries if e.id not in claimed and getattr(e, key) == value]
                 if found and (key != "source_sha256" or len(found) == 1):
                     claims[index] = found[0]
+        reserved = frozenset(e.front_matter_episode for e in essays if e.front_matter_episode)
         ledger = self
-        result: list[LedgerEntry] = []
-        for index, essay in enumerate(essays):
-            ledger, entry = ledger._apply(claims.get(index), essay, now, new_guid)
-            result.append(entry)
-        seen = {entry.id for entry in result}
+        result: list[LedgerEntry | None] = [None] * len(essays)
+        # Essays with a front matter number first, so that they get exactly the number they ask for.
+        order = sorted(range(len(essays)), key=lambda i: essays[i].front_matter_episode is None)
+        for index in order:
+            try:
+                ledger, result[index] = ledger._apply(claims.get(index), essays[index], now, new_guid, reserved)
+            except PublishError as exc:
+                if errors is None:
+                    raise
+                errors[index] = exc
+        seen = {entry.id for entry in result if entry is not None}
+        seen.update(claims[i].id for i in (errors or {}) if i in claims)  # a failed essay is not removed
         for entry in ledger.entries:
             if entry.id not in seen and not entry.removed:
                 ledger = ledger._with(replace(entry, removed=True))
-        return ledger, result
+        return ledger, result  # type: ignore[return-value]
 
     def _apply(self, entry: LedgerEntry | None, essay: EssayRef, now: dt.datetime,
-               new_guid: Callable[[], str]) -> tuple[Ledger, LedgerEntry]:
+               new_guid: Callable[[], str], reserved: frozenset[int] = frozenset()) -> tuple[Ledger, LedgerEntry]:
         """Update ``entry`` (or create one when None) from what the essay says now."""
         source = _posix(essay.source)
         number = essay.front_matter_episode
@@ -191,7 +205,7 @@ class Ledger:
         pub_date = _utc(essay.front_matter_date) if essay.front_matter_date is not None else first_published
         if entry is None:
             entry = LedgerEntry(
-                id=self._new_id(essay.slug), guid=new_guid(), number=number or self.last_number + 1,
+                id=self._new_id(essay.slug), guid=new_guid(), number=number or self._next_number(reserved),
                 pub_date=pub_date, first_published=first_published, slug=essay.slug, source=source,
                 source_sha256=essay.source_sha256, title=essay.title, date_from_front_matter=dated,
             )
@@ -236,6 +250,12 @@ class Ledger:
                     f"'{other.title}' from {other.source}{state}", path=source,
                     hint=f"choose another number, e.g. {self.last_number + 1}, or remove the episode line",
                 )
+
+    def _next_number(self, reserved: frozenset[int]) -> int:
+        number = self.last_number + 1
+        while number in reserved:
+            number += 1
+        return number
 
     def _new_id(self, slug: str) -> str:
         candidate, suffix = slug, 2
