@@ -253,7 +253,10 @@ class S3Target:
         except EndpointConnectionError as exc:
             raise PublishError(f"cannot reach the S3 endpoint{what}: {exc}", path=self.dest,
                                hint="check AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) and the network") from None
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
+            if exc.filename is not None:  # a local file vanished; s3fs's own errors carry no file name
+                raise PublishError(f"cannot read {exc.filename}: {exc.strerror}", path=self.dest,
+                                   hint="run the command again when no other program changes the workspace") from None
             raise PublishError(f"the bucket '{self.bucket}' does not exist{what}", path=self.dest,
                                hint="create it first, or check the bucket name and the endpoint "
                                     "(AWS_ENDPOINT_URL_S3)") from None
@@ -285,7 +288,7 @@ def open_target(root: Path, dest: str) -> Target:
         bucket, prefix = parts.netloc, parts.path.strip("/")
         if not bucket:
             raise PublishError("the S3 URL has no bucket", path=dest, hint="write it as s3://bucket/prefix")
-        if parts.query or parts.fragment or "" in prefix.split("/") and prefix:
+        if parts.query or parts.fragment or (prefix and "" in prefix.split("/")):
             raise PublishError("the S3 prefix is malformed", path=dest,
                                hint="write it as s3://bucket/prefix, without '//', '?' or '#'")
         return S3Target(dest, bucket, prefix)
