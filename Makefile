@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME_DEBS := espeak-ng libespeak-ng1 ffmpeg
-TEST_DEBS := gpodder
+TEST_DEBS := gpodder chromium
 
 .PHONY: demo test bench system-deps system-deps-test clean serve
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -11,7 +12,16 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from test_master_support import (
-    RATE, TAGS, decode, levels_db, onsets, script_of, tone_level, tone_take, vtt_cues, wav_bytes,
+    RATE,
+    TAGS,
+    decode,
+    levels_db,
+    onsets,
+    script_of,
+    tone_level,
+    tone_take,
+    vtt_cues,
+    wav_bytes,
 )
 
 from audioessay.errors import MasteringError
@@ -96,7 +106,7 @@ def test_vtt_and_srt_are_well_formed(tone_episode):
     cues = vtt_cues(vtt)
     assert all(len(line) <= 65 for _, _, lines in cues for line in lines)
     assert all(1 <= len(lines) <= 2 for _, _, lines in cues)
-    assert all(a_end <= b_start for (_, a_end, _), (b_start, _, _) in zip(cues, cues[1:]))
+    assert all(a_end <= b_start for (_, a_end, _), (b_start, _, _) in itertools.pairwise(cues))
     assert " ".join(line for _, _, lines in cues for line in lines).count(LONG_SENTENCE) == 1
     assert len(cues) == 9  # the long sentence takes two cues
     srt = result.transcript_srt.read_text(encoding="utf-8")
@@ -141,8 +151,8 @@ def test_mp3_format_and_loudness(tone_episode):
     assert abs(result.loudness_lufs + 16) <= 1.0
     assert result.true_peak_dbtp <= -1.0
     whole = measure_file(result.audio)  # the parts were measured in parallel: same as the whole file
-    assert abs(whole.integrated_lufs - result.loudness_lufs) <= 0.1
-    assert abs(whole.true_peak_dbtp - result.true_peak_dbtp) <= 0.1
+    assert abs(whole.integrated_lufs - result.loudness_lufs) <= 0.15  # both rounded to 0.1
+    assert abs(whole.true_peak_dbtp - result.true_peak_dbtp) <= 0.15
     report = json.loads(result.report.read_text())
     assert report["loudness"]["integrated_lufs"] == result.loudness_lufs
     assert report["duration"] == pytest.approx(result.duration, abs=0.001)

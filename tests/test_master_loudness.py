@@ -10,7 +10,12 @@ import pytest
 from test_master_support import wav_bytes
 
 from audioessay.master.loudness import (
-    LoudnessMeter, _biquad_k_weighting, loudness_of, measure_file, measure_piece, parse_ebur128,
+    LoudnessMeter,
+    _biquad_k_weighting,
+    loudness_of,
+    measure_file,
+    measure_piece,
+    parse_ebur128,
 )
 
 FFMPEG_51_SUMMARY = """\

@@ -526,10 +526,14 @@ def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Any) 
     return ws.feed_path
 
 
-def republish(ws: Workspace, base_url: str | None) -> Path:
-    """Rewrite the feed and page for ``base_url`` (used by ``serve``); touches no audio."""
+def republish(ws: Workspace, base_url: str | None, *, lock: bool = True) -> Path:
+    """Rewrite the feed and page for ``base_url`` (``serve``, ``publish``); touches no audio.
+
+    ``lock=False`` when the caller already holds the workspace lock."""
     from audioessay.lock import workspace_lock
     from audioessay.publish.ledger import load_ledger
 
+    if not lock:
+        return publish_feed(ws, base_url, ensure_cover(ws), load_ledger(ws.ledger_path))
     with workspace_lock(ws.state, "serve"):
         return publish_feed(ws, base_url, ensure_cover(ws), load_ledger(ws.ledger_path))

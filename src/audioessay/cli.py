@@ -183,6 +183,34 @@ def serve(host: str, port: int, base_url: str | None) -> None:
         server.server_close()
 
 
+@cli.command()
+@click.argument("dest")
+@click.option("--base-url", help="Public URL where DEST is served; the feed and page are rewritten "
+              "for it first (default: show.base_url).")
+def publish(dest: str, base_url: str | None) -> None:
+    """Copy the feed, page, cover and episode files (nothing else) to DEST, changed files only.
+
+    DEST is a folder, a file:// URL or s3://bucket/prefix (S3 needs pip install 'audioessay[s3]';
+    the endpoint and credentials come from the usual AWS_* variables). Episode files go first, the
+    feed and page last. Files at DEST that are no longer public are left alone.
+    """
+    from urllib.parse import urlsplit
+
+    from audioessay.build import republish
+    from audioessay.lock import workspace_lock
+    from audioessay.publish.upload import publish as publish_files
+
+    ws = _workspace()
+    base = base_url or ws.config.show.base_url
+    if urlsplit(base).hostname in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: the feed's links point at {base}, which only this machine can reach; "
+                   "pass --base-url with the public address of DEST", err=True)
+    with workspace_lock(ws.state, "publish"):
+        republish(ws, base, lock=False)
+        result = publish_files(ws.root, dest, log=lambda line: click.echo(line, err=True))
+    click.echo(f"published to {dest}: {result.uploaded_count} uploaded, {result.unchanged_count} unchanged")
+
+
 def _find_essay(ws: Any, slug: str) -> Any:
     from audioessay.build import BuildReport, read_essays
 

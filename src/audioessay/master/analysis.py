@@ -1,12 +1,13 @@
 """The first pass over the takes: loudness bins, speech extent, silences, faults.
 
-Each take is read once at its own sample rate; what is kept (100 ms energy bins, 10 ms levels)
-is a few hundred bytes per second of audio, so the pass runs in flat memory.
+Each take is read once at its own sample rate; what is kept (100 ms energy bins, 10 ms levels,
+a 10 KB peak histogram) is small next to the audio, so the pass runs in flat memory.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
 from audioessay.master.loudness import PieceLoudness, measure_piece

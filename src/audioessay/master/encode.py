@@ -79,9 +79,9 @@ def plan_parts(timeline: Timeline, jobs: int) -> list[Part]:
             end = pause.start + SPLIT_MARGIN
             next_start = start + lame_frames(end - start) * FRAME
             fits = end - start >= MIN_PART and next_start <= pause.start + pause.length - SPLIT_MARGIN
-            if fits and timeline.total - next_start >= MIN_PART:
-                if best is None or abs(end - target) < abs(best[0] - target):
-                    best = (end, next_start)
+            closer = best is None or abs(end - target) < abs(best[0] - target)
+            if fits and timeline.total - next_start >= MIN_PART and closer:
+                best = (end, next_start)
         if best is None:
             break
         parts.append(Part(start, best[0]))
@@ -136,7 +136,8 @@ class _Encoder:
 
     def __init__(self, settings: EncodeSettings, out: Path, log: Path) -> None:
         self.out = out
-        self._log = open(log, "w+b")  # a file, not a pipe: a chatty ffmpeg can never block us
+        # A file, not a pipe: a chatty ffmpeg can never block us. Closed in close().
+        self._log = open(log, "w+b")  # noqa: SIM115
         self.process = subprocess.Popen(_encoder_args(settings, out), stdin=subprocess.PIPE,
                                         stdout=subprocess.DEVNULL, stderr=self._log)
 

@@ -11,26 +11,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from audioessay.errors import MasteringError
 from audioessay.fsutil import atomic_write_text
 from audioessay.master.analysis import (
-    SHORT_TAKE_RATIO, SILENCE_DBFS, TRUNCATED_TAKE_RATIO, SilenceRun, TakeAnalysis, analyse_take, clock, describe,
-    longest_silence, predicted_seconds,
+    SHORT_TAKE_RATIO,
+    SILENCE_DBFS,
+    TRUNCATED_TAKE_RATIO,
+    SilenceRun,
+    TakeAnalysis,
+    analyse_take,
+    clock,
+    describe,
+    longest_silence,
+    predicted_seconds,
 )
-from audioessay.master.encode import ENCODER_LEVEL_DB, LIMITER_MARGIN_DB, EncodeSettings, Encoded, encode
+from audioessay.master.encode import ENCODER_LEVEL_DB, LIMITER_MARGIN_DB, Encoded, EncodeSettings, encode
 from audioessay.master.ffmpeg import decode_to_float32, ffmpeg_path
 from audioessay.master.loudness import LoudnessMeter, Measurement, loudness_of, measure_parts
 from audioessay.master.mix import loop_to, render, render_intro, take_audio
@@ -87,11 +98,14 @@ def master_episode(
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", basename):
         raise MasteringError(f"episode file name {basename!r} must be ASCII letters, digits, '.', '_' or '-'")
     ffmpeg_path()  # fail now, not after the first pass, when ffmpeg is missing
+    if not script.sentences():
+        raise MasteringError(f"{basename}: the script has no sentences", hint="check the script file")
     announcement = announcement.strip() if announcement and announcement.strip() else None
     outro = outro.strip() if outro and outro.strip() else None
     jobs = max(1, jobs)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_work(out_dir, basename)
     problems: list[str] = []
 
     music = _load_music(intro_music, takes.get(announcement) if announcement else None) if intro_music else None
@@ -128,6 +142,7 @@ def master_episode(
     unprocessed = meter.integrated()
     limit = config.true_peak - LIMITER_MARGIN_DB
     gain = meter.gain_for(config.loudness - ENCODER_LEVEL_DB, limit)
+    predicted = meter.limited(gain, limit) + ENCODER_LEVEL_DB
 
     short = _check_takes(analyses, gain, basename, problems)
     silence = longest_silence(timeline, by_start, intro_levels, gain)
@@ -157,13 +172,13 @@ def master_episode(
 
         settings = EncodeSettings(config.bitrate, gain, limit)
         encoded = encode(timeline, pcm, settings, tmp, jobs=jobs, work=work)
-        measured = measure_parts(list(encoded.part_files))
+        measured = measure_parts(list(encoded.part_files), joined=tmp)
         passes = 1
         corrected = _correction(settings, measured, config, meter)
         if corrected is not None:
             settings = corrected
             encoded = encode(timeline, pcm, settings, tmp, jobs=jobs, work=work)
-            measured = measure_parts(list(encoded.part_files))
+            measured = measure_parts(list(encoded.part_files), joined=tmp)
             passes = 2
         if abs(measured.integrated_lufs - config.loudness) > 1.0:
             problems.append(f"loudness {measured.integrated_lufs:.1f} LUFS misses the {config.loudness:.1f} "
@@ -190,12 +205,20 @@ def master_episode(
     report = out_dir / "report.json"
     atomic_write_text(report, _report_json(
         basename=basename, tags=tags, duration=duration, audio_bytes=audio_bytes, measured=measured,
-        config=config, predicted=unprocessed, speech_lufs=speech_lufs, music_lufs=music_lufs, gain=settings.gain_db,
+        config=config, unprocessed=unprocessed, predicted=predicted, speech_lufs=speech_lufs, music_lufs=music_lufs, gain=settings.gain_db,
         passes=passes, silence=silence, allowed=allowed, clipped=clipped, short=short, timeline=timeline,
         encoded=encoded, jobs=jobs, seconds=time.monotonic() - started, problems=problems,
     ))
     return MasterResult(final, duration, audio_bytes, measured.integrated_lufs, measured.true_peak_dbtp,
                         vtt, srt, chapters_path, report, tuple(problems))
+
+
+def _remove_stale_work(out_dir: Path, basename: str) -> None:
+    """Remove the private folders of killed runs (an hour old: never one that is still working)."""
+    for folder in out_dir.glob(f".{basename}.master-*"):
+        with contextlib.suppress(OSError):
+            if folder.is_dir() and time.time() - folder.stat().st_mtime > 3600:
+                shutil.rmtree(folder)
 
 
 def _load_music(path: Path, announcement_take: Path | None) -> np.ndarray:
@@ -210,9 +233,10 @@ def _load_music(path: Path, announcement_take: Path | None) -> np.ndarray:
     return music
 
 
-def _check_takes(analyses: list[TakeAnalysis], gain: float, basename: str, problems: list[str]) -> list[dict]:
+def _check_takes(analyses: list[TakeAnalysis], gain: float, basename: str,
+                 problems: list[str]) -> list[dict[str, Any]]:
     """Raise on broken takes; report suspiciously short ones (returned for the report)."""
-    short: list[dict] = []
+    short: list[dict[str, Any]] = []
     threshold = SILENCE_DBFS - gain
     for analysis in analyses:
         take = analysis.take
@@ -282,8 +306,8 @@ def _cues(timeline: Timeline, analyses: list[TakeAnalysis], encoded: Encoded, ga
 
 
 def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_bytes: int, measured: Measurement,
-                 config: AudioConfig, predicted: float, speech_lufs: float, music_lufs: float | None, gain: float,
-                 passes: int, silence: SilenceRun, allowed: float, clipped: int, short: list[dict],
+                 config: AudioConfig, unprocessed: float, predicted: float, speech_lufs: float, music_lufs: float | None, gain: float,
+                 passes: int, silence: SilenceRun, allowed: float, clipped: int, short: list[dict[str, Any]],
                  timeline: Timeline, encoded: Encoded, jobs: int, seconds: float, problems: list[str]) -> str:
     def num(value: float | None, digits: int = 2) -> float | None:
         return round(value, digits) if value is not None and math.isfinite(value) else None
@@ -301,7 +325,8 @@ def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_byt
             "range_lu": num(measured.loudness_range_lu, 1),
             "target_lufs": config.loudness,
             "true_peak_ceiling_dbtp": config.true_peak,
-            "predicted_before_gain_lufs": num(predicted),
+            "before_gain_lufs": num(unprocessed),
+            "predicted_lufs": num(predicted),
             "speech_lufs": num(speech_lufs),
             "intro_music_lufs": num(music_lufs),
             "gain_db": num(gain),
@@ -319,12 +344,8 @@ def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_byt
         "short_takes": short,
         "sentences": sum(1 for t in timeline.takes if t.role == "sentence"),
         "chapters": len(timeline.chapters),
-        "encoder": {
-            "parts": len(encoded.parts),
-            "jobs": jobs,
-            "frames": sum(encoded.frames),
-            "seconds": round(seconds, 2),
-        },
+        "encoder": {"parts": len(encoded.parts), "jobs": jobs, "frames": sum(encoded.frames)},
+        "mastering_seconds": round(seconds, 2),
         "problems": problems,
     }
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"

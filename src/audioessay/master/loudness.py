@@ -239,7 +239,7 @@ class Measurement:
 _SUMMARY = re.compile(
     r"Summary:.*?I:\s*(?P<i>-?[\d.]+|-inf|nan)\s*LUFS.*?LRA:\s*(?P<lra>-?[\d.]+|nan)\s*LU"
     r".*?Peak:\s*(?P<peak>-?[\d.]+|-inf|nan)\s*dBFS",
-    re.S,
+    re.DOTALL,
 )
 _TIME = re.compile(r"time=(\d+):(\d\d):(\d\d(?:\.\d+)?)")
 
@@ -260,22 +260,23 @@ def parse_ebur128(stderr: str) -> Measurement:
 _FRAME = re.compile(r"\bM:\s*(-?[\d.]+|-inf|nan)\s+S:\s*(-?[\d.]+|-inf|nan)")
 
 
-def _gated_mean(levels: np.ndarray, relative_gate: float) -> tuple[np.ndarray, float]:
-    """Blocks (LUFS) that pass the absolute and relative gates, and the relative gate's level."""
+def _gate(levels: np.ndarray, relative_gate: float) -> np.ndarray:
+    """The blocks (LUFS) that pass the absolute gate and the gate ``relative_gate`` below their mean."""
     levels = levels[levels > ABSOLUTE_GATE]
     if len(levels) == 0:
-        return levels, -math.inf
+        return levels
     relative = -0.691 + 10 * math.log10(np.mean(10 ** ((levels + 0.691) / 10))) + relative_gate
-    return levels[levels > relative], relative
+    return levels[levels > relative]
 
 
-def measure_parts(paths: list[Path]) -> Measurement:
+def measure_parts(paths: list[Path], *, joined: Path) -> Measurement:
     """ebur128 on several MP3 parts at once (one process each), combined as if they were one file.
 
     ffmpeg logs the momentary loudness (a 400 ms block) every 100 ms: those are BS.1770's
     gating blocks, so gating them all together gives the integrated loudness of the parts
     played back to back (only the few blocks straddling a join, inside a pause, are missing).
-    The true peak is the highest of the parts'.
+    The true peak is the highest of the parts'. If the log cannot be read (another ffmpeg
+    version), ``joined`` (the parts joined into one file) is measured instead.
     """
     if len(paths) == 1:
         return measure_file(paths[0])
@@ -283,10 +284,15 @@ def measure_parts(paths: list[Path]) -> Measurement:
         logs = list(pool.map(_ebur128_log, paths))
     momentary = np.array([float(m) for log in logs for m, _ in _FRAME.findall(log)])
     short = np.array([float(s) for log in logs for _, s in _FRAME.findall(log)])
-    summaries = [parse_ebur128(log) for log in logs]
-    gated, _ = _gated_mean(momentary, RELATIVE_GATE)
+    try:
+        summaries = [parse_ebur128(log) for log in logs]
+    except ValueError:
+        return measure_file(joined)
+    if len(momentary) == 0:
+        return measure_file(joined)
+    gated = _gate(momentary, RELATIVE_GATE)
     integrated = -0.691 + 10 * math.log10(np.mean(10 ** ((gated + 0.691) / 10))) if len(gated) else -math.inf
-    ranged, _ = _gated_mean(short, -20.0)
+    ranged = _gate(short, -20.0)  # EBU Tech 3342: short-term values, -20 LU relative gate
     loudness_range = float(np.percentile(ranged, 95) - np.percentile(ranged, 10)) if len(ranged) else 0.0
     # The parts' own decoded lengths do not add up to the joined file's (see encode.py): unknown.
     return Measurement(round(integrated, 1), max(m.true_peak_dbtp for m in summaries), round(loudness_range, 1), 0.0)

@@ -5,6 +5,7 @@ Nothing here holds more than one piece (a take, a pause chunk, the intro) at a t
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 
@@ -35,7 +36,7 @@ def gain_curve(points: list[tuple[int, float]], length: int) -> np.ndarray:
     """A gain envelope through (sample, gain) breakpoints; flat before the first and after the last."""
     curve = np.full(length, points[-1][1])
     curve[: max(0, min(points[0][0], length))] = points[0][1]
-    for (a, ga), (b, gb) in zip(points, points[1:]):
+    for (a, ga), (b, gb) in itertools.pairwise(points):
         lo, hi = max(a, 0), min(b, length)
         if hi <= lo:
             continue

@@ -62,8 +62,10 @@ def bell(note: int, seconds: float = 2.6) -> np.ndarray:
     t = _time(seconds)
     f = midi_hz(note)
     partials = ((1.0, 1.0, 1.0), (2.0, 0.30, 0.5), (3.0, 0.10, 0.35), (4.07, 0.06, 0.22), (5.2, 0.025, 0.12))
-    tone = sum(amp * np.exp(-t / tau) * np.sin(2 * math.pi * f * ratio * t)
-               for ratio, amp, tau in partials if f * ratio < RATE / 2.5)
+    tone = np.zeros_like(t)
+    for ratio, amp, tau in partials:
+        if f * ratio < RATE / 2.5:  # no partials near Nyquist: they would alias into harsh tones
+            tone += amp * np.exp(-t / tau) * np.sin(2 * math.pi * f * ratio * t)
     attack = round(0.004 * RATE)
     tone[:attack] *= _raised(attack)
     release = round(0.05 * RATE)

@@ -180,7 +180,7 @@ class S3Target:
 
     def __init__(self, dest: str, bucket: str, prefix: str):
         try:
-            import s3fs  # noqa: PLC0415 - optional dependency, imported only for s3:// destinations
+            import s3fs  # optional: imported only for s3:// destinations
         except ImportError:
             raise ToolMissingError("publishing to s3:// needs the s3fs library, which is not installed",
                                    path=dest, hint=S3_INSTALL_HINT) from None
@@ -190,7 +190,7 @@ class S3Target:
         base = f"{bucket}/{prefix}" if prefix else bucket
         with self._errors():
             listing = self.fs.find(base, detail=True)
-        self.objects: dict[str, dict[str, Any]] = {name: info for name, info in listing.items()}
+        self.objects: dict[str, dict[str, Any]] = dict(listing)
         self.manifest = self._read_manifest()
 
     def _key(self, relpath: str) -> str:
@@ -236,7 +236,7 @@ class S3Target:
     @contextmanager
     def _errors(self, relpath: str | None = None) -> Iterator[None]:
         """Turn s3fs and botocore errors into a PublishError that says what to do."""
-        from botocore.exceptions import (  # noqa: PLC0415 - installed with s3fs
+        from botocore.exceptions import (  # installed with s3fs
             BotoCoreError,
             ClientError,
             EndpointConnectionError,
@@ -285,7 +285,7 @@ def open_target(root: Path, dest: str) -> Target:
                                hint="use file:///path/on/this/machine")
         return FolderTarget(dest, Path(url2pathname(parts.path)), root)
     if scheme == "s3":
-        bucket, prefix = parts.netloc, parts.path.strip("/")
+        bucket, prefix = parts.netloc, parts.path.removeprefix("/").removesuffix("/")
         if not bucket:
             raise PublishError("the S3 URL has no bucket", path=dest, hint="write it as s3://bucket/prefix")
         if parts.query or parts.fragment or (prefix and "" in prefix.split("/")):

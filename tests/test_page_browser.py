@@ -1,0 +1,218 @@
+"""The show's page in a real browser: Debian's Chromium driven by Playwright, served by ``serve``.
+
+Needs ``/usr/bin/chromium`` (Debian package ``chromium``) and the ``playwright`` Python package;
+``playwright install`` is never run: the system browser is used. Set ``AUDIOESSAY_SCREENSHOTS``
+to a folder to keep the screenshots (phone width, light and dark) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audioessay.models import Episode, Link
+from audioessay.publish.cover import make_default_cover
+from audioessay.publish.feed import write_feed
+from audioessay.publish.page import write_page
+from audioessay.publish.serve import make_server, server_url
+from audioessay.workspace import ShowConfig
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 375, "height": 800}
+SHOW = ShowConfig(title="Essays Out Loud", author="Ada Reader", description="Essays, read aloud.\n\nEvery week.",
+                  base_url="http://127.0.0.1:8000/")
+ALL_READY = "() => [...document.querySelectorAll('audio')].every(a => a.readyState >= 1)"
+
+def _tone(path: Path, seconds: float, frequency: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+                    "-i", f"sine=f={frequency}:d={seconds}", "-ac", "1", "-ar", "44100", "-b:a", "96k", str(path)],
+                   check=True, capture_output=True, timeout=60)
+
+
+def _episode(root: Path, slug: str, title: str, number: int, seconds: float, day: int) -> Episode:
+    folder = root / "output" / slug
+    _tone(folder / f"{slug}.mp3", seconds, 300 + 110 * number)
+    (folder / f"{slug}.vtt").write_text(f"WEBVTT\n\n00:00.000 --> 00:01.000\n{title}.\n", encoding="utf-8")
+    (folder / f"{slug}.srt").write_text(f"1\n00:00:00,000 --> 00:00:01,000\n{title}.\n", encoding="utf-8")
+    (folder / "chapters.json").write_text(
+        '{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Start"}]}\n', encoding="utf-8")
+    (folder / "script.txt").write_text("# not public\n", encoding="utf-8")
+    rel = Path("output", slug)
+    return Episode(slug=slug, title=title, source=Path(f"seeds/{slug}.md"), audio=rel / f"{slug}.mp3",
+                   audio_bytes=(folder / f"{slug}.mp3").stat().st_size, duration=seconds,
+                   description=f"An essay about {title.lower()}.\n\nA second paragraph of show notes.",
+                   links=(Link("https://example.org/source", "A source"),), guid=f"urn:test:{slug}",
+                   pub_date=dt.datetime(2024, 5, day, 8, 0, tzinfo=dt.UTC), number=number,
+                   transcript_vtt=rel / f"{slug}.vtt", transcript_srt=rel / f"{slug}.srt",
+                   chapters=rel / "chapters.json")
+
+
+@dataclass(frozen=True)
+class Site:
+    root: Path  # the workspace
+    base: str  # the server's URL, ending in /
+    episodes: list[Episode]  # newest first, as the page lists them
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A workspace with two episodes, its feed, cover and page written by the library, served over HTTP."""
+    root = tmp_path_factory.mktemp("ws")
+    (root / "audioessay.toml").write_text('[show]\ntitle = "Essays Out Loud"\n', encoding="utf-8")
+    episodes = [
+        _episode(root, "on-walking", "On Walking", 1, 1.0, 1),
+        _episode(root, "the-long-title", "A Rather Long Title About Why Essays Sound Better Read Aloud", 2, 1.5, 8),
+    ]
+    cover = make_default_cover(SHOW.title, SHOW.author, root / "feeds" / "cover.jpg")
+    server = make_server(root, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = server_url(server)
+    try:
+        write_feed(root / "feeds" / "feed.xml", SHOW, episodes, base, "feeds/cover.jpg", root)
+        write_page(root / "feeds" / "index.html", SHOW, episodes, base, cover.relative_to(root).as_posix())
+        yield Site(root, base, sorted(episodes, key=lambda e: e.pub_date, reverse=True))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian's Chromium, headless, with its profile in a temporary HOME."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run 'make test' as root, or 'apt-get install chromium'")
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        patch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, site: Site) -> Iterator[Any]:
+    """A fresh page on the show's web page; fails the test on any script error or failed request."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    # Chromium asks for /favicon.ico by itself; the page names no icon, so that one 404 is expected.
+    tab.on("console", lambda msg: problems.append(f"console: {msg.text} ({msg.location.get('url')})")
+           if msg.type == "error" and not str(msg.location.get("url", "")).endswith("/favicon.ico") else None)
+    tab.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+           if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    response = tab.goto(site.base + "feeds/index.html", wait_until="load")
+    assert response is not None and response.status == 200
+    try:
+        yield tab
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_page_shows_the_show_and_every_episode(page: Any, site: Site) -> None:
+    assert page.title() == SHOW.title
+    assert page.locator("h1").all_inner_texts() == [SHOW.title]
+    assert page.locator("article h2").all_inner_texts() == [e.title for e in site.episodes]
+    assert page.locator("html").get_attribute("lang") == SHOW.language
+
+
+def test_every_player_loads_its_audio(page: Any, site: Site) -> None:
+    assert page.locator("audio").count() == len(site.episodes)
+    page.wait_for_function(ALL_READY, timeout=20_000)
+    durations = page.eval_on_selector_all("audio", "els => els.map(a => a.duration)")
+    assert durations == pytest.approx([e.duration for e in site.episodes], abs=0.1)
+
+
+def test_every_player_has_an_accessible_name(page: Any, site: Site) -> None:
+    labels = page.eval_on_selector_all("audio", "els => els.map(a => a.getAttribute('aria-label') || '')")
+    assert len(labels) == len(site.episodes)
+    for label, episode in zip(labels, site.episodes, strict=True):
+        assert label.strip() and episode.title in label
+
+
+def test_cover_loads_and_has_alt_text(page: Any) -> None:
+    cover = page.locator("header img")
+    assert (cover.get_attribute("alt") or "").strip()
+    page.wait_for_function("() => { const i = document.querySelector('header img');"
+                           " return i.complete && i.naturalWidth > 0; }", timeout=10_000)
+    assert cover.evaluate("i => i.naturalWidth") == 3000
+
+
+def test_every_episode_file_link_resolves(page: Any, site: Site) -> None:
+    hrefs = page.eval_on_selector_all("article a[href]", "els => els.map(a => a.href)")
+    local = [h for h in hrefs if h.startswith(site.base)]
+    # Per episode: VTT, SRT, chapters, and the download link twice (one inside <audio> as fallback).
+    assert len(local) == 5 * len(site.episodes)
+    kinds = {".vtt": "text/vtt", ".srt": "application/srt", ".json": "application/json", ".mp3": "audio/mpeg"}
+    for href in set(local):
+        response = page.request.get(href)
+        assert response.status == 200, href
+        suffix = "." + href.rsplit(".", 1)[-1]
+        assert response.headers["content-type"].startswith(kinds[suffix]), href
+    subscribe = page.locator(".subscribe a").get_attribute("href")
+    assert subscribe == site.base + "feeds/feed.xml"
+    assert page.request.get(subscribe).status == 200
+
+
+def test_page_fits_a_phone(page: Any, tmp_path: Path) -> None:
+    viewport = page.locator('meta[name="viewport"]').get_attribute("content")
+    assert "width=device-width" in viewport
+    page.set_viewport_size(PHONE)
+    page.reload(wait_until="load")
+    page.wait_for_function(ALL_READY, timeout=20_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    overflowing = page.evaluate(
+        "w => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 0.5)"
+        ".map(e => e.tagName + (e.id ? '#' + e.id : ''))", PHONE["width"])
+    assert overflowing == []
+    folder = Path(os.environ.get("AUDIOESSAY_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / "page-phone.png"), full_page=True)
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(folder / "page-phone-dark.png"), full_page=True)
+    assert (folder / "page-phone.png").stat().st_size > 10_000
+
+
+def test_published_copy_of_the_page_works_too(browser: Any, site: Site, tmp_path: Path) -> None:
+    """After ``publish`` copies the workspace to a folder, the page served from there still plays."""
+    from audioessay.publish.upload import publish
+
+    dest = tmp_path / "published"
+    publish(site.root, str(dest))
+    assert not (dest / "output" / "on-walking" / "script.txt").exists()
+    server = make_server(dest, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        response = tab.goto(server_url(server) + "feeds/index.html", wait_until="load")
+        assert response is not None and response.status == 200
+        tab.wait_for_function(ALL_READY, timeout=20_000)
+        assert tab.locator("article h2").count() == len(site.episodes)
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
