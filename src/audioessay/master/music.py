@@ -156,6 +156,7 @@ def write_intro(path: Path, bitrate: int = 128) -> None:
              "-f", "mp3", "-y", file_arg(tmp)],
             what="encoding the intro music", input=samples.tobytes(),
         )
+        os.chmod(tmp, 0o644)  # a temporary file is private; the music is meant to be shared and served
         os.replace(tmp, path)
     finally:
         if tmp.exists():
