@@ -115,3 +115,33 @@ def test_make_demo_render_step_works_from_a_fresh_clone(tmp_path: Path) -> None:
     for item in items:
         path = clone / item["url"].split("/", 3)[3]
         assert path.stat().st_size == int(item["length"])
+
+
+def test_gpodder_sees_no_duplicates_after_a_title_change_and_rerender(workspace: Path, tmp_path: Path) -> None:
+    assert run_cli(["render"], cwd=workspace).returncode == 0
+    server, feed_url = start_server(workspace)
+    home = tmp_path / "gpodder"
+    home.mkdir()
+    try:
+        assert gpo(["subscribe", feed_url], home).returncode == 0
+        gpo(["download", feed_url], home)
+        before = {row["guid"]: row for row in gpodder_episodes(home)}
+        assert len(before) == 2 and all(row["state"] == 1 for row in before.values())
+
+        essay = workspace / "seeds" / "notes-on-walking.txt"
+        essay.write_text(essay.read_text(encoding="utf-8").replace("Notes on Walking Slowly", "On Walking Slowly",
+                                                                    1), encoding="utf-8")
+        result = run_cli(["render", "--json"], cwd=workspace)
+        assert result.returncode == 0, result.stderr
+        titles = {item["title"] for item in feed_items(workspace / "feeds" / "feed.xml")}
+        assert "On Walking Slowly" in titles
+
+        assert gpo(["update", feed_url], home).returncode == 0
+        after = gpodder_episodes(home)
+        assert len(after) == 2, "gPodder shows a duplicate episode after a title change"
+        assert {row["guid"] for row in after} == set(before)
+        assert "On Walking Slowly" in {row["title"] for row in after}
+        assert all(row["state"] == 1 for row in after), "gPodder would download an episode again"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
