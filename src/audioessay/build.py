@@ -268,7 +268,7 @@ def render(
 ) -> BuildReport:
     """``audioessay render``: script (when missing), narrate, master, and publish the feed."""
     from audioessay.master.episode import EpisodeTags, master_episode
-    from audioessay.publish.ledger import load_ledger, save_ledger
+    from audioessay.publish.ledger import load_ledger
 
     jobs = jobs or default_jobs()
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -297,7 +297,7 @@ def render(
         except AudioessayError as exc:
             report.fail(essay.source.as_posix(), exc)
         if fail_fast and report.errors:
-            return _finish(ws, report, ledger, save_ledger, base_url, cover, publish=False)
+            return _finish(ws, report, ledger, base_url, cover, publish=False)
 
     for plan in planned:
         plan.inputs = _episode_inputs(ws, plan, music, cover)
@@ -346,7 +346,7 @@ def render(
             report.fail(result.source, exc)
         if fail_fast and report.errors:
             break
-    return _finish(ws, report, ledger, save_ledger, base_url, cover, publish=True)
+    return _finish(ws, report, ledger, base_url, cover, publish=True)
 
 
 def _announcement(ws: Workspace, essay: Essay, number: int) -> str | None:
@@ -428,7 +428,11 @@ def _load_recorded(ws: Workspace, plan: _Planned) -> None:
     result.report = record.get("report")
 
 
-def _finish(ws, report, ledger, save_ledger, base_url, cover, publish: bool) -> BuildReport:  # type: ignore[no-untyped-def]
+def _finish(ws: Workspace, report: BuildReport, ledger: Any, base_url: str | None, cover: Path,
+            publish: bool) -> BuildReport:
+    """Save the ledger and, unless stopping early, write the feed and page and check them."""
+    from audioessay.publish.ledger import save_ledger
+
     save_ledger(ws.ledger_path, ledger)
     if publish:
         try:
