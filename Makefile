@@ -9,13 +9,17 @@ TEST_DEBS := gpodder chromium
 .PHONY: demo test bench system-deps system-deps-test clean serve
 
 # The stamp files make a second run do no extra work.
-$(VENV)/.runtime-installed: pyproject.toml
+# constraints.txt pins the versions the tests were run with, so that pip never has to
+# backtrack through old releases (the S3 stack's botocore pins make that slow and fragile).
+PIP_INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt
+
+$(VENV)/.runtime-installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e .
+	$(PIP_INSTALL) -e .
 	@touch $@
 
-$(VENV)/.test-installed: pyproject.toml $(VENV)/.runtime-installed
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+$(VENV)/.test-installed: pyproject.toml constraints.txt $(VENV)/.runtime-installed
+	$(PIP_INSTALL) -e '.[test]'
 	@touch $@
 
 system-deps:
