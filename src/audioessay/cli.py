@@ -8,6 +8,7 @@ usage errors exit 2. No traceback for anything a user can cause.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -54,7 +55,10 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Cal
 
 def _print_report(report: Any, as_json: bool, verb: str) -> None:
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        data = report.to_json()
+        if verb == "render":
+            data["summary"] = report.summary()
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     for episode in report.episodes:
         line = f"{verb}: {episode.script if verb == 'script' else (episode.audio or episode.script)}"
@@ -77,12 +81,18 @@ def _print_report(report: Any, as_json: bool, verb: str) -> None:
     for problem in getattr(report, "problems", []):
         click.echo(f"check: {problem}", err=True)
     for error in report.errors:
-        click.echo(f"error: {error['message']}", err=True)
+        message, source = error["message"], error["source"]
+        # Every line names its file: a tool's or the feed's message may not.
+        click.echo(f"error: {message if source in message else f'{source}: {message}'}", err=True)
     if verb == "render":
-        made = sum(1 for e in report.episodes if e.remade)
+        counts = report.summary()
+        failed = f"{counts['failed']} failed"
+        if counts["failed"]:
+            failed += f" ({', '.join(counts['failed_sources'])}: see the errors above)"
         click.echo(
-            f"summary: {made} made, {len(report.episodes) - made} up to date, {len(report.errors)} failed"
-            + (f"; feed: {report.feed}" if report.feed else ""),
+            f"summary: {counts['made']} made, {counts['up_to_date']} up to date, {failed}; "
+            f"{counts['takes_narrated']} takes narrated, {counts['takes_from_cache']} from cache"
+            + (f"; feed: {report.feed}" if report.feed else "; the feed was not rewritten"),
             err=bool(report.errors),
         )
 
@@ -136,20 +146,29 @@ def script(paths: tuple[Path, ...], force: bool, as_json: bool, fail_fast: bool)
 @click.option("--rate", type=click.IntRange(80, 450), help="Words per minute (overrides front matter and config).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first essay that fails.")
+@click.option("--scheduler", envvar="AUDIOESSAY_SCHEDULER", metavar="tcp://HOST:PORT",
+              help="Render on this Dask scheduler's workers (env AUDIOESSAY_SCHEDULER).")
+@click.option("--store", envvar="AUDIOESSAY_STORE", metavar="URL",
+              help="With --scheduler: keep takes and episodes in this store (s3://bucket/prefix) "
+                   "for workers that do not share the workspace's disk (env AUDIOESSAY_STORE).")
 def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engine: str | None,
-           voice: str | None, rate: int | None, as_json: bool, fail_fast: bool) -> None:
+           voice: str | None, rate: int | None, as_json: bool, fail_fast: bool, scheduler: str | None,
+           store: str | None) -> None:
     """Script (when missing), narrate, master and encode each essay, then write the feed."""
     from audioessay.build import VoiceOverrides
     from audioessay.build import render as run_render
+    from audioessay.cluster import cluster_executor
     from audioessay.lock import workspace_lock
 
+    if store and not scheduler:
+        raise click.UsageError("--store needs --scheduler (the workers are the ones that use the store)")
     ws = _workspace()
     progress, close = _progress_bar(not as_json)
-    with workspace_lock(ws.state, "render"):
+    with workspace_lock(ws.state, "render"), cluster_executor(scheduler) as executor:
         try:
             report = run_render(ws, paths, base_url=base_url, jobs=jobs,
-                                overrides=VoiceOverrides(engine, voice, rate), progress=progress,
-                                fail_fast=fail_fast)
+                                overrides=VoiceOverrides(engine, voice, rate), executor=executor,
+                                store=store or None, progress=progress, fail_fast=fail_fast)
         finally:
             close()
     _print_report(report, as_json, "render")
@@ -324,19 +343,38 @@ def doctor() -> None:
     sys.exit(1 if problems else 0)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so that both stop a command the same clean way."""
+
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    # kill, systemd and CI timeouts send SIGTERM: unwind like Ctrl-C (files being written are
+    # removed, the worker pool is shut down). A second SIGTERM ends the process at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise _Terminated()
+
+
+from audioessay.voice.commands import preview, say  # noqa: E402  (commands defined beside the engines)
+
+cli.add_command(say)
+cli.add_command(preview)
+
+
 def main() -> None:
     """Entry point: runs the CLI and turns known errors into one-line messages."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except AudioessayError as exc:
         click.echo(f"error: {exc.format()}", err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("interrupted: nothing half-written was kept; run the command again to resume", err=True)
-        sys.exit(130)
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        # click turns Ctrl-C inside a command into Abort, keeping the interrupt as the cause.
+        cause = exc if isinstance(exc, KeyboardInterrupt) else (exc.__cause__ or exc.__context__)
+        terminated = isinstance(cause, _Terminated)
+        click.echo(f"{'terminated (SIGTERM)' if terminated else 'interrupted'}: nothing half-written was kept; "
+                   "run the command again to resume", err=True)
+        sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))

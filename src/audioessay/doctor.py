@@ -11,6 +11,9 @@ from audioessay.errors import AudioessayError
 from audioessay.voice.system import INSTALL
 
 
+CORE_ENGINES = ("pyttsx3", "espeak-ng")
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -36,6 +39,11 @@ def run_checks(cwd: Path) -> list[Check]:
     for name in sorted(engine_classes()):
         engine = get_engine(name)
         status = engine.availability()
+        if not status.ok and name not in CORE_ENGINES:
+            # An optional engine (an extra or a plugin) is information, not a fault.
+            checks.append(Check(f"engine {name}", True, f"optional, not installed: {status.reason} "
+                                f"(install: {status.install})"))
+            continue
         detail = "available" if status.ok else status.reason
         if status.ok:
             try:

@@ -2,12 +2,15 @@
 
 Audio is not bit-reproducible (the same sentence can differ by a few hundred samples), so
 the key is what was asked: engine, engine version, voice settings and the exact text.
-Entries are written atomically; an unreadable or truncated entry is detected and remade.
+A voice model file (``settings.model``) counts by its content, so replacing the model at the
+same path re-narrates. Entries are written atomically; an unreadable or truncated entry is
+detected and remade.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -32,7 +35,28 @@ class TakeRequest:
     def key(self) -> str:
         payload = {"v": KEY_VERSION, "text": self.text, "settings": asdict(self.settings),
                    "engine_version": self.engine_version}
+        if self.settings.model:  # only then, so that keys without a model stay as they were
+            payload["model_sha256"] = file_sha256(Path(self.settings.model))
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@functools.cache
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    """A file's content hash, memoized on its size and mtime (a voice model is tens of megabytes and
+    every take's key asks for it); None when it is missing (narrating then fails with a clear error)."""
+    try:
+        stat = path.stat()
+        return _file_sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        return None
 
 
 def wav_frames(path: Path) -> int | None:
@@ -82,7 +106,8 @@ class TakeCache:
         return path
 
     def entries(self) -> list[Path]:
-        return sorted((self.root / "takes").glob("*/*.wav"))
+        """Every committed take. pathlib's glob also matches dot files: skip ``.*.part.wav`` temporaries."""
+        return sorted(p for p in (self.root / "takes").glob("*/*.wav") if not p.name.startswith("."))
 
     def size(self) -> tuple[int, int]:
         """(number of entries, total bytes)."""
