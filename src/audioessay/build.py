@@ -2,24 +2,29 @@
 
 One bad essay never stops the others: each essay's failure is recorded in the report and
 the rest go on. Episodes are re-made only when their inputs changed (``output/<slug>/build.json``
-records the hash of everything an episode is made from).
+records the hash of everything an episode is made from); when only what its tags say changed
+(the cover, the show's author), the MP3 is re-tagged, not re-encoded.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audioessay.errors import AudioessayError, EssayError, PublishError, ScriptError
-from audioessay.fsutil import atomic_write_text, sha256_file
+from audioessay.errors import AudioessayError, EssayError, NarrationError, PublishError, ScriptError
+from audioessay.fsutil import atomic_open, atomic_write_text, sha256_file
 from audioessay.models import Episode, Essay, Link, Script, VoiceSettings
 from audioessay.text.read import read_essay, unique_slugs
 from audioessay.text.scriptfile import WriteKind, build_script, parse_script, script_status, write_script
@@ -76,6 +81,17 @@ class BuildReport:
         message = error.format() if isinstance(error, AudioessayError) else error
         self.errors.append({"source": source, "message": message})
 
+    def summary(self) -> dict[str, Any]:
+        """The counts ``render`` ends with: episodes made and already up to date, essays that failed
+        (and which), takes narrated and taken from the cache."""
+        made = sum(1 for e in self.episodes if e.remade)
+        return {
+            "made": made, "up_to_date": len(self.episodes) - made, "failed": len(self.errors),
+            "failed_sources": [error["source"] for error in self.errors],
+            "takes_narrated": sum(e.synthesized for e in self.episodes),
+            "takes_from_cache": sum(e.cached for e in self.episodes),
+        }
+
     def to_json(self) -> dict[str, Any]:
         return {
             "feed": self.feed,
@@ -94,7 +110,9 @@ class FailFast(Exception):
 
 
 def essay_paths(ws: Workspace, paths: Sequence[Path]) -> list[Path]:
-    """The essays to work on: the given files (folders are searched), or everything in seeds/."""
+    """The essays to work on: the given files (folders are searched), or everything in seeds/.
+
+    An episode's script file (``output/<slug>/script.txt``, as messages name it) stands for its essay."""
     if not paths:
         return ws.essay_paths()
     found: list[Path] = []
@@ -102,13 +120,19 @@ def essay_paths(ws: Workspace, paths: Sequence[Path]) -> list[Path]:
         path = Path(path)
         if path.is_dir():
             found.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".md", ".txt")))
+        elif path.name == "script.txt" and path.resolve().parent.parent == ws.output.resolve():
+            slug = path.resolve().parent.name
+            essays = [ws.root / e.source for e in read_essays(ws, (), BuildReport()) if e.slug == slug]
+            found.extend(essays or [path])
         else:
             found.append(path)
     return found
 
 
-def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport) -> list[Essay]:
-    """Read every essay; failures go into the report. Slugs are made unique across the batch."""
+def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
+                fail_fast: bool = False) -> list[Essay]:
+    """Read every essay (with ``fail_fast``, until one fails); failures go into the report. Slugs
+    are made unique across the batch."""
     essays = []
     for path in essay_paths(ws, paths):
         try:
@@ -117,6 +141,8 @@ def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport) -> li
             essays.append(read_essay(path.resolve(), ws.root, ws.config.text.max_bytes))
         except AudioessayError as exc:
             report.fail(_display(ws, path), exc)
+            if fail_fast:
+                break
     return unique_slugs(essays)
 
 
@@ -132,7 +158,12 @@ def make_script(ws: Workspace, essay: Essay, force: bool) -> tuple[Script, Episo
     """Write (or keep) the essay's script file and return the script that render will narrate."""
     path = ws.script_path(essay.slug)
     script, decisions = build_script(essay, ws.config.text.language, lexicon(ws))
-    outcome = write_script(path, script, force=force)
+    try:
+        outcome = write_script(path, script, force=force)
+    except ScriptError as exc:  # the same message, with workspace-relative paths
+        root = str(ws.root) + "/"
+        raise ScriptError(exc.message.replace(root, ""), path=ws.relative(path),
+                          hint=exc.hint.replace(root, "") if exc.hint else None) from None
     result = EpisodeResult(
         source=essay.source.as_posix(), slug=essay.slug, title=essay.title, script=ws.relative(path),
         attention=sum(1 for d in decisions if d.attention),
@@ -148,7 +179,8 @@ def make_script(ws: Workspace, essay: Essay, force: bool) -> tuple[Script, Episo
 def write_scripts(ws: Workspace, paths: Sequence[Path], force: bool = False, fail_fast: bool = False) -> BuildReport:
     """``audioessay script``: write each essay's narration script."""
     report = BuildReport()
-    for essay in read_essays(ws, paths, report):
+    remove_partials(ws)  # left by a killed run; the caller holds the workspace lock
+    for essay in read_essays(ws, paths, report, fail_fast=fail_fast):
         try:
             _script, result = make_script(ws, essay, force)
             report.episodes.append(result)
@@ -187,7 +219,9 @@ class _Planned:
     announcement: str | None
     outro: str | None
     number: int
-    inputs: str = ""
+    inputs: str = ""  # hash of what the audio, transcripts and chapters are made from
+    tag_inputs: str = ""  # hash of what only the MP3's tags are made from
+    pub_date: dt.datetime | None = None  # the ledger's; the tags' date when the essay has none
 
 
 def _spoken(text: str, ws: Workspace) -> str:
@@ -229,7 +263,8 @@ def _plan(ws: Workspace, essay: Essay, script: Script, result: EpisodeResult, ov
     outro = _spoken(ws.config.audio.outro, ws) if ws.config.audio.outro.strip() else None
     texts = script.sentences() + [t for t in (announcement, outro) if t]
     requests = [TakeRequest(text, settings, engines[settings.engine]) for text in texts]
-    return _Planned(essay, script, result, settings, requests, announcement, outro, entry.number)
+    return _Planned(essay, script, result, settings, requests, announcement, outro, entry.number,
+                    pub_date=entry.pub_date)
 
 
 def used_take_keys(ws: Workspace) -> set[str]:
@@ -262,28 +297,45 @@ def render(
     jobs: int | None = None,
     overrides: VoiceOverrides = VoiceOverrides(),
     executor: cf.Executor | None = None,
+    store: str | None = None,
     progress: Progress | None = None,
     fail_fast: bool = False,
     now: dt.datetime | None = None,
 ) -> BuildReport:
-    """``audioessay render``: script (when missing), narrate, master, and publish the feed."""
-    from audioessay.master.episode import EpisodeTags, master_episode
-    from audioessay.publish.ledger import load_ledger
+    """``audioessay render``: script (when missing), narrate, master, and publish the feed.
 
+    Given an ``executor`` (e.g. a Dask ``Client.get_executor(pure=False)``), narration and every
+    episode's mastering run on it; a ``store`` URL (needs an executor) carries takes and episode
+    files between the workers and this workspace (:mod:`audioessay.cluster`)."""
+    from audioessay.cluster import ClusterRun, MasterJob, master_job
+    from audioessay.master.ffmpeg import ffmpeg_path
+    from audioessay.publish.ledger import load_ledger
+    from audioessay.store import Store
+
+    if store is not None and executor is None:
+        raise AudioessayError("a store needs an executor to render on",
+                              hint="pass --scheduler tcp://HOST:PORT with --store")
     jobs = jobs or default_jobs()
+    remote = ClusterRun(executor, Store(store) if store else None, jobs) if executor is not None else None
     now = now or dt.datetime.now(dt.timezone.utc)
     report = BuildReport()
     cache = TakeCache(ws.cache)
     cache.clean_partials()
+    remove_partials(ws)  # left by a killed run; we hold the workspace lock
     cover = ensure_cover(ws)
     music = intro_music(ws)
     ledger = load_ledger(ws.ledger_path)
 
     planned: list[_Planned] = []
     engines: dict[str, str] = {}
-    essays = read_essays(ws, paths, report)
+    essays = read_essays(ws, paths, report, fail_fast=fail_fast)
+    if overrides.engine or any(e.engine is None for e in essays):
+        # A missing engine is this machine's problem, not each essay's: one message, before any work.
+        require_available(overrides.engine or ws.config.voice.engine)
     ledger, entries = sync_ledger(ws, ledger, essays, now, report)
     for essay in essays:
+        if fail_fast and report.errors:
+            break
         if essay.slug not in entries:
             continue
         try:
@@ -296,57 +348,133 @@ def render(
             planned.append(_plan(ws, essay, script, result, overrides, entries[essay.slug], engines))
         except AudioessayError as exc:
             report.fail(essay.source.as_posix(), exc)
-        if fail_fast and report.errors:
-            return _finish(ws, report, ledger, base_url, cover, publish=False)
+    if fail_fast and report.errors:
+        return _finish(ws, report, ledger, base_url, cover, publish=False)
 
     for plan in planned:
-        plan.inputs = _episode_inputs(ws, plan, music, cover)
+        plan.inputs = _episode_inputs(ws, plan, music)
+        plan.tag_inputs = _tag_inputs(_episode_tags(ws, plan, cover, now))
     todo = [p for p in planned if not _up_to_date(ws, p)]
+    if todo and remote is None:
+        ffmpeg_path()  # every episode needs it: say so once, before narrating anything
 
     owned = executor is None and any(p.requests for p in todo)
     pool = local_executor(jobs) if owned else executor
+    if owned and pool is not None:
+        missing = {r.key for p in todo for r in p.requests if cache.get(r.key) is None}
+        _start_workers(pool, min(jobs, len(missing)))
     try:
-        outcomes = narrate([r for p in todo for r in p.requests], cache, pool, jobs=jobs, progress=progress) \
-            if todo and pool is not None else {}
+        if remote is not None:
+            outcomes = remote.narrate([r for p in todo for r in p.requests], cache, progress=progress) if todo else {}
+        else:
+            outcomes = narrate([r for p in todo for r in p.requests], cache, pool, jobs=jobs,
+                               progress=progress) if todo and pool is not None else {}
+    except cf.BrokenExecutor:  # a worker was killed from outside (a signal, the OOM killer)
+        raise NarrationError("a narration worker process stopped unexpectedly",
+                             hint="run the command again; the takes already made are kept") from None
     finally:
         if owned and pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+            remove_partials(ws)  # takes half-written by workers that a signal killed
 
-    for plan in planned:
+    def job_for(plan: _Planned) -> MasterJob:
         result = plan.result
-        if plan not in todo:
-            _load_recorded(ws, plan)
-            report.episodes.append(result)
-            continue
+        takes: dict[str, Path] = {}
+        for request in plan.requests:
+            outcome = outcomes[request.key]
+            if outcome.path is None:
+                raise AudioessayError(f"narration failed: {outcome.error}", path=result.source)
+            takes[request.text] = outcome.path
+        result.synthesized = sum(1 for r in {r.key for r in plan.requests} if outcomes[r].synthesized)
+        result.cached = len({r.key for r in plan.requests}) - result.synthesized
+        return MasterJob(plan.script, takes, out_dir=ws.episode_dir(plan.essay.slug), basename=plan.essay.slug,
+                         config=ws.config.audio, intro_music=music, announcement=plan.announcement,
+                         outro=plan.outro, tags=_episode_tags(ws, plan, cover, now), jobs=jobs)
+
+    # On an executor every episode is mastered at once; the results are collected in order below.
+    started: dict[str, cf.Future[Any] | AudioessayError] = {}
+    for plan in todo if remote is not None else ():
         try:
-            takes: dict[str, Path] = {}
-            for request in plan.requests:
-                outcome = outcomes[request.key]
-                if outcome.path is None:
-                    raise AudioessayError(f"narration failed: {outcome.error}", path=result.source)
-                takes[request.text] = outcome.path
-            result.synthesized = sum(1 for r in {r.key for r in plan.requests} if outcomes[r].synthesized)
-            result.cached = len({r.key for r in plan.requests}) - result.synthesized
-            tags = EpisodeTags(
-                title=plan.essay.title, artist=plan.essay.author or ws.config.show.author,
-                album=ws.config.show.title, date=(plan.essay.date or now).strftime("%Y-%m-%d"),
-                track=plan.number, description=plan.essay.description, cover=cover,
-                language=ws.config.show.language,
-            )
-            mastered = master_episode(
-                plan.script, takes, out_dir=ws.episode_dir(plan.essay.slug), basename=plan.essay.slug,
-                config=ws.config.audio, intro_music=music, announcement=plan.announcement,
-                outro=plan.outro, tags=tags, jobs=jobs,
-            )
-            _record(ws, plan, mastered)
-            _load_recorded(ws, plan)
-            result.remade = True
-            report.episodes.append(result)
+            started[plan.essay.slug] = remote.submit_master(job_for(plan))  # type: ignore[union-attr]
         except AudioessayError as exc:
-            report.fail(result.source, exc)
-        if fail_fast and report.errors:
-            break
+            started[plan.essay.slug] = exc
+
+    try:
+        for plan in planned:
+            result = plan.result
+            if plan not in todo:
+                try:
+                    _refresh(ws, plan, _episode_tags(ws, plan, cover, now))
+                except AudioessayError as exc:
+                    report.fail(result.source, exc)
+                    continue
+                _load_recorded(ws, plan)
+                report.episodes.append(result)
+                continue
+            try:
+                if remote is not None:
+                    begun = started[plan.essay.slug]
+                    if isinstance(begun, AudioessayError):
+                        raise begun
+                    mastered = remote.master_result(begun)
+                else:
+                    mastered = master_job(job_for(plan))
+                _record(ws, plan, mastered)
+                _load_recorded(ws, plan)
+                result.remade = True
+                report.episodes.append(result)
+            except AudioessayError as exc:
+                report.fail(result.source, exc)
+            if fail_fast and report.errors:
+                break
+    finally:
+        if remote is not None:
+            remote.cancel()
     return _finish(ws, report, ledger, base_url, cover, publish=True)
+
+
+def _start_workers(pool: cf.Executor, count: int) -> None:
+    """Start ``count`` workers of the local pool now, with SIGINT blocked in them.
+
+    Ctrl-C signals the whole process group: a worker that got it would die with a traceback
+    (even while still importing) and leave half-written takes. Only this process should react:
+    it stops submitting and shuts the pool down. A child inherits the signal mask and keeps it
+    across exec, so the workers are started (one no-op task each) while SIGINT is blocked here;
+    blocked, not ignored, so that a Ctrl-C during those milliseconds is delivered right after.
+    """
+    if count <= 0 or threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        for _ in range(count):
+            pool.submit(int)  # ProcessPoolExecutor starts a worker per submit until it has max_workers
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+# Temporary names: fsutil.atomic_open ".x.1a2b.part", fsutil.temp_sibling ".x.1a2b.part.mp3", the take
+# cache ".key.pid.part.wav" and engines' pieces of one (".key.pid.part.wav.0.chunk.wav").
+_PARTIAL_NAMES = (".*.part", ".*.part.*")
+
+
+def remove_partials(ws: Workspace) -> int:
+    """Delete the temporary files and mastering folders that a killed run left in the workspace.
+
+    Only call it while holding the workspace lock: then no other run can be writing them.
+    Returns how many were removed."""
+    removed = 0
+    episodes = [p for p in ws.output.iterdir() if p.is_dir()] if ws.output.is_dir() else []
+    found: list[Path] = [folder for episode in episodes for folder in episode.glob(".*.master-*")]
+    for folder in [ws.root, ws.feeds, ws.state, *ws.cache.glob("takes/*"), *episodes]:
+        found.extend(path for pattern in _PARTIAL_NAMES for path in folder.glob(pattern))
+    for path in found:
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed += 1
+    return removed
 
 
 def _announcement(ws: Workspace, essay: Essay, number: int) -> str | None:
@@ -363,21 +491,41 @@ def _announcement(ws: Workspace, essay: Essay, number: int) -> str | None:
     return _spoken(text, ws)
 
 
-def _episode_inputs(ws: Workspace, plan: _Planned, music: Path | None, cover: Path | None) -> str:
-    """A hash of everything the episode's audio, tags, transcript and chapters are made from."""
+def _episode_inputs(ws: Workspace, plan: _Planned, music: Path | None) -> str:
+    """A hash of everything the episode's audio, transcripts and chapters are made from.
+
+    Whatever is spoken (the announcement holds the show title and episode number by default)
+    is in the take keys; the title also names the first chapter. Tag-only inputs are
+    :func:`_tag_inputs`: changing them re-tags the MP3 without re-encoding it."""
     digest = hashlib.sha256()
     parts: list[Any] = [
         [r.key for r in plan.requests],
         dataclasses.asdict(plan.script)["sections"],
         dataclasses.asdict(ws.config.audio),
-        plan.essay.title, plan.essay.author, plan.essay.description, plan.number,
-        ws.config.show.title, ws.config.show.author, ws.config.show.language,
-        (plan.essay.date.isoformat() if plan.essay.date else None),
+        plan.essay.title,
         sha256_file(music) if music else None,
-        sha256_file(cover) if cover else None,
     ]
     digest.update(json.dumps(parts, sort_keys=True, default=str).encode())
     return digest.hexdigest()
+
+
+def _episode_tags(ws: Workspace, plan: _Planned, cover: Path | None, now: dt.datetime) -> Any:
+    """The MP3's ID3 tags; the date is the essay's, else the ledger's publication date."""
+    from audioessay.master.tags import EpisodeTags
+
+    return EpisodeTags(
+        title=plan.essay.title, artist=plan.essay.author or ws.config.show.author,
+        album=ws.config.show.title, date=(plan.essay.date or plan.pub_date or now).strftime("%Y-%m-%d"),
+        track=plan.number, description=plan.essay.description, cover=cover,
+        language=ws.config.show.language,
+    )
+
+
+def _tag_inputs(tags: Any) -> str:
+    """A hash of what the MP3's tags are made from (the cover by its content)."""
+    fields = dataclasses.asdict(tags)
+    fields["cover"] = sha256_file(tags.cover) if tags.cover else None
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _build_record_path(ws: Workspace, slug: str) -> Path:
@@ -402,17 +550,74 @@ def _read_record(ws: Workspace, slug: str) -> dict[str, Any] | None:
 def _record(ws: Workspace, plan: _Planned, mastered: Any) -> None:
     rel = ws.relative
     record = {
-        "inputs": plan.inputs,
+        "inputs": plan.inputs, "tag_inputs": plan.tag_inputs,
         "audio": rel(mastered.audio), "audio_bytes": mastered.audio_bytes, "duration": mastered.duration,
         "loudness": mastered.loudness_lufs, "true_peak": mastered.true_peak_dbtp,
         "transcript": rel(mastered.transcript_vtt), "transcript_srt": rel(mastered.transcript_srt),
         "chapters": rel(mastered.chapters), "report": rel(mastered.report),
-        # What the feed says about the episode, so that publishing never re-reads essays.
+        **_feed_fields(plan),
+    }
+    atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(record, indent=2) + "\n")
+
+
+def _feed_fields(plan: _Planned) -> dict[str, Any]:
+    """What the feed says about the episode, so that publishing never re-reads essays."""
+    return {
         "title": plan.essay.title, "description": plan.essay.description,
         "links": [[link.url, link.text] for link in plan.essay.links],
         "explicit": plan.essay.explicit, "author": plan.essay.author,
     }
-    atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(record, indent=2) + "\n")
+
+
+def _refresh(ws: Workspace, plan: _Planned, tags: Any) -> None:
+    """Bring an episode whose audio is current up to date without re-encoding it: re-tag the MP3
+    when a tag-only input changed (cover, show author...), and rewrite build.json when what the
+    feed says about the episode changed. Nothing is written when nothing changed."""
+    record = _read_record(ws, plan.essay.slug) or {}
+    updated = {**record, **_feed_fields(plan), "tag_inputs": plan.tag_inputs}
+    if record.get("tag_inputs") != plan.tag_inputs:
+        updated["audio_bytes"] = _retag(ws.root / record["audio"], tags,
+                                        ws.root / record["report"] if record.get("report") else None)
+        plan.result.notes.append("tags rewritten; the audio was kept")
+    if updated != record:
+        atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(updated, indent=2) + "\n")
+
+
+def _retag(audio: Path, tags: Any, report: Path | None) -> int:
+    """Rewrite the MP3's ID3 tags (chapters read back from it) on a copy renamed over it; returns
+    its new size. The audio frames are copied untouched."""
+    from mutagen import MutagenError
+    from mutagen.id3 import ID3
+
+    from audioessay.errors import MasteringError
+    from audioessay.fsutil import temp_sibling
+    from audioessay.master.tags import write_tags
+
+    temp = temp_sibling(audio)
+    try:
+        old = ID3(audio)
+        by_id = {frame.element_id: frame for frame in old.getall("CHAP")}
+        tocs = old.getall("CTOC")
+        order = list(tocs[0].child_element_ids) if tocs else sorted(by_id, key=lambda i: by_id[i].start_time)
+        chapters = [(by_id[i].start_time, by_id[i].end_time,
+                     str(by_id[i].sub_frames["TIT2"].text[0]) if "TIT2" in by_id[i].sub_frames else "")
+                    for i in order if i in by_id]
+        shutil.copyfile(audio, temp)
+        write_tags(temp, tags, chapters)
+        os.replace(temp, audio)
+    except (OSError, MutagenError) as exc:
+        raise MasteringError(f"cannot rewrite the episode's tags: {exc}", path=audio,
+                             hint="delete the episode's build.json to master it again") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    size = audio.stat().st_size
+    if report is not None and report.is_file():  # the QA report states the file's size too
+        data = json.loads(report.read_text(encoding="utf-8"))
+        if data.get("audio_bytes") != size:
+            data["audio_bytes"] = size
+            atomic_write_text(report, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    return size
 
 
 def _load_recorded(ws: Workspace, plan: _Planned) -> None:
@@ -481,9 +686,8 @@ def ensure_cover(ws: Workspace) -> Path:
         target = ws.feeds / f"cover{source.suffix.lower().replace('.jpeg', '.jpg')}"
         if not target.exists() or sha256_file(target) != sha256_file(source):
             ws.feeds.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.part")
-            shutil.copyfile(source, tmp)
-            tmp.replace(target)
+            with atomic_open(target, "wb") as out, open(source, "rb") as data:
+                shutil.copyfileobj(data, out)
         return target
     return make_default_cover(ws.config.show.title, ws.config.show.author, ws.feeds / "cover.jpg")
 

@@ -1,0 +1,226 @@
+"""Incremental renders: each change re-makes exactly what depends on it, and nothing else.
+
+An episode's audio is made from its script, the voice settings, the music and the mastering
+settings (and whatever the announcement speaks: the show title, the number, the title); its
+tags also from the cover, the show's author and the dates. One workspace is rendered once per
+module; each test changes one thing in a copy of it, renders again, and counts what was redone:
+takes narrated (``render --json``) and files rewritten (mtime and bytes of every public file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+from mutagen.id3 import ID3
+from PIL import Image
+
+from conftest import make_workspace, run_cli
+
+ESSAYS = ["notes-on-walking.txt", "her-ending-explained-emotionally.txt"]
+WALK, HER = "notes-on-walking", "her-ending-explained-emotionally"
+
+Snapshot = dict[str, tuple[int, str]]
+
+
+def render(ws: Path, *args: str) -> dict[str, Any]:
+    result = run_cli(["render", "--json", *args], ws, check=True)
+    return json.loads(result.stdout)
+
+
+def by_slug(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    assert report["errors"] == []
+    return {e["slug"]: e for e in report["episodes"]}
+
+
+def snapshot(ws: Path) -> Snapshot:
+    """(mtime_ns, sha256) of every file under output/ and feeds/, and of episodes.json."""
+    files = [*ws.joinpath("output").rglob("*"), *ws.joinpath("feeds").rglob("*"), ws / "episodes.json"]
+    return {p.relative_to(ws).as_posix(): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in files if p.is_file()}
+
+
+def changed(before: Snapshot, after: Snapshot) -> set[str]:
+    """Files rewritten (new mtime or bytes), added or removed."""
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+
+
+def episode_files(slug: str, *names: str) -> set[str]:
+    return {f"output/{slug}/{name}" for name in names}
+
+
+def mp3(slug: str) -> str:
+    return f"output/{slug}/{slug}.mp3"
+
+
+def audio_frames(path: Path) -> bytes:
+    """The MP3 without its ID3v2 tag: the encoded audio."""
+    return path.read_bytes()[ID3(path).size:]
+
+
+def set_key(ws: Path, section: str, key: str, value: str) -> None:
+    """Set ``key = value`` (TOML) in one section of audioessay.toml."""
+    config = ws / "audioessay.toml"
+    text = config.read_text(encoding="utf-8")
+    lines, current, done = text.splitlines(), None, False
+    for index, line in enumerate(lines):
+        header = re.fullmatch(r"\[(\w+)\]", line.strip())
+        if header:
+            if current == section and not done:
+                lines.insert(index, f"{key} = {value}")
+                done = True
+                break
+            current = header.group(1)
+        elif current == section and re.match(rf"{key}\s*=", line):
+            lines[index] = f"{key} = {value}"
+            done = True
+            break
+    if not done:
+        if current != section:
+            lines.append(f"[{section}]")
+        lines.append(f"{key} = {value}")
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ws = make_workspace(tmp_path_factory.mktemp("incremental") / "ws", ESSAYS)
+    episodes = by_slug(render(ws))
+    assert all(e["remade"] and e["synthesized"] > 0 for e in episodes.values())
+    return ws
+
+
+@pytest.fixture
+def ws(rendered: Path, tmp_path: Path) -> Path:
+    """A copy of the rendered workspace (mtimes kept): the copy is up to date too."""
+    copy = tmp_path / "ws"
+    shutil.copytree(rendered, copy)
+    return copy
+
+
+def test_nothing_changed_redoes_nothing_and_rewrites_no_file(ws: Path) -> None:
+    before = snapshot(ws)
+    episodes = by_slug(render(ws))
+    assert {slug: (e["remade"], e["synthesized"]) for slug, e in episodes.items()} == \
+        {WALK: (False, 0), HER: (False, 0)}
+    assert all(e["audio"] and e["duration"] for e in episodes.values())
+    assert changed(before, snapshot(ws)) == set()
+
+
+def test_editing_one_script_remakes_only_that_episode(ws: Path) -> None:
+    script = ws / "output" / WALK / "script.txt"
+    text = script.read_text(encoding="utf-8")
+    edited = text.replace("and the street changes.", "and the whole street changes.")
+    assert edited != text
+    script.write_text(edited, encoding="utf-8")
+    before = snapshot(ws)
+
+    episodes = by_slug(render(ws))
+    assert episodes[WALK]["remade"] and episodes[WALK]["synthesized"] == 1
+    assert not episodes[HER]["remade"] and episodes[HER]["synthesized"] == 0
+    rewritten = changed(before, snapshot(ws))
+    assert not any(path.startswith(f"output/{HER}/") for path in rewritten)
+    assert mp3(WALK) in rewritten and "feeds/feed.xml" in rewritten  # a new enclosure length
+
+
+def test_mastering_settings_remaster_without_narrating(ws: Path) -> None:
+    set_key(ws, "audio", "sentence_pause", "0.6")
+    before = snapshot(ws)
+    episodes = by_slug(render(ws))
+    for e in episodes.values():
+        assert e["remade"] and e["synthesized"] == 0 and e["cached"] > 0
+    rewritten = changed(before, snapshot(ws))
+    assert {mp3(WALK), mp3(HER)} <= rewritten
+
+
+def test_voice_rate_renarrates_every_take(ws: Path) -> None:
+    set_key(ws, "voice", "rate", "200")
+    episodes = by_slug(render(ws))
+    for e in episodes.values():
+        assert e["remade"] and e["cached"] == 0 and e["synthesized"] > 1
+
+
+def test_show_title_renarrates_only_the_announcements(ws: Path) -> None:
+    # The default announcement, "{show}. Episode {number}: {title}.", speaks the show title.
+    set_key(ws, "show", "title", '"Essays Read Aloud"')
+    episodes = by_slug(render(ws))
+    for e in episodes.values():
+        assert e["remade"] and e["synthesized"] == 1
+    assert str(ID3(ws / mp3(WALK))["TALB"]) == "Essays Read Aloud"
+
+
+def _write_cover(path: Path, colour: tuple[int, int, int]) -> bytes:
+    Image.new("RGB", (1400, 1400), colour).save(path, "JPEG", quality=85)
+    return path.read_bytes()
+
+
+def assert_retagged_only(ws: Path, before: Snapshot, frames: dict[str, bytes], report: dict[str, Any]) -> set[str]:
+    """Both episodes were re-tagged, not re-narrated nor re-encoded; returns the files rewritten."""
+    episodes = by_slug(report)
+    for slug, e in episodes.items():
+        assert e["synthesized"] == 0 and not e["remade"], e
+        assert any("tags rewritten" in note for note in e["notes"])
+        path = ws / mp3(slug)
+        assert audio_frames(path) == frames[slug]  # the same encoded audio, byte for byte
+        record = json.loads((ws / f"output/{slug}/build.json").read_text(encoding="utf-8"))
+        assert record["audio_bytes"] == path.stat().st_size
+        assert json.loads((ws / f"output/{slug}/report.json").read_text(encoding="utf-8"))["audio_bytes"] \
+            == path.stat().st_size
+        chapters = ID3(path).getall("CHAP")
+        assert len(chapters) == len(json.loads((ws / f"output/{slug}/chapters.json").read_text())["chapters"])
+    rewritten = changed(before, snapshot(ws))
+    for slug in (WALK, HER):  # transcripts, chapters and scripts are untouched
+        assert not rewritten & episode_files(slug, f"{slug}.vtt", f"{slug}.srt", "chapters.json", "script.txt")
+    # The feed names the new enclosure lengths, and they are right.
+    feed = etree.parse(str(ws / "feeds/feed.xml"))
+    lengths = {e.get("url").rsplit("/", 1)[1]: int(e.get("length")) for e in feed.iter("enclosure")}
+    assert lengths == {f"{slug}.mp3": (ws / mp3(slug)).stat().st_size for slug in (WALK, HER)}
+    check = run_cli(["check"], ws)
+    assert check.returncode == 0, check.stdout + check.stderr
+    return rewritten
+
+
+def test_cover_change_retags_without_renarrating_or_reencoding(ws: Path) -> None:
+    frames = {slug: audio_frames(ws / mp3(slug)) for slug in (WALK, HER)}
+    cover = _write_cover(ws / "art.jpg", (180, 40, 40))
+    set_key(ws, "show", "cover", '"art.jpg"')
+    before = snapshot(ws)
+
+    rewritten = assert_retagged_only(ws, before, frames, render(ws))
+    for slug in (WALK, HER):
+        assert ID3(ws / mp3(slug)).getall("APIC")[0].data == cover
+    assert rewritten == {mp3(WALK), mp3(HER), "feeds/cover.jpg", "feeds/feed.xml"} \
+        | episode_files(WALK, "build.json", "report.json") | episode_files(HER, "build.json", "report.json")
+
+    # A second cover, then nothing: re-tag again, then nothing to do.
+    cover = _write_cover(ws / "art.jpg", (40, 40, 180))
+    assert_retagged_only(ws, snapshot(ws), frames, render(ws))
+    assert ID3(ws / mp3(HER)).getall("APIC")[0].data == cover
+    before = snapshot(ws)
+    assert {e["remade"] for e in render(ws)["episodes"]} == {False}
+    assert changed(before, snapshot(ws)) == set()
+
+
+def test_show_author_retags_without_renarrating(ws: Path) -> None:
+    # Not spoken; it is the MP3's artist (the essays name no author) and on the generated cover.
+    frames = {slug: audio_frames(ws / mp3(slug)) for slug in (WALK, HER)}
+    set_key(ws, "show", "author", '"A. N. Other"')
+    before = snapshot(ws)
+    rewritten = assert_retagged_only(ws, before, frames, render(ws))
+    assert str(ID3(ws / mp3(WALK))["TPE1"]) == "A. N. Other"
+    assert "feeds/cover.jpg" in rewritten  # the generated cover shows the author
+
+
+def test_base_url_rewrites_only_the_feed_and_page(ws: Path) -> None:
+    before = snapshot(ws)
+    episodes = by_slug(render(ws, "--base-url", "https://podcasts.example.org/essays/"))
+    assert {(e["remade"], e["synthesized"]) for e in episodes.values()} == {(False, 0)}
+    assert changed(before, snapshot(ws)) == {"feeds/feed.xml", "feeds/index.html"}
+    feed = (ws / "feeds/feed.xml").read_text(encoding="utf-8")
+    assert f"https://podcasts.example.org/essays/output/{WALK}/{WALK}.mp3" in feed
