@@ -23,7 +23,6 @@ import contextlib
 import dataclasses
 import functools
 import importlib.metadata
-import math
 import os
 import tempfile
 import threading
@@ -37,7 +36,7 @@ from audioessay.master.tags import EpisodeTags
 from audioessay.models import Script
 from audioessay.store import INSTALL_HINT, Store
 from audioessay.voice.cache import TakeCache, TakeRequest
-from audioessay.voice.narrate import TakeOutcome, narrate, synthesize_batch
+from audioessay.voice.narrate import TakeOutcome, narrate, run_in_batches, synthesize_batch
 from audioessay.workspace import AudioConfig
 
 SCHEDULER_ENV = "AUDIOESSAY_SCHEDULER"
@@ -197,30 +196,13 @@ class ClusterRun:
         present = self.store.take_keys()
         outcomes = {key: TakeOutcome(key, Path(Store.take_relpath(key)), synthesized=False)
                     for key in unique if key in present}
-        missing = sorted((r for k, r in unique.items() if k not in present), key=lambda r: len(r.text), reverse=True)
-        total, done = len(missing), 0
-        if progress:
-            progress(0, total)
-        if not missing:
-            return outcomes
-        # Batches as in narrate(): small ones cut per-task overhead; interleaved, so similar in size.
-        batch_size = max(1, min(12, total // (self.jobs * 6)))
-        n_batches = math.ceil(total / batch_size)
-        batches = [missing[i::n_batches] for i in range(n_batches)]
-        futures = [self.executor.submit(synthesize_to_store, [(r.key, r) for r in batch], self.store.url)
-                   for batch in batches]
-        try:
-            for future in cf.as_completed(futures):
-                for outcome in future.result():
-                    outcomes[outcome.key] = outcome
-                    done += 1
-                if progress:
-                    progress(done, total)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        return outcomes
+        missing = [r for k, r in unique.items() if k not in present]
+        url = self.store.url
+        return outcomes | run_in_batches(
+            missing, self.executor,
+            lambda batch: self.executor.submit(synthesize_to_store, [(r.key, r) for r in batch], url),
+            jobs=self.jobs, progress=progress,
+        )
 
     def submit_master(self, job: MasterJob) -> cf.Future[Any]:
         """Start mastering one episode on the executor."""

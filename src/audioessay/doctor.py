@@ -10,7 +10,6 @@ from pathlib import Path
 from audioessay.errors import AudioessayError
 from audioessay.voice.system import INSTALL
 
-
 CORE_ENGINES = ("pyttsx3", "espeak-ng")
 
 

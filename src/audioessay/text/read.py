@@ -219,7 +219,7 @@ def _date_field(value: Any, rel: str) -> dt.datetime | None:
     else:
         raise _type_error("date", _DATE_FORMS, value, rel)
     # A date without a zone is taken as UTC so that feeds sort the same everywhere.
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
 def _int_field(data: dict[str, Any], key: str, rel: str, low: int, high: int) -> int | None:

@@ -13,7 +13,12 @@ from pathlib import Path
 
 from audioessay.models import Essay
 from audioessay.text.scriptfile import (
-    HEADER_LINES, ScriptStatus, body_lines, build_script, read_script, script_status,
+    HEADER_LINES,
+    ScriptStatus,
+    body_lines,
+    build_script,
+    read_script,
+    script_status,
 )
 
 

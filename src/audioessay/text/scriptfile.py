@@ -47,7 +47,15 @@ from pathlib import Path
 from audioessay.errors import EssayError, ScriptError
 from audioessay.fsutil import atomic_write_bytes, atomic_write_text, sha256_text
 from audioessay.models import (
-    Decision, Essay, Paragraph, Pause, Script, ScriptHeader, ScriptItem, Section, Sentence,
+    Decision,
+    Essay,
+    Paragraph,
+    Pause,
+    Script,
+    ScriptHeader,
+    ScriptItem,
+    Section,
+    Sentence,
 )
 from audioessay.text.sentences import split_sentences
 from audioessay.text.speak import speak
@@ -443,7 +451,7 @@ class WriteOutcome:
 
 
 def _backup_path(path: Path) -> Path:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     candidate = path.with_name(f"{path.name}.bak-{stamp}")
     n = 2
     while candidate.exists():

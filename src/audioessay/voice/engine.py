@@ -76,7 +76,7 @@ def engine_classes() -> dict[str, type]:
     for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             classes[entry.name] = entry.load()
-        except Exception as exc:  # a broken plugin must not break the other engines
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the other engines
             classes[entry.name] = _broken_engine(entry.name, exc)
     return classes
 

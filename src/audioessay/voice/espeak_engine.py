@@ -35,12 +35,12 @@ class EspeakEngine:
         return Availability(True)
 
     def version(self) -> str:
-        result = subprocess.run([self._command(), "--version"], capture_output=True, text=True, timeout=30)
+        result = subprocess.run([self._command(), "--version"], check=False, capture_output=True, text=True, timeout=30)
         match = re.search(r"\d+\.\d+(\.\d+)?", result.stdout)
         return f"espeak-ng-{match.group(0) if match else 'unknown'}"
 
     def voices(self) -> list[VoiceInfo]:
-        result = subprocess.run([self._command(), "--voices"], capture_output=True, text=True, timeout=30)
+        result = subprocess.run([self._command(), "--voices"], check=False, capture_output=True, text=True, timeout=30)
         found = []
         for line in result.stdout.splitlines()[1:]:
             fields = line.split()
@@ -59,7 +59,8 @@ class EspeakEngine:
         args = [self._command(), "-v", settings.voice, "-s", str(settings.rate), "-a", amplitude,
                 "-w", str(out)]
         try:
-            result = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, timeout=TIMEOUT)
+            result = subprocess.run(args, check=False, input=text.encode("utf-8"), capture_output=True,
+                                    timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             raise NarrationError(f"espeak-ng timed out on: {text[:60]!r}") from None
         if result.returncode != 0:

@@ -93,18 +93,36 @@ def narrate(
             outcomes[key] = TakeOutcome(key, cached, synthesized=False)
         else:
             missing.append(request)
+    return outcomes | run_in_batches(
+        missing, executor, lambda batch: executor.submit(synthesize_batch, batch, str(cache.root)),
+        jobs=jobs, progress=progress,
+    )
+
+
+def run_in_batches(
+    missing: list[TakeRequest],
+    executor: cf.Executor,
+    submit: Callable[[list[TakeRequest]], cf.Future[list[TakeOutcome]]],
+    *,
+    jobs: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, TakeOutcome]:
+    """Send ``missing`` to ``submit`` in batches and gather the outcomes as they complete.
+
+    Shared by the local pool and the cluster (which submits a store-aware task instead)."""
+    outcomes: dict[str, TakeOutcome] = {}
     total, done = len(missing), 0
     if progress:
         progress(0, total)
     if not missing:
         return outcomes
     # Longest first, so that a long sentence does not finish alone at the end.
-    missing.sort(key=lambda r: len(r.text), reverse=True)
+    missing = sorted(missing, key=lambda r: len(r.text), reverse=True)
     # Small batches cut per-task overhead; enough of them (6 per worker) keeps both cores busy.
     batch_size = max(1, min(12, total // (jobs * 6)))
     n_batches = math.ceil(total / batch_size)
     batches = [missing[i::n_batches] for i in range(n_batches)]  # interleaved: similar sizes
-    futures = [executor.submit(synthesize_batch, batch, str(cache.root)) for batch in batches]
+    futures = [submit(batch) for batch in batches]
     try:
         for future in cf.as_completed(futures):
             for outcome in future.result():
