@@ -360,10 +360,10 @@ def render(
 
     owned = executor is None and any(p.requests for p in todo)
     pool = local_executor(jobs) if owned else executor
-    if owned and pool is not None:
-        missing = {r.key for p in todo for r in p.requests if cache.get(r.key) is None}
-        _start_workers(pool, min(jobs, len(missing)))
     try:
+        if owned and pool is not None:
+            missing = {r.key for p in todo for r in p.requests if cache.get(r.key) is None}
+            _start_workers(pool, min(jobs, len(missing)))
         if remote is not None:
             outcomes = remote.narrate([r for p in todo for r in p.requests], cache, progress=progress) if todo else {}
         else:

@@ -1,0 +1,188 @@
+"""Crashes never lose work: ``render`` killed at any moment (SIGKILL, Ctrl-C, SIGTERM) resumes on
+the next run, and nothing partial is ever published.
+
+Each killed run is started in its own session (``start_new_session=True``) and killed with
+``os.killpg``, so its worker processes, espeak-ng and ffmpeg die with it, as they do when a
+terminal or systemd stops a command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import AUDIOESSAY, make_workspace, run_cli
+from lxml import etree
+
+from audioessay.voice.cache import wav_frames
+
+ESSAYS = ["notes-on-walking.txt", "her-ending-explained-emotionally.txt", "radio-drama-at-midnight.md"]
+KILLS = 22
+KILLS_BEFORE_FIRST_COMPLETE_RUN = 5  # then the guids are recorded; no later run may change them
+
+
+def start_render(ws: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([AUDIOESSAY, "render", *args], cwd=ws, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def live_members(pgid: int) -> list[str]:
+    """Processes of the process group that are still alive (zombies are dead: a container's init
+    may simply never reap an orphan), read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(stat[: stat.rindex(")") + 1])
+    return found
+
+
+def wait_until_group_is_gone(pgid: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while live_members(pgid):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"processes left behind: {live_members(pgid)}")
+        time.sleep(0.05)
+
+
+def leftovers(ws: Path) -> list[str]:
+    """Temporary files and folders, and empty files (the lock file is empty-able by design)."""
+    found = []
+    for path in ws.rglob("*"):
+        rel = path.relative_to(ws).as_posix()
+        if ".part" in path.name or ".master-" in path.name:
+            found.append(rel)
+        elif path.is_file() and path.stat().st_size == 0 and rel != ".audioessay/lock":
+            found.append(f"{rel} (empty)")
+    return found
+
+
+def ledger_guids(ws: Path) -> dict[str, str]:
+    data = json.loads((ws / "episodes.json").read_text(encoding="utf-8"))
+    return {slug: entry["guid"] for slug, entry in data["episodes"].items()}
+
+
+def feed_items(ws: Path) -> list[etree._Element]:
+    return etree.parse(str(ws / "feeds" / "feed.xml")).getroot().findall("channel/item")
+
+
+def assert_consistent_if_present(ws: Path) -> None:
+    """What a killed run leaves: the public files, if there, are complete (atomic writes)."""
+    if (ws / "episodes.json").exists():
+        ledger_guids(ws)
+    if (ws / "feeds" / "feed.xml").exists():
+        feed_items(ws)
+    for path in (ws / "output").glob("*/script.txt"):
+        assert path.read_text(encoding="utf-8").startswith("---\naudioessay-script: 1\n")
+
+
+def assert_complete_and_clean(ws: Path) -> dict[str, str]:
+    """After a complete run: nothing partial anywhere, the feed matches the files, every take is
+    a readable WAV. Returns the guids by slug."""
+    assert leftovers(ws) == []
+    guids = ledger_guids(ws)
+    items = feed_items(ws)
+    assert len(items) == len(ESSAYS)
+    for item in items:
+        enclosure = item.find("enclosure")
+        audio = ws / urlsplit(enclosure.get("url")).path.lstrip("/")
+        assert audio.is_file(), audio
+        assert int(enclosure.get("length")) == audio.stat().st_size, audio
+        assert item.findtext("guid") in guids.values()
+    takes = list((ws / ".audioessay" / "cache" / "takes").glob("*/*.wav"))
+    assert takes and all(wav_frames(take) is not None for take in takes)
+    check = run_cli(["check"], cwd=ws)
+    assert check.returncode == 0, check.stdout + check.stderr
+    return guids
+
+
+def full_render_seconds(tmp_path: Path) -> float:
+    """How long a complete render of the workspace takes from scratch (in a copy)."""
+    ws = make_workspace(tmp_path / "timing", ESSAYS)
+    started = time.monotonic()
+    run_cli(["render"], cwd=ws, check=True)
+    return time.monotonic() - started
+
+
+def test_sigkill_at_random_moments_never_loses_or_publishes_partial_work(tmp_path: Path) -> None:
+    rng = random.Random(20240501)
+    longest = full_render_seconds(tmp_path)
+    ws = make_workspace(tmp_path / "ws", ESSAYS)
+    # A rate not used before re-narrates and re-masters every episode: each run has a full run's work.
+    rates = iter(rng.sample(range(100, 450, 5), k=3 * KILLS))
+    guids: dict[str, str] | None = None
+    kills = runs = 0
+    while kills < KILLS:
+        runs += 1
+        assert runs <= 3 * KILLS, f"only {kills} of {runs} runs were still running when killed"
+        if kills == KILLS_BEFORE_FIRST_COMPLETE_RUN and guids is None:
+            run_cli(["render"], cwd=ws, check=True)
+            guids = assert_complete_and_clean(ws)
+        process = start_render(ws, "--rate", str(next(rates)))
+        time.sleep(rng.uniform(0.05, longest))
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            kills += 1
+        _out, err = process.communicate(timeout=120)
+        assert b"Traceback" not in err
+        wait_until_group_is_gone(process.pid)
+        assert_consistent_if_present(ws)
+        if guids is not None:
+            now = ledger_guids(ws)
+            assert {slug: now[slug] for slug in guids} == guids
+
+    final = run_cli(["render"], cwd=ws)
+    assert final.returncode == 0, final.stderr
+    assert "Traceback" not in final.stdout + final.stderr
+    assert assert_complete_and_clean(ws) == guids
+
+
+def wait_for_narration(ws: Path, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Until the first take is in the cache: the run is busy narrating (workers are running)."""
+    deadline = time.monotonic() + timeout
+    while not list((ws / ".audioessay" / "cache" / "takes").glob("*/*.wav")):
+        assert process.poll() is None, "render ended before it narrated anything"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize(("signum", "whole_group", "word"), [
+    (signal.SIGINT, True, "interrupted"),  # Ctrl-C in a terminal: the whole foreground group
+    (signal.SIGTERM, False, "terminated"),  # kill PID
+    (signal.SIGTERM, True, "terminated"),  # systemd stop, CI timeouts: the whole group
+], ids=["ctrl-c", "sigterm", "sigterm-group"])
+def test_interrupted_render_stops_cleanly_and_resumes(tmp_path: Path, signum: int, whole_group: bool,
+                                                      word: str) -> None:
+    ws = make_workspace(tmp_path / "ws", ESSAYS)
+    process = start_render(ws)
+    wait_for_narration(ws, process)
+    time.sleep(0.2)
+    if whole_group:
+        os.killpg(process.pid, signum)
+    else:
+        os.kill(process.pid, signum)
+    out, err = process.communicate(timeout=120)
+    message = err.decode()
+    assert process.returncode == 128 + signum, message
+    assert "Traceback" not in message + out.decode()
+    assert message.strip().splitlines()[-1].startswith(f"{word}") and "run the command again" in message
+    wait_until_group_is_gone(process.pid)
+    assert leftovers(ws) == []
+    assert_consistent_if_present(ws)
+
+    again = run_cli(["render"], cwd=ws)
+    assert again.returncode == 0, again.stderr
+    assert_complete_and_clean(ws)
