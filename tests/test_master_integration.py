@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 from mutagen.mp3 import MP3, BitrateMode
-from test_master_support import TAGS, decode, have_espeak, onsets, script_of, vtt_cues, wav_bytes
+from test_master_support import TAGS, decode, onsets, script_of, vtt_cues, wav_bytes
 
 from audioessay.master.episode import master_episode
 from audioessay.master.loudness import loudness_of, measure_file
 from audioessay.master.music import synthesize_intro
 from audioessay.workspace import AudioConfig
 
-pytestmark = pytest.mark.skipif(not have_espeak() and not os.environ.get("CI"),
-                                reason="espeak-ng is not installed (CI installs it: make system-deps)")
 
 SENTENCES = [
     "Essays are a peculiar form of writing.",

@@ -101,7 +101,7 @@ def test_missing_ffmpeg_says_how_to_install(monkeypatch: pytest.MonkeyPatch):
     with pytest.raises(ToolMissingError) as caught:
         find_tool("ffmpeg")
     message = str(caught.value)
-    assert "sudo apt-get install ffmpeg" in message and "sudo dnf install ffmpeg" in message
+    assert "sudo apt-get install -y ffmpeg" in message and "sudo dnf install -y ffmpeg" in message
     assert "brew install ffmpeg" in message
 
 

@@ -146,6 +146,16 @@ def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
     return unique_slugs(essays)
 
 
+def find_essay(ws: Workspace, slug: str) -> Essay:
+    """The essay in seeds/ whose slug is ``slug``, or an error listing the known slugs."""
+    essays = read_essays(ws, (), BuildReport())
+    for essay in essays:
+        if essay.slug == slug:
+            return essay
+    known = ", ".join(e.slug for e in essays) or "none"
+    raise AudioessayError(f"no essay with slug '{slug}'", hint=f"known slugs: {known}")
+
+
 def _display(ws: Workspace, path: Path) -> str:
     return ws.relative(path) if Path(path).exists() else str(path)
 
@@ -272,7 +282,7 @@ def used_take_keys(ws: Workspace) -> set[str]:
     from audioessay.publish.ledger import load_ledger
 
     essays = read_essays(ws, (), BuildReport())
-    _ledger, entries = sync_ledger(ws, load_ledger(ws.ledger_path), essays, dt.datetime.now(dt.timezone.utc))
+    _ledger, entries = sync_ledger(ws, load_ledger(ws.ledger_path), essays, dt.datetime.now(dt.UTC))
     engines: dict[str, str] = {}
     keys: set[str] = set()
     for essay in essays:
@@ -317,7 +327,7 @@ def render(
                               hint="pass --scheduler tcp://HOST:PORT with --store")
     jobs = jobs or default_jobs()
     remote = ClusterRun(executor, Store(store) if store else None, jobs) if executor is not None else None
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     report = BuildReport()
     cache = TakeCache(ws.cache)
     cache.clean_partials()
@@ -703,7 +713,7 @@ def published_episodes(ws: Workspace, ledger: Any) -> list[Episode]:
         if not audio.is_file() or audio.stat().st_size != record["audio_bytes"]:
             continue  # never point the feed at a missing or partial file
 
-        def optional(key: str) -> Path | None:
+        def optional(key: str, record: dict[str, Any] = record) -> Path | None:
             return Path(record[key]) if record.get(key) else None
 
         episodes.append(Episode(

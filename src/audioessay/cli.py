@@ -230,28 +230,18 @@ def publish(dest: str, base_url: str | None) -> None:
     click.echo(f"published to {dest}: {result.uploaded_count} uploaded, {result.unchanged_count} unchanged")
 
 
-def _find_essay(ws: Any, slug: str) -> Any:
-    from audioessay.build import BuildReport, read_essays
-
-    essays = read_essays(ws, (), BuildReport())
-    for essay in essays:
-        if essay.slug == slug:
-            return essay
-    known = ", ".join(e.slug for e in essays) or "none"
-    raise AudioessayError(f"no essay with slug '{slug}'", hint=f"known slugs: {known}")
-
-
 @cli.command()
 @click.argument("slug")
 @click.option("--approve", is_flag=True, help="Record that a person approved the script as it is now.")
 @click.option("--attention", is_flag=True, help="Show only the decisions marked for attention.")
 def review(slug: str, approve: bool, attention: bool) -> None:
     """Show every decision the text stage made for SLUG (written form -> spoken form), or approve it."""
+    from audioessay.build import find_essay
     from audioessay.text.review import format_review, review_lines
     from audioessay.text.scriptfile import approve_script, script_status
 
     ws = _workspace()
-    essay = _find_essay(ws, slug)
+    essay = find_essay(ws, slug)
     path = ws.script_path(slug)
     if approve:
         if not path.exists():
@@ -354,7 +344,7 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
     raise _Terminated()
 
 
-from audioessay.voice.commands import preview, say  # noqa: E402  (commands defined beside the engines)
+from audioessay.voice.commands import preview, say
 
 cli.add_command(say)
 cli.add_command(preview)

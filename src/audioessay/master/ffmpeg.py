@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from audioessay.errors import MasteringError, ToolMissingError
+from audioessay.voice.system import install_hint
 
-INSTALL_HINT = (
-    "install it: Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, "
-    "macOS `brew install ffmpeg`"
-)
+INSTALL_HINT = install_hint("ffmpeg")
 
 # Options every ffmpeg call gets: never read the terminal, no banner, no progress lines.
 _QUIET = ("-nostdin", "-hide_banner", "-nostats")

@@ -101,21 +101,10 @@ class ScriptLine:
     text: str  # exactly what render narrates for that line
 
 
-def find_essay(ws: Workspace, slug: str) -> Essay:
-    """The essay in seeds/ whose slug is ``slug``."""
-    from audioessay.build import BuildReport, read_essays
-
-    essays = read_essays(ws, (), BuildReport())
-    for essay in essays:
-        if essay.slug == slug:
-            return essay
-    known = ", ".join(e.slug for e in essays) or "none"
-    raise AudioessayError(f"no essay with slug '{slug}'", hint=f"known slugs: {known}")
-
-
 def script_line(ws: Workspace, slug: str, number: int) -> ScriptLine:
     """Line ``number`` of the essay's script, which must be a sentence (not header, heading,
     pause or blank)."""
+    from audioessay.build import find_essay
     from audioessay.text.scriptfile import read_script
 
     essay = find_essay(ws, slug)
