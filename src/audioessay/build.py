@@ -239,17 +239,18 @@ def _spoken(text: str, ws: Workspace) -> str:
 
 
 def sync_ledger(ws: Workspace, ledger: Any, essays: list[Essay], now: dt.datetime,
-                report: BuildReport | None = None) -> tuple[Any, dict[str, Any]]:
+                report: BuildReport | None = None, *, all_seeds: bool = False) -> tuple[Any, dict[str, Any]]:
     """Give every essay its ledger entry (guid, number, pubDate), matching all of seeds/ at once so
     that a copied essay never takes the original's identity. Returns the ledger and entries by slug;
     an essay whose front matter episode number clashes is left out and reported.
 
     Entries whose essay is gone are marked removed; an essay that still exists but failed to read
-    this time keeps its entry current."""
+    this time keeps its entry current. ``all_seeds``: ``essays`` already holds every essay of
+    seeds/ that could be read, so they are not read a second time."""
     from audioessay.publish.ledger import EssayRef
 
     chosen = {e.source for e in essays}
-    others = [e for e in read_essays(ws, (), BuildReport()) if e.source not in chosen]
+    others = [] if all_seeds else [e for e in read_essays(ws, (), BuildReport()) if e.source not in chosen]
     everyone = essays + others
     refs = [EssayRef(e.slug, e.source.as_posix(), e.title, e.source_sha256, e.date, e.episode) for e in everyone]
     errors: dict[int, AudioessayError] = {}
@@ -282,7 +283,8 @@ def used_take_keys(ws: Workspace) -> set[str]:
     from audioessay.publish.ledger import load_ledger
 
     essays = read_essays(ws, (), BuildReport())
-    _ledger, entries = sync_ledger(ws, load_ledger(ws.ledger_path), essays, dt.datetime.now(dt.UTC))
+    _ledger, entries = sync_ledger(ws, load_ledger(ws.ledger_path), essays, dt.datetime.now(dt.UTC),
+                                   all_seeds=True)
     engines: dict[str, str] = {}
     keys: set[str] = set()
     for essay in essays:
@@ -342,7 +344,7 @@ def render(
     if overrides.engine or any(e.engine is None for e in essays):
         # A missing engine is this machine's problem, not each essay's: one message, before any work.
         require_available(overrides.engine or ws.config.voice.engine)
-    ledger, entries = sync_ledger(ws, ledger, essays, now, report)
+    ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=not paths and not fail_fast)
     for essay in essays:
         if fail_fast and report.errors:
             break

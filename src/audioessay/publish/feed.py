@@ -13,6 +13,8 @@ paragraph, then a list of the essay's sources), because podcast apps take plain 
 
 from __future__ import annotations
 
+from collections import Counter
+
 import email.utils
 import html
 import json
@@ -125,9 +127,9 @@ def _check_inputs(show: ShowConfig, episodes: Sequence[Episode], cover_relpath: 
         raise PublishError(f"the cover art {cover_relpath!r} must end in .jpg or .png",
                            hint="podcast apps ignore artwork URLs with other endings; rename the file")
     for key in ("guid", "number", "audio"):
-        values = [getattr(e, key) for e in episodes]
+        counts = Counter(getattr(e, key) for e in episodes)
         for episode in episodes:
-            if values.count(getattr(episode, key)) > 1:
+            if counts[getattr(episode, key)] > 1:
                 raise PublishError(f"two episodes share the {key} {getattr(episode, key)!s}",
                                    hint="each episode needs its own; check episodes.json and front matter")
     for episode in episodes:
@@ -457,8 +459,9 @@ def check_feed(root: Path, feed_path: Path) -> list[str]:
         ("enclosure URL", [e.get("url") for i in items if (e := i.find("enclosure")) is not None]),
         ("episode number", [i.findtext("itunes:episode", namespaces=_NS) for i in items]),
     ):
-        for value in sorted({v for v in values if v and values.count(v) > 1}):
-            problems.append(f"{values.count(value)} items share the {what} {value}: "
+        counts = Counter(v for v in values if v)
+        for value in sorted(v for v, n in counts.items() if n > 1):
+            problems.append(f"{counts[value]} items share the {what} {value}: "
                             "podcast apps keep only one")
     return problems
 

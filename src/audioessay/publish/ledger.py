@@ -24,6 +24,8 @@ A corrupt file is an error, never silently replaced: losing it would re-announce
 
 from __future__ import annotations
 
+from collections import Counter
+
 import datetime as dt
 import json
 import uuid
@@ -362,8 +364,8 @@ def load_ledger(path: Path) -> Ledger:
         raise _corrupt(path, f"'last_number' should be a whole number, not {last_number!r}")
     entries = [_parse_entry(entry_id, data, path) for entry_id, data in document["episodes"].items()]
     for key in ("guid", "number"):
-        values = [getattr(e, key) for e in entries]
-        duplicates = sorted({str(v) for v in values if values.count(v) > 1})
+        counts = Counter(getattr(e, key) for e in entries)
+        duplicates = sorted(str(v) for v, n in counts.items() if n > 1)
         if duplicates:
             raise _corrupt(path, f"two episodes share the {key} {', '.join(duplicates)}")
     top = max((e.number for e in entries), default=0)
