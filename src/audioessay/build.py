@@ -404,10 +404,18 @@ def render(
                          outro=plan.outro, tags=_episode_tags(ws, plan, cover, now), jobs=jobs)
 
     # On an executor every episode is mastered at once; the results are collected in order below.
+    # Locally, several episodes are mastered side by side in threads (the work is in ffmpeg and
+    # numpy, which release the GIL), one encoder each; a single episode gets every core instead.
+    local_masters = cf.ThreadPoolExecutor(max_workers=jobs) if remote is None and jobs > 1 and len(todo) > 1 \
+        else None
     started: dict[str, cf.Future[Any] | AudioessayError] = {}
-    for plan in todo if remote is not None else ():
+    for plan in todo if remote is not None or local_masters is not None else ():
         try:
-            started[plan.essay.slug] = remote.submit_master(job_for(plan))  # type: ignore[union-attr]
+            if remote is not None:
+                started[plan.essay.slug] = remote.submit_master(job_for(plan))
+            elif local_masters is not None:
+                started[plan.essay.slug] = local_masters.submit(
+                    master_job, dataclasses.replace(job_for(plan), jobs=1))
         except AudioessayError as exc:
             started[plan.essay.slug] = exc
 
@@ -424,11 +432,13 @@ def render(
                 report.episodes.append(result)
                 continue
             try:
-                if remote is not None:
-                    begun = started[plan.essay.slug]
-                    if isinstance(begun, AudioessayError):
-                        raise begun
+                begun = started.get(plan.essay.slug)
+                if isinstance(begun, AudioessayError):
+                    raise begun
+                if remote is not None and begun is not None:
                     mastered = remote.master_result(begun)
+                elif begun is not None:
+                    mastered = begun.result()
                 else:
                     mastered = master_job(job_for(plan))
                 _record(ws, plan, mastered)
@@ -442,6 +452,8 @@ def render(
     finally:
         if remote is not None:
             remote.cancel()
+        if local_masters is not None:
+            local_masters.shutdown(wait=True, cancel_futures=True)
     return _finish(ws, report, ledger, base_url, cover, publish=True)
 
 
