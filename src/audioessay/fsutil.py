@@ -49,6 +49,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` atomically unless ``path`` already holds exactly it (so its mtime stays);
+    returns whether it wrote. Incremental builds rely on unchanged files not being touched."""
+    try:
+        if Path(path).read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write_bytes(path, data)
+    return True
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` as UTF-8 to ``path`` atomically (newlines written as given)."""
     atomic_write_bytes(path, text.encode("utf-8"))

@@ -13,12 +13,11 @@ paragraph, then a list of the essay's sources), because podcast apps take plain 
 
 from __future__ import annotations
 
-from collections import Counter
-
 import email.utils
 import html
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
@@ -27,7 +26,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from audioessay.errors import PublishError
-from audioessay.fsutil import atomic_write_bytes
+from audioessay.fsutil import write_if_changed
 from audioessay.models import Episode, Link
 from audioessay.publish import podcast_ext
 from audioessay.publish.podcast_ext import ITUNES_NS, PODCAST_NS, podcast_guid
@@ -251,18 +250,11 @@ def write_feed(path: Path, show: ShowConfig, episodes: Sequence[Episode], base_u
                cover_relpath: str, root: Path) -> bool:
     """Build the feed and write it atomically to ``path``; False when the file was already identical."""
     data = build_feed(show, episodes, base_url, cover_relpath, root)
-    path = Path(path)
     try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    try:
-        atomic_write_bytes(path, data)
+        return write_if_changed(Path(path), data)
     except OSError as exc:
         raise PublishError(f"cannot write the feed: {exc}", path=path,
                            hint="check that the feeds/ folder is writable") from None
-    return True
 
 
 # --- checking a written feed ---------------------------------------------------------------------

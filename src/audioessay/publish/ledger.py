@@ -24,11 +24,10 @@ A corrupt file is an error, never silently replaced: losing it would re-announce
 
 from __future__ import annotations
 
-from collections import Counter
-
 import datetime as dt
 import json
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath

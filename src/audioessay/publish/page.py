@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from audioessay.errors import PublishError
-from audioessay.fsutil import atomic_write_text
+from audioessay.fsutil import write_if_changed
 from audioessay.models import Episode
 from audioessay.publish.feed import FEED_RELPATH, base_with_slash, paragraphs, show_notes_html, xml_text
 from audioessay.workspace import ShowConfig
@@ -128,15 +128,8 @@ def write_page(path: Path, show: ShowConfig, episodes: Sequence[Episode], base_u
                cover_relpath: str) -> bool:
     """Write ``feeds/index.html`` atomically; False when the file was already identical."""
     data = render_page(show, episodes, base_url, cover_relpath).encode("utf-8")
-    path = Path(path)
     try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    try:
-        atomic_write_text(path, data.decode("utf-8"))
+        return write_if_changed(Path(path), data)
     except OSError as exc:
         raise PublishError(f"cannot write the web page: {exc}", path=path,
                            hint="check that the feeds/ folder is writable") from None
-    return True

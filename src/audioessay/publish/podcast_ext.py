@@ -186,8 +186,8 @@ def _write_explicit(parent: Any, explicit: bool | None) -> None:
         xml_elem(f"{{{ITUNES_NS}}}explicit", parent).text = "true" if explicit else "false"
 
 
-class AppleExplicitExtension(BaseExtension):
-    """Channel ``itunes:explicit`` as ``true``/``false``."""
+class _ExplicitSetting:
+    """The ``explicit`` getter/setter shared by the channel and item extensions."""
 
     def __init__(self) -> None:
         self._explicit: bool | None = None
@@ -196,34 +196,24 @@ class AppleExplicitExtension(BaseExtension):
         return {"itunes": ITUNES_NS}
 
     def explicit(self, value: bool | None = None) -> bool | None:
-        """Get or set whether the show is explicit."""
+        """Get or set whether the show or episode is explicit."""
         if value is not None:
             if not isinstance(value, bool):
                 raise ValueError(f"itunes:explicit must be True or False, not {value!r}")
             self._explicit = value
         return self._explicit
+
+
+class AppleExplicitExtension(_ExplicitSetting, BaseExtension):
+    """Channel ``itunes:explicit`` as ``true``/``false``."""
 
     def extend_rss(self, rss_feed: Any) -> Any:
         _write_explicit(rss_feed[0], self._explicit)
         return rss_feed
 
 
-class AppleExplicitEntryExtension(BaseEntryExtension):
+class AppleExplicitEntryExtension(_ExplicitSetting, BaseEntryExtension):
     """Item ``itunes:explicit`` as ``true``/``false``."""
-
-    def __init__(self) -> None:
-        self._explicit: bool | None = None
-
-    def extend_ns(self) -> dict[str, str]:
-        return {"itunes": ITUNES_NS}
-
-    def explicit(self, value: bool | None = None) -> bool | None:
-        """Get or set whether the episode is explicit."""
-        if value is not None:
-            if not isinstance(value, bool):
-                raise ValueError(f"itunes:explicit must be True or False, not {value!r}")
-            self._explicit = value
-        return self._explicit
 
     def extend_rss(self, entry: Any) -> Any:
         _write_explicit(entry, self._explicit)
