@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -103,5 +102,3 @@ def config(**changes: float) -> AudioConfig:
     return AudioConfig(**changes)  # type: ignore[arg-type]
 
 
-def have_espeak() -> bool:
-    return shutil.which("espeak-ng") is not None

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from audioessay.errors import AudioessayError, EssayError, NarrationError, PublishError, ScriptError
-from audioessay.fsutil import atomic_open, atomic_write_text, sha256_file
+from audioessay.fsutil import atomic_open, atomic_write_text, sha256_file, sha256_file_cached
 from audioessay.models import Episode, Essay, Link, Script, VoiceSettings
 from audioessay.text.read import read_essay, unique_slugs
-from audioessay.text.scriptfile import WriteKind, build_script, parse_script, script_status, write_script
+from audioessay.text.scriptfile import WriteKind, build_script, read_script, status_of, write_script
 from audioessay.text.speak import speak
 from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.engine import require_available
@@ -99,10 +99,6 @@ class BuildReport:
             "errors": self.errors,
             "problems": self.problems,
         }
-
-
-class FailFast(Exception):
-    """Raised inside the build to stop at the first failed essay (``--fail-fast``)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,8 +176,8 @@ def make_script(ws: Workspace, essay: Essay, force: bool) -> tuple[Script, Episo
     )
     if outcome.message and outcome.kind != WriteKind.UNCHANGED:
         result.notes.append(outcome.message.replace(str(ws.root) + "/", ""))
-    on_disk = parse_script(path.read_text(encoding="utf-8"), ws.relative(path))
-    status = script_status(path, essay)
+    text, on_disk = read_script(path, ws.relative(path))  # read once: the script and its status
+    status = status_of(text, on_disk, essay)
     result.status = "approved" if status.approved else ("edited" if status.edited else "draft")
     return on_disk, result
 
@@ -292,7 +288,7 @@ def used_take_keys(ws: Workspace) -> set[str]:
         if essay.slug not in entries:
             continue
         try:
-            script = parse_script(path.read_text(encoding="utf-8"), ws.relative(path))
+            _text, script = read_script(path, ws.relative(path))  # a non-UTF-8 script is a ScriptError
             result = EpisodeResult(essay.source.as_posix(), essay.slug, essay.title, ws.relative(path))
             plan = _plan(ws, essay, script, result, VoiceOverrides(), entries[essay.slug], engines)
         except (OSError, AudioessayError):
@@ -527,7 +523,7 @@ def _episode_inputs(ws: Workspace, plan: _Planned, music: Path | None) -> str:
         dataclasses.asdict(plan.script)["sections"],
         dataclasses.asdict(ws.config.audio),
         plan.essay.title,
-        sha256_file(music) if music else None,
+        sha256_file_cached(music) if music else None,
     ]
     digest.update(json.dumps(parts, sort_keys=True, default=str).encode())
     return digest.hexdigest()
@@ -548,7 +544,7 @@ def _episode_tags(ws: Workspace, plan: _Planned, cover: Path | None, now: dt.dat
 def _tag_inputs(tags: Any) -> str:
     """A hash of what the MP3's tags are made from (the cover by its content)."""
     fields = dataclasses.asdict(tags)
-    fields["cover"] = sha256_file(tags.cover) if tags.cover else None
+    fields["cover"] = sha256_file_cached(tags.cover) if tags.cover else None
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -564,11 +560,18 @@ def _up_to_date(ws: Workspace, plan: _Planned) -> bool:
     return audio.is_file() and audio.stat().st_size == record.get("audio_bytes")
 
 
+_RECORD_KEYS = ("inputs", "audio", "audio_bytes", "duration")
+
+
 def _read_record(ws: Workspace, slug: str) -> dict[str, Any] | None:
+    """The episode's build.json, or None when it is missing or damaged (the episode is then remade)."""
     try:
-        return json.loads(_build_record_path(ws, slug).read_text(encoding="utf-8"))
+        record = json.loads(_build_record_path(ws, slug).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(record, dict) or not all(key in record for key in _RECORD_KEYS):
+        return None
+    return record
 
 
 def _record(ws: Workspace, plan: _Planned, mastered: Any) -> None:
@@ -637,8 +640,12 @@ def _retag(audio: Path, tags: Any, report: Path | None) -> int:
             temp.unlink()
     size = audio.stat().st_size
     if report is not None and report.is_file():  # the QA report states the file's size too
-        data = json.loads(report.read_text(encoding="utf-8"))
-        if data.get("audio_bytes") != size:
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise MasteringError(f"{report.name} is unreadable", path=report.parent,
+                                 hint="delete the episode's build.json to master it again") from None
+        if isinstance(data, dict) and data.get("audio_bytes") != size:
             data["audio_bytes"] = size
             atomic_write_text(report, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     return size

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from audioessay import __version__
+from audioessay.cluster import SCHEDULER_ENV, STORE_ENV
 from audioessay.errors import AudioessayError
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -146,9 +147,9 @@ def script(paths: tuple[Path, ...], force: bool, as_json: bool, fail_fast: bool)
 @click.option("--rate", type=click.IntRange(80, 450), help="Words per minute (overrides front matter and config).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first essay that fails.")
-@click.option("--scheduler", envvar="AUDIOESSAY_SCHEDULER", metavar="tcp://HOST:PORT",
+@click.option("--scheduler", envvar=SCHEDULER_ENV, metavar="tcp://HOST:PORT",
               help="Render on this Dask scheduler's workers (env AUDIOESSAY_SCHEDULER).")
-@click.option("--store", envvar="AUDIOESSAY_STORE", metavar="URL",
+@click.option("--store", envvar=STORE_ENV, metavar="URL",
               help="With --scheduler: keep takes and episodes in this store (s3://bucket/prefix) "
                    "for workers that do not share the workspace's disk (env AUDIOESSAY_STORE).")
 def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engine: str | None,

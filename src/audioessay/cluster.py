@@ -39,6 +39,7 @@ from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.narrate import TakeOutcome, narrate, run_in_batches, synthesize_batch
 from audioessay.workspace import AudioConfig
 
+# The environment variables the render command reads its cluster options from (cli.py).
 SCHEDULER_ENV = "AUDIOESSAY_SCHEDULER"
 STORE_ENV = "AUDIOESSAY_STORE"
 CONNECT_TIMEOUT = 20.0  # seconds to reach the scheduler

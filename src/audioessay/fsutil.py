@@ -7,6 +7,7 @@ file or the complete new one, never a partial file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import tempfile
@@ -89,3 +90,15 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@functools.cache
+def _sha256_file_version(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(Path(path))
+
+
+def sha256_file_cached(path: Path) -> str:
+    """:func:`sha256_file`, computed once per file version (size and mtime) in this process:
+    the music, the cover and voice models are hashed once per render, not once per episode."""
+    stat = Path(path).stat()
+    return _sha256_file_version(str(path), stat.st_size, stat.st_mtime_ns)

@@ -194,7 +194,7 @@ def master_episode(
 
         chapters = _chapters(timeline, encoded)
         write_tags(tmp, tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters])
-        cues = finish_cues(_cues(timeline, analyses, encoded, gain))
+        cues = finish_cues(_cues(analyses, encoded, gain))
         vtt, srt, chapters_path = out_dir / f"{basename}.vtt", out_dir / f"{basename}.srt", out_dir / "chapters.json"
         atomic_write_text(vtt, to_vtt(cues))
         atomic_write_text(srt, to_srt(cues))
@@ -293,7 +293,7 @@ def _chapters(timeline: Timeline, encoded: Encoded) -> list[tuple[float, float, 
     return [(start, end, title) for (start, title), end in zip(starts, ends)]
 
 
-def _cues(timeline: Timeline, analyses: list[TakeAnalysis], encoded: Encoded, gain: float) -> list[Cue]:
+def _cues(analyses: list[TakeAnalysis], encoded: Encoded, gain: float) -> list[Cue]:
     """One or more cues per spoken take, from its speech onset to its speech end."""
     cues: list[Cue] = []
     threshold = SILENCE_DBFS - gain

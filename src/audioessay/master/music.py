@@ -156,8 +156,7 @@ def write_intro(path: Path, bitrate: int = 128) -> None:
              "-f", "mp3", "-y", file_arg(tmp)],
             what="encoding the intro music", input=samples.tobytes(),
         )
-        os.chmod(tmp, 0o644)  # a temporary file is private; the music is meant to be shared and served
-        os.replace(tmp, path)
+        os.replace(tmp, path)  # temp_sibling already made it readable (umask), like any published file
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -168,7 +167,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("output", nargs="?", default="audio/intro.mp3", type=Path)
     parser.add_argument("--bitrate", type=int, default=128, help="kbps (default 128)")
     args = parser.parse_args(argv)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     write_intro(args.output, args.bitrate)
     print(f"wrote {args.output} ({args.output.stat().st_size:,} bytes)")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from audioessay.errors import PublishError
-from audioessay.fsutil import atomic_write_bytes
+from audioessay.fsutil import atomic_write_bytes, sha256_text
 
 MIN_SIZE, MAX_SIZE = 1400, 3000
 SIZE = 3000  # the default cover's width and height
@@ -172,7 +172,7 @@ def _waveform(draw: ImageDraw.ImageDraw, seed: bytes, box: tuple[int, int, int, 
 
 
 def _cover_key(title: str, author: str) -> str:
-    return hashlib.sha256(f"audioessay-cover-{COVER_VERSION}\0{title}\0{author}".encode()).hexdigest()
+    return sha256_text(f"audioessay-cover-{COVER_VERSION}\0{title}\0{author}")
 
 
 def _clean(text: str, fallback: str) -> str:

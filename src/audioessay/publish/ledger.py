@@ -191,7 +191,7 @@ class Ledger:
         seen.update(claims[i].id for i in (errors or {}) if i in claims)  # a failed essay is not removed
         for entry in ledger.entries:
             if entry.id not in seen and not entry.removed:
-                ledger = ledger._with(replace(entry, removed=True))
+                ledger = ledger.mark_removed(entry.id)
         return ledger, result  # type: ignore[return-value]
 
     def _apply(self, entry: LedgerEntry | None, essay: EssayRef, now: dt.datetime,

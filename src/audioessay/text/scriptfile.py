@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
 import json
 import math
 import re
@@ -101,7 +100,7 @@ def body_sha256(body: str) -> str:
 def lexicon_hash(lexicon: Mapping[str, str] | None) -> str:
     """Short, stable hash of a pronunciation lexicon, recorded in the script's settings."""
     data = json.dumps(sorted((lexicon or {}).items()), ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:12]
+    return sha256_text(data)[:12]
 
 
 # --------------------------------------------------------------------------- writing
@@ -317,15 +316,27 @@ def parse_script(text: str, path: Path | str) -> Script:
     return Script(header=header, sections=tuple(sections))
 
 
-def read_script(path: Path) -> tuple[str, Script]:
-    """Read and parse a script file; return its text (newlines as stored) and the Script."""
+def read_script(path: Path, display: Path | str | None = None) -> tuple[str, Script]:
+    """Read and parse a script file; return its text (newlines as stored) and the Script.
+
+    ``display`` is how messages name the file (e.g. relative to the workspace); default ``path``."""
+    shown = path if display is None else display
     try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScriptError("is not UTF-8 text", path=path, hint="save it as UTF-8, or regenerate it") from None
+        data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise ScriptError("does not exist", path=path, hint="write it with 'audioessay script'") from None
-    return text, parse_script(text, path)
+        raise ScriptError("does not exist", path=shown, hint="write it with 'audioessay script'") from None
+    except OSError as exc:
+        raise ScriptError(f"cannot be read: {exc.strerror}", path=shown,
+                          hint="check that it is a file you can read") from None
+    return _parse_bytes(data, shown)
+
+
+def _parse_bytes(data: bytes, shown: Path | str) -> tuple[str, Script]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScriptError("is not UTF-8 text", path=shown, hint="save it as UTF-8, or regenerate it") from None
+    return text, parse_script(text, shown)
 
 
 # --------------------------------------------------------------------------- building
@@ -411,7 +422,8 @@ class ScriptStatus:
     stale: bool = False  # the essay changed since the script was written
 
 
-def _status_of(text: str, script: Script, essay: Essay | None) -> ScriptStatus:
+def status_of(text: str, script: Script, essay: Essay | None) -> ScriptStatus:
+    """Status of a script already read (see :func:`read_script`)."""
     current = body_sha256(body_text(text))
     header = script.header
     return ScriptStatus(
@@ -427,7 +439,7 @@ def script_status(path: Path, essay: Essay | None) -> ScriptStatus:
     if not Path(path).exists():
         return ScriptStatus(exists=False)
     text, script = read_script(path)
-    return _status_of(text, script, essay)
+    return status_of(text, script, essay)
 
 
 class WriteKind(enum.Enum):
@@ -465,15 +477,23 @@ def write_script(path: Path, script: Script, *, force: bool) -> WriteOutcome:
 
     An untouched draft is simply regenerated. An edited or approved script is kept (and
     reported stale if its essay changed) unless ``force``, which first keeps a backup.
+    A file system error is a :class:`ScriptError` naming the file.
     """
-    path = Path(path)
+    try:
+        return _write_script(Path(path), script, force=force)
+    except OSError as exc:
+        raise ScriptError(f"cannot be written: {exc.strerror}", path=path,
+                          hint="check that output/ and the file are writable") from None
+
+
+def _write_script(path: Path, script: Script, *, force: bool) -> WriteOutcome:
     new_text = format_script(script)
     if not path.exists():
         atomic_write_text(path, new_text)
         return WriteOutcome(WriteKind.WRITTEN, path, f"wrote {path}")
     old_bytes = path.read_bytes()
     try:
-        old_text, old = read_script(path)
+        old_text, old = _parse_bytes(old_bytes, path)
     except ScriptError as exc:
         if not force:
             raise ScriptError(
@@ -485,7 +505,7 @@ def write_script(path: Path, script: Script, *, force: bool) -> WriteOutcome:
     if old_text == new_text:
         return WriteOutcome(WriteKind.UNCHANGED, path, f"{path} is up to date")
 
-    status = _status_of(old_text, old, None)
+    status = status_of(old_text, old, None)
     new_body = format_body(script)
     if body_text(old_text) == new_body:
         # Same words, new header (e.g. only whitespace changed in the essay): keep the approval.
@@ -530,5 +550,9 @@ def approve_script(path: Path) -> Script:
     path = Path(path)
     text, script = read_script(path)
     header = replace(script.header, status="approved", approved_sha256=body_sha256(body_text(text)))
-    atomic_write_text(path, format_header(header) + body_text(text))
+    try:
+        atomic_write_text(path, format_header(header) + body_text(text))
+    except OSError as exc:
+        raise ScriptError(f"cannot be written: {exc.strerror}", path=path,
+                          hint="check that the file and its folder are writable") from None
     return replace(script, header=header)

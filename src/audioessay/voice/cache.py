@@ -10,7 +10,6 @@ detected and remade.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
@@ -18,6 +17,7 @@ import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from audioessay.fsutil import sha256_file_cached
 from audioessay.models import VoiceSettings
 
 KEY_VERSION = 1  # bump when the meaning of a take changes (e.g. a new chunking rule)
@@ -40,21 +40,11 @@ class TakeRequest:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-@functools.cache
-def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def file_sha256(path: Path) -> str | None:
     """A file's content hash, memoized on its size and mtime (a voice model is tens of megabytes and
     every take's key asks for it); None when it is missing (narrating then fails with a clear error)."""
     try:
-        stat = path.stat()
-        return _file_sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        return sha256_file_cached(path.resolve())
     except OSError:
         return None
 

@@ -178,7 +178,11 @@ def write_audio(wav: Path, out: Path) -> Path:
     out = Path(out)
     if out.suffix.lower() not in OUT_SUFFIXES:
         raise AudioessayError(f"cannot write {out.name}: the file name must end in .wav or .mp3", path=out)
-    temp = temp_sibling(out)
+    try:
+        temp = temp_sibling(out)
+    except OSError as exc:
+        raise AudioessayError(f"cannot write there: {exc.strerror}", path=out,
+                              hint="choose a folder you can write to") from None
     try:
         if out.suffix.lower() == ".wav":
             shutil.copyfile(wav, temp)
@@ -188,6 +192,9 @@ def write_audio(wav: Path, out: Path) -> Path:
             run_ffmpeg(["-i", file_arg(wav), "-ac", "1", "-c:a", "libmp3lame", "-b:a", "128k",
                         "-f", "mp3", "-y", file_arg(temp)], what=f"encoding {out.name}")
         os.replace(temp, out)
+    except OSError as exc:
+        raise AudioessayError(f"cannot write there: {exc.strerror}", path=out,
+                              hint="choose a folder you can write to") from None
     finally:
         temp.unlink(missing_ok=True)
     return out

@@ -34,15 +34,26 @@ class EspeakEngine:
             return Availability(False, "the espeak-ng command is not on PATH", install_hint("espeak-ng"))
         return Availability(True)
 
+    def _query(self, option: str) -> str:
+        """Output of ``espeak-ng OPTION``; a hang or failure is a one-line error, not a traceback."""
+        try:
+            result = subprocess.run([self._command(), option], check=False, capture_output=True, text=True,
+                                    timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ToolMissingError(f"espeak-ng {option} did not run: {exc}", hint=install_hint("espeak-ng")) from None
+        if result.returncode != 0:
+            raise ToolMissingError(f"espeak-ng {option} failed: {result.stderr.strip()}",
+                                   hint=install_hint("espeak-ng"))
+        return result.stdout
+
     def version(self) -> str:
-        result = subprocess.run([self._command(), "--version"], check=False, capture_output=True, text=True, timeout=30)
-        match = re.search(r"\d+\.\d+(\.\d+)?", result.stdout)
+        stdout = self._query("--version")
+        match = re.search(r"\d+\.\d+(\.\d+)?", stdout)
         return f"espeak-ng-{match.group(0) if match else 'unknown'}"
 
     def voices(self) -> list[VoiceInfo]:
-        result = subprocess.run([self._command(), "--voices"], check=False, capture_output=True, text=True, timeout=30)
         found = []
-        for line in result.stdout.splitlines()[1:]:
+        for line in self._query("--voices").splitlines()[1:]:
             fields = line.split()
             if len(fields) >= 5:
                 gender = {"M": "Male", "F": "Female"}.get(fields[2].split("/")[-1], "")
