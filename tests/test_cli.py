@@ -198,3 +198,12 @@ def test_check_passes_on_a_rendered_workspace_and_catches_a_truncated_episode(wo
     broken = run_cli(["check"], cwd=workspace)
     assert broken.returncode == 1
     assert "notes-on-walking" in broken.stdout and "length" in broken.stdout
+
+
+def test_a_damaged_build_record_remakes_the_episode_instead_of_crashing(workspace: Path) -> None:
+    assert run_cli(["render"], cwd=workspace).returncode == 0
+    (workspace / "output" / "notes-on-walking" / "build.json").write_text("[]", encoding="utf-8")
+    result = run_cli(["render", "--json"], cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    remade = {e["slug"]: e["remade"] for e in json.loads(result.stdout)["episodes"]}
+    assert remade == {"notes-on-walking": True, "her-ending-explained-emotionally": False}

@@ -12,14 +12,32 @@ from hypothesis import strategies as st
 
 from audioessay.errors import EssayError, ScriptError
 from audioessay.models import (
-    Block, Decision, Essay, Paragraph, Pause, Script, ScriptHeader, Section, Sentence,
+    Block,
+    Decision,
+    Essay,
+    Paragraph,
+    Pause,
+    Script,
+    ScriptHeader,
+    Section,
+    Sentence,
 )
 from audioessay.text import scriptfile
 from audioessay.text.read import read_essay
 from audioessay.text.review import format_review, review_lines
 from audioessay.text.scriptfile import (
-    HEADER_LINES, WriteKind, approve_script, body_sha256, body_text, build_script, format_script,
-    lexicon_hash, parse_script, script_status, write_script,
+    HEADER_LINES,
+    WriteKind,
+    approve_script,
+    body_sha256,
+    body_text,
+    build_script,
+    format_script,
+    lexicon_hash,
+    parse_script,
+    read_script,
+    script_status,
+    write_script,
 )
 
 HEX_A, HEX_B = "a" * 64, "b" * 64
@@ -513,3 +531,10 @@ def test_review_before_the_script_exists(tmp_path, fake_text_stage):
     items = review_lines(source, tmp_path / "none.txt")
     text = format_review(items, status=script_status(tmp_path / "none.txt", source))
     assert text.startswith("0 decisions, 0 need attention") and "does not exist yet" in text
+
+
+def test_a_script_path_that_is_a_folder_is_a_script_error_not_a_traceback(tmp_path):
+    folder = tmp_path / "script.txt"
+    folder.mkdir()
+    with pytest.raises(ScriptError, match="cannot be read"):
+        read_script(folder, "output/x/script.txt")
