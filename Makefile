@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-RUNTIME_DEBS := espeak-ng libespeak-ng1 ffmpeg
+RUNTIME_DEBS := espeak-ng libespeak-ng1 ffmpeg lame mpg123 libebur128-1
 TEST_DEBS := gpodder chromium
 
 .PHONY: demo test bench system-deps system-deps-test clean serve

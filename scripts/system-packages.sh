@@ -23,6 +23,6 @@ if command -v apt-get >/dev/null 2>&1; then
   echo "Run: sudo apt-get install -y ${missing[*]}" >&2
 else
   echo "On Debian/Ubuntu run: sudo apt-get install -y ${missing[*]}" >&2
-  echo "On Fedora: sudo dnf install -y espeak-ng ffmpeg; on macOS: brew install espeak-ng ffmpeg" >&2
+  echo "On Fedora: sudo dnf install -y espeak-ng ffmpeg lame mpg123 libebur128; on macOS: brew install espeak-ng ffmpeg lame mpg123 libebur128" >&2
 fi
 exit 1

@@ -68,7 +68,10 @@ def test_finished_episode_meets_the_podcast_targets(tmp_path: Path, espeak_takes
     measured = measure_file(result.audio)  # independently of what master_episode reported
     assert abs(measured.integrated_lufs - config.loudness) <= 1.0
     assert measured.true_peak_dbtp <= config.true_peak
-    assert (result.loudness_lufs, result.true_peak_dbtp) == (measured.integrated_lufs, measured.true_peak_dbtp)
+    # What mastering recorded (libebur128 and the BS.1770 true-peak filter on the parts) agrees
+    # with ffmpeg's ebur128 on the whole file: both are rounded to 0.1.
+    assert abs(result.loudness_lufs - measured.integrated_lufs) <= 0.15
+    assert abs(result.true_peak_dbtp - measured.true_peak_dbtp) <= 0.25
 
     report = json.loads(result.report.read_text())
     assert report["problems"] == [] and report["short_takes"] == []

@@ -19,6 +19,8 @@ INSTALL = {
     "espeak-ng": ["Debian/Ubuntu: sudo apt-get install -y espeak-ng libespeak-ng1",
                   "Fedora: sudo dnf install -y espeak-ng", "macOS: brew install espeak-ng"],
     "ffmpeg": ["apt-get install", "dnf install", "brew install ffmpeg"],
+    "lame": ["Debian/Ubuntu: sudo apt-get install -y lame", "brew install lame"],
+    "mpg123": ["Debian/Ubuntu: sudo apt-get install -y mpg123", "brew install mpg123"],
 }
 
 
@@ -50,6 +52,7 @@ def test_doctor_names_each_missing_tool_and_its_install_command_per_platform(wor
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
     out = result.stdout
     assert "[MISSING] espeak-ng: not on PATH" in out and "[MISSING] ffmpeg: not on PATH" in out
+    assert "[MISSING] lame: not on PATH" in out and "[MISSING] mpg123: not on PATH" in out
     assert "[MISSING] engine espeak-ng" in out
     assert "[ok ] engine pyttsx3" in out  # the library does not need PATH
     for lines in INSTALL.values():
@@ -59,15 +62,21 @@ def test_doctor_names_each_missing_tool_and_its_install_command_per_platform(wor
     assert "Fedora: sudo dnf install -y ffmpeg" in out
 
 
-@pytest.mark.parametrize("tools", [("espeak-ng",), ()], ids=["no-ffmpeg", "nothing"])
-def test_render_without_ffmpeg_stops_at_once_in_one_line(workspace: Path, tmp_path: Path,
-                                                         tools: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(("tools", "missing", "message"), [
+    (("espeak-ng", "lame", "mpg123"), "ffmpeg", "ffmpeg is not installed or not on PATH"),
+    ((), "ffmpeg", "ffmpeg is not installed or not on PATH"),
+    (("espeak-ng", "ffmpeg", "mpg123"), "lame", "lame (the MP3 encoder) is not installed"),
+    (("espeak-ng", "ffmpeg", "lame"), "mpg123", "mpg123 (the MP3 decoder used to measure episodes) is not installed"),
+], ids=["no-ffmpeg", "nothing", "no-lame", "no-mpg123"])
+def test_render_without_a_mastering_tool_stops_at_once_in_one_line(workspace: Path, tmp_path: Path,
+                                                                   tools: tuple[str, ...], missing: str,
+                                                                   message: str) -> None:
     # The default engine, pyttsx3, loads espeak-ng's library and needs no command on PATH.
     result = run_cli(["render"], cwd=workspace, env=path_with(tmp_path, *tools))
     assert result.returncode == 1
     line = one_error_line(result.stderr)
-    assert "ffmpeg is not installed or not on PATH" in line
-    assert all(hint in line for hint in INSTALL["ffmpeg"])
+    assert message in line
+    assert all(hint in line for hint in INSTALL[missing])
     assert all(platform in line for platform in ("Debian/Ubuntu", "Fedora", "macOS"))
     assert no_takes(workspace)  # nothing was narrated for nothing
 
@@ -75,7 +84,8 @@ def test_render_without_ffmpeg_stops_at_once_in_one_line(workspace: Path, tmp_pa
 @pytest.mark.parametrize("tools", [("ffmpeg",), ()], ids=["no-espeak-ng", "nothing"])
 def test_render_without_the_espeak_ng_command_stops_at_once_in_one_line(workspace: Path, tmp_path: Path,
                                                                         tools: tuple[str, ...]) -> None:
-    result = run_cli(["render", "--engine", "espeak-ng"], cwd=workspace, env=path_with(tmp_path, *tools))
+    result = run_cli(["render", "--engine", "espeak-ng"], cwd=workspace,
+                     env=path_with(tmp_path, *tools, "lame", "mpg123"))
     assert result.returncode == 1
     line = one_error_line(result.stderr)
     assert "engine 'espeak-ng' is not available: the espeak-ng command is not on PATH" in line
@@ -88,7 +98,7 @@ def test_an_essay_asking_for_a_missing_engine_fails_alone(tmp_path: Path) -> Non
     (ws / "seeds" / "wants-espeak.md").write_text(
         "---\ntitle: Wants espeak\nengine: espeak-ng\n---\n\nThis essay asks for the espeak-ng command.\n",
         encoding="utf-8")
-    result = run_cli(["render"], cwd=ws, env=path_with(tmp_path, "ffmpeg"))
+    result = run_cli(["render"], cwd=ws, env=path_with(tmp_path, "ffmpeg", "lame", "mpg123"))
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and errors[0].startswith("error: seeds/wants-espeak.md: engine 'espeak-ng'")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import shutil
 import sys
 from dataclasses import dataclass
@@ -32,9 +33,12 @@ def run_checks(cwd: Path) -> list[Check]:
 
     checks = [Check("python", sys.version_info >= (3, 11), sys.version.split()[0],
                     ("install Python 3.11 or newer",))]
-    for tool in ("espeak-ng", "ffmpeg"):
+    for tool in ("espeak-ng", "ffmpeg", "lame", "mpg123"):
         path = shutil.which(tool)
         checks.append(Check(tool, path is not None, path or "not on PATH", _install_lines(tool)))
+    library = ctypes.util.find_library("ebur128")
+    checks.append(Check("libebur128", library is not None, library or "not found by the dynamic loader",
+                        _install_lines("libebur128")))
     for name in sorted(engine_classes()):
         engine = get_engine(name)
         status = engine.availability()

@@ -12,7 +12,7 @@ import numpy as np
 
 from audioessay.master.loudness import PieceLoudness, measure_piece
 from audioessay.master.pcm import SAMPLE_RATE, WINDOW_SECONDS, read_clip, window_levels
-from audioessay.master.timeline import Silence, Take, Timeline
+from audioessay.master.timeline import Piece, Silence, Take
 
 SILENCE_DBFS = -55.0  # a 10 ms window quieter than this, in the finished episode, is silence
 CHARS_PER_SECOND = 15.0  # a generous speaking rate: a take shorter than its text allows is suspicious
@@ -47,13 +47,13 @@ def predicted_seconds(text: str) -> float:
     return len(text.strip()) / CHARS_PER_SECOND
 
 
-def analyse_take(take: Take) -> TakeAnalysis:
-    """Read one take and measure it where it sits on the timeline."""
+def analyse_take(take: Take, origin: int = 0) -> TakeAnalysis:
+    """Read one take and measure it where it sits on the timeline (counted from sample ``origin``)."""
     clip = read_clip(take.path)
     window = max(1, round(clip.rate * WINDOW_SECONDS)) / clip.rate
     return TakeAnalysis(
         take=take, rate=clip.rate, frames=len(clip.samples), truncated=clip.truncated, clipped=clip.clipped,
-        loudness=measure_piece(clip.samples, clip.rate, take.start / SAMPLE_RATE),
+        loudness=measure_piece(clip.samples, clip.rate, (take.start - origin) / SAMPLE_RATE),
         levels=window_levels(clip.samples, clip.rate), window=window,
     )
 
@@ -65,29 +65,32 @@ class SilenceRun:
     after: Take | None  # the take that precedes it (None: the start of the episode)
 
 
-def longest_silence(
-    timeline: Timeline, analyses: dict[int, TakeAnalysis], intro_levels: np.ndarray | None, gain_db: float,
-) -> SilenceRun:
-    """The longest run of silence in the finished episode (pauses plus quiet take edges).
+@dataclass(frozen=True)
+class SilenceProfile:
+    """Where sound starts and ends in a stretch of the timeline, and its longest inner silence."""
+
+    first_sound: float | None  # seconds on the timeline (None: the stretch is all silence)
+    sound_end: float | None
+    last_take: Take | None  # the last take before ``sound_end``
+    longest: SilenceRun  # between ``first_sound`` and ``sound_end``
+
+
+def silence_profile(
+    pieces: list[Piece], analyses: dict[int, TakeAnalysis], intro_levels: np.ndarray | None, gain_db: float,
+) -> SilenceProfile:
+    """The silences inside ``pieces`` (back-to-back pieces of the timeline) as the listener hears them.
 
     ``analyses`` maps a take's start sample to its analysis; ``intro_levels`` are the 10 ms
     levels of the rendered intro. ``gain_db`` is the gain the encoder will apply.
     """
     threshold = SILENCE_DBFS - gain_db
     best = SilenceRun(0.0, 0.0, None)
-    run_start: float | None = None
-    previous: Take | None = None
-
-    def close(end: float) -> None:
-        nonlocal best, run_start
-        if run_start is not None and end - run_start > best.seconds:
-            best = SilenceRun(run_start, end - run_start, previous)
-        run_start = None
-
-    for piece in timeline.pieces:
+    first: float | None = None
+    end: float | None = None
+    last: Take | None = None
+    for piece in pieces:
         start = piece.start / SAMPLE_RATE
         if isinstance(piece, Silence):
-            run_start = start if run_start is None else run_start
             continue
         if isinstance(piece, Take):
             levels, window = analyses[piece.start].levels, analyses[piece.start].window
@@ -96,21 +99,20 @@ def longest_silence(
             levels, window = intro_levels, WINDOW_SECONDS
         loud = np.flatnonzero(levels > threshold)
         if len(loud) == 0:
-            run_start = start if run_start is None else run_start
-        else:
-            if run_start is None and loud[0] > 0:
-                run_start = start
-            close(start + loud[0] * window)
-            gaps = np.diff(loud) - 1
-            if len(gaps) and gaps.max() * window > best.seconds:
-                at = int(np.argmax(gaps))
-                best = SilenceRun(start + (loud[at] + 1) * window, float(gaps[at] * window),
-                                  piece if isinstance(piece, Take) else previous)
-            run_start = start + (loud[-1] + 1) * window
-        if isinstance(piece, Take):
-            previous = piece
-    close(timeline.total / SAMPLE_RATE)
-    return best
+            continue
+        onset = start + loud[0] * window
+        if first is None:
+            first = onset
+        elif end is not None and onset - end > best.seconds:
+            best = SilenceRun(end, onset - end, last)
+        gaps = np.diff(loud) - 1
+        if len(gaps) and gaps.max() * window > best.seconds:
+            at = int(np.argmax(gaps))
+            best = SilenceRun(start + (loud[at] + 1) * window, float(gaps[at] * window),
+                              piece if isinstance(piece, Take) else last)
+        end = start + (loud[-1] + 1) * window
+        last = piece if isinstance(piece, Take) else last
+    return SilenceProfile(first, end, last, best)
 
 
 def describe(take: Take | None) -> str:

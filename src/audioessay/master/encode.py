@@ -1,117 +1,153 @@
-"""MP3 encoding: gain and limiter in the encode pass, several encoders in parallel, exact timing.
+"""MP3 encoding in parts: cut inside pauses, each part encoded by its own LAME, joined frame-exactly.
 
-Encoding dominates the cost of an episode, so the timeline is cut into parts inside pauses,
-each part is streamed (float PCM through a pipe) into its own ffmpeg/LAME process, and the
-parts are joined with the concat demuxer (``-c copy``).
+Why parts: encoding dominates the cost of an episode. Parts let both cores encode, and a
+part whose content did not change is not encoded again (an edited sentence re-encodes only
+its part; see episode.py).
+
+Where the cuts go (:func:`plan_parts`): inside pauses, chosen from the content so that an edit
+moves no cut but its own. A pause after a sentence becomes a cut when the part has reached
+PART_MIN and either reaches PART_MAX or the sentence's text hashes to 0 modulo CUT_EVERY. The
+intro is always a part of its own.
 
 Why the timing stays exact: LAME turns N samples into ``ceil(N / 1152) + 1`` frames of 1152
-samples: 1105 samples of encoder delay before the audio and the rest as padding after it.
-A decoder skips the delay and padding of the joined file as a whole (its LAME header), but
-inside the join it plays part k's padding and part k+1's delay. So part k+1 starts its input
-exactly ``frames(k) * 1152`` samples after part k's input started, and the samples in between,
-pure silence inside a pause, are simply not encoded: the decoded episode has every sample
-where the timeline put it, and the same total length.
+samples (576 samples of encoder delay, plus the decoder's 529, before the audio, padding after
+it). A decoder skips the delay and padding of the joined file as a whole (its LAME header), but
+inside the join it plays part k's padding and part k+1's delay. So part k+1's first input
+sample plays exactly ``frames(k) * 1152`` samples after part k's first input sample. Each cut
+pause is shared out as part k's trailing silence and part k+1's leading silence so that, with
+that frame gap (1153 to 2304 samples, 1728 on average), the pause plays within 13 ms of its
+planned length; :class:`Encoded` maps every timeline position to its exact place in the file.
+A part's content depends only on its own pieces and the pauses at its two ends, never on
+where earlier parts ended: that is what lets an unchanged part be reused.
 
-One more measured quirk: ffmpeg 5.1 records at most 1681 samples of padding in the LAME
-header, so when the last part's length is 1 to 46 samples past a multiple of 1152 the decoded
-file is up to 46 samples too long. The last part then gets a few more samples of silence and
-:attr:`Encoded.total` says so.
+One more measured quirk: ffmpeg 5.1 records at most 1681 samples of padding in the LAME header
+of a joined file, so when the last part's length is 1 to 46 samples past a multiple of 1152 the
+decoded file is up to 46 samples too long. The last part then gets a few more samples of silence
+and :attr:`Encoded.total` says so.
 """
 
 from __future__ import annotations
 
-import itertools
+import shutil
 import struct
 import subprocess
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from audioessay.errors import MasteringError
-from audioessay.master.ffmpeg import ffmpeg_command, file_arg, run_ffmpeg, stderr_tail
+from audioessay.errors import MasteringError, ToolMissingError
+from audioessay.master.ffmpeg import file_arg, run_ffmpeg, stderr_tail
+from audioessay.master.limiter import Limiter
 from audioessay.master.pcm import SAMPLE_RATE
-from audioessay.master.timeline import Silence, Timeline
+from audioessay.master.timeline import IntroLayout, Silence, Take, Timeline
+from audioessay.voice.system import install_hint
 
 FRAME = 1152  # samples per MPEG-1 Layer III frame
-SPLIT_MARGIN = 441  # keep 10 ms of the pause on each side of a cut
-MIN_SPLIT_PAUSE = 4410  # a pause must be 100 ms long to hold a cut (margins plus up to 2303 dropped)
-MIN_PART = 5 * SAMPLE_RATE  # not worth a process for less
+FRAME_GAP = FRAME + FRAME // 2  # the average samples a join adds between two parts' inputs
+CUT_MARGIN = 441  # at least 10 ms of the pause stays on each side of a cut
+MIN_CUT_PAUSE = FRAME_GAP + 2 * CUT_MARGIN + FRAME // 2  # 60 ms: shorter pauses are never cut
+PART_MIN = 20 * SAMPLE_RATE
+PART_MAX = 120 * SAMPLE_RATE
+CUT_EVERY = 5  # about one sentence end in five past PART_MIN becomes a cut: parts of about a minute
 LIMITER_MARGIN_DB = 1.5  # the limiter's sample-peak ceiling sits this far under the true-peak target
 # LAME 3.100 plays back about 0.45 dB quieter than its input, evenly across the spectrum (measured
 # with ffmpeg's decoder and mpg123 on tones and speech, 64-192 kbps); the gain makes up for it.
 ENCODER_LEVEL_DB = -0.45
-
+LAME_QUALITY = "7"  # LAME's fast mode: no audible difference on speech at these bitrates, 40% faster
 
 MAX_RECORDED_PADDING = 1681  # ffmpeg's LAME header never says more (1152 + 529)
 ENCODER_DELAY = 576  # LAME's own delay, as the header records it
+_INT32_SCALE = np.float32(2147483520.0)  # the largest float32 below 2**31
 
 
 def lame_frames(samples: int) -> int:
-    """Frames LAME writes for ``samples`` (measured with ffmpeg 5.1/LAME 3.100, checked after each encode)."""
+    """Frames LAME writes for ``samples`` (measured with LAME 3.100, checked after each encode)."""
     return 0 if samples <= 0 else -(-samples // FRAME) + 1
+
+
+def end_padding(samples: int) -> int:
+    """Silence to add after the last part so the LAME header can record all of its padding."""
+    padding = lame_frames(samples) * FRAME - samples - ENCODER_DELAY
+    return max(0, padding - MAX_RECORDED_PADDING)  # fewer frames would not do: this keeps the frame count
 
 
 @dataclass(frozen=True)
 class Part:
-    """A stretch of the timeline for one encoder: input samples [start, end)."""
+    """A stretch of the timeline for one encoder: input samples [start, end), then ``extra`` zeros."""
 
     start: int
     end: int
+    extra: int = 0
 
     @property
     def length(self) -> int:
-        return self.end - self.start
+        return self.end - self.start + self.extra
 
 
-def plan_parts(timeline: Timeline, jobs: int) -> list[Part]:
-    """Cut the timeline into up to ``jobs`` parts, each cut inside a pause near an even share."""
+def _cut_here(text: str) -> bool:
+    return zlib.crc32(text.encode("utf-8")) % CUT_EVERY == 0
+
+
+def plan_parts(timeline: Timeline) -> list[Part]:
+    """Cut the timeline into parts inside pauses (see the module docstring)."""
     parts: list[Part] = []
     start = 0
-    pauses = [p for p in timeline.pieces if isinstance(p, Silence) and p.length >= MIN_SPLIT_PAUSE]
-    for k in range(1, max(1, jobs)):
-        target = timeline.total * k // jobs
-        best = None
-        for pause in pauses:
-            end = pause.start + SPLIT_MARGIN
-            next_start = start + lame_frames(end - start) * FRAME
-            fits = end - start >= MIN_PART and next_start <= pause.start + pause.length - SPLIT_MARGIN
-            closer = best is None or abs(end - target) < abs(best[0] - target)
-            if fits and timeline.total - next_start >= MIN_PART and closer:
-                best = (end, next_start)
-        if best is None:
-            break
-        parts.append(Part(start, best[0]))
-        start = best[1]
-    parts.append(Part(start, timeline.total))
-    return parts
+    pieces = timeline.pieces
+    for index in range(1, len(pieces) - 1):
+        pause, before = pieces[index], pieces[index - 1]
+        if not isinstance(pause, Silence) or pause.length < MIN_CUT_PAUSE:
+            continue
+        elapsed = pause.start - start
+        left = timeline.total - (pause.start + pause.length)
+        if isinstance(before, IntroLayout):
+            cut = True
+        elif isinstance(before, Take):
+            cut = elapsed >= PART_MIN and left >= PART_MIN // 2 and (elapsed >= PART_MAX or _cut_here(before.text))
+        else:
+            cut = False
+        if cut:
+            lead = (pause.length - FRAME_GAP) // 2
+            trail = pause.length - FRAME_GAP - lead
+            parts.append(Part(start, pause.start + trail))
+            start = pause.start + pause.length - lead
+    last = Part(start, timeline.total)
+    if parts:
+        last = Part(start, timeline.total, end_padding(last.length))
+    return [*parts, last]
 
 
 @dataclass(frozen=True)
-class EncodeSettings:
-    bitrate: int  # kbps, constant
-    gain_db: float
-    limit_dbfs: float  # the limiter's sample-peak ceiling
+class Encoded:
+    """Where the parts landed in the joined file."""
 
-    def filters(self) -> str:
-        # level=disabled: alimiter would otherwise normalize to 0 dBFS. latency=1: no delay,
-        # the same number of samples out as in, so the timeline stays exact.
-        limit = min(1.0, 10 ** (self.limit_dbfs / 20))
-        return (f"volume={self.gain_db:.3f}dB,"
-                f"alimiter=limit={limit:.5f}:attack=5:release=50:level=disabled:latency=1")
+    parts: tuple[Part, ...]
+    frames: tuple[int, ...]  # frames each part got
+    total: int  # samples in the decoded file
 
+    def offsets(self) -> list[int]:
+        """Where each part's first input sample plays in the decoded file."""
+        out, position = [], 0
+        for frames in self.frames:
+            out.append(position)
+            position += frames * FRAME
+        return out
 
-def _encoder_args(settings: EncodeSettings, out: Path) -> list[str]:
-    return ffmpeg_command(
-        "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0",
-        "-af", settings.filters(),
-        "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate}k", "-compression_level", "7",
-        "-ar", str(SAMPLE_RATE), "-ac", "1", "-id3v2_version", "0", "-write_xing", "1",
-        "-f", "mp3", "-y", file_arg(out),
-    )
+    def time_map(self, sample: int) -> int:
+        """Where a timeline sample plays in the decoded file."""
+        for part, offset in zip(reversed(self.parts), reversed(self.offsets())):
+            if sample >= part.start:
+                return offset + sample - part.start
+        return sample
+
+    @classmethod
+    def of(cls, parts: list[Part], frames: list[int]) -> Encoded:
+        offsets = [0]
+        for count in frames[:-1]:
+            offsets.append(offsets[-1] + count * FRAME)
+        return cls(tuple(parts), tuple(frames), offsets[-1] + parts[-1].length)
 
 
 def xing_frames(path: Path) -> int | None:
@@ -131,102 +167,57 @@ def xing_frames(path: Path) -> int | None:
     return None
 
 
-class _Encoder:
-    """One ffmpeg process reading float PCM from its stdin."""
+def lame_path() -> str:
+    path = shutil.which("lame")
+    if path is None:
+        raise ToolMissingError("lame (the MP3 encoder) is not installed", hint=install_hint("lame"))
+    return path
 
-    def __init__(self, settings: EncodeSettings, out: Path, log: Path) -> None:
-        self.out = out
-        # A file, not a pipe: a chatty ffmpeg can never block us. Closed in close().
-        self._log = open(log, "w+b")  # noqa: SIM115
-        self.process = subprocess.Popen(_encoder_args(settings, out), stdin=subprocess.PIPE,
-                                        stdout=subprocess.DEVNULL, stderr=self._log)
 
-    def feed(self, chunks: Iterator[np.ndarray]) -> None:
-        assert self.process.stdin is not None
+def encode_part(chunks: Iterator[np.ndarray], limiter: Limiter, bitrate: int, out: Path, log: Path) -> int:
+    """Stream ``chunks`` through ``limiter`` into LAME, writing ``out``; return its frame count."""
+    command = [lame_path(), "--quiet", "--noreplaygain", "-r", "-s", "44.1", "--bitwidth", "32", "--signed",
+               "--little-endian", "-m", "m", "-b", str(bitrate), "--cbr", "-q", LAME_QUALITY, "-",
+               str(Path(out).resolve())]  # absolute: a name starting with '-' is never an option
+    # A file, not a pipe, for stderr: a chatty encoder can never block us.
+    with open(log, "w+b") as errors:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        assert process.stdin is not None
         try:
-            for chunk in chunks:
-                self.process.stdin.write(chunk.astype("<f4", copy=False).tobytes())
-            self.process.stdin.close()
-        except BrokenPipeError:
-            pass  # ffmpeg died; wait() reports why
-        if self.process.wait() != 0:
-            self._log.seek(0)
-            raise MasteringError(f"the MP3 encoder failed (exit {self.process.returncode}): "
-                                 f"{stderr_tail(self._log.read())}", hint="check that ffmpeg has libmp3lame")
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
-
-
-def end_padding(samples: int) -> int:
-    """Silence to add after the last part so the LAME header can record all of its padding."""
-    padding = lame_frames(samples) * FRAME - samples - ENCODER_DELAY
-    return max(0, padding - MAX_RECORDED_PADDING)  # fewer frames would not do: this keeps the frame count
+            try:
+                for chunk in chunks:
+                    process.stdin.write(_int32(limiter.process(chunk)))
+                process.stdin.write(_int32(limiter.flush()))
+                process.stdin.close()
+            except BrokenPipeError:
+                pass  # LAME died; wait() reports why
+            if process.wait() != 0:
+                errors.seek(0)
+                raise MasteringError(f"the MP3 encoder failed (exit {process.returncode}): "
+                                     f"{stderr_tail(errors.read())}", hint="check that lame 3.100 is installed")
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return xing_frames(out) or 0
 
 
-@dataclass(frozen=True)
-class Encoded:
-    path: Path
-    parts: tuple[Part, ...]
-    frames: tuple[int, ...]  # frames each part really got
-    shift: tuple[int, ...]  # samples each part's audio lands later than planned (0 when LAME behaves)
-    total: int  # samples in the decoded file
-    part_files: tuple[Path, ...]  # the parts as encoded (``path`` itself when there is one part)
-
-    def time_map(self, sample: int) -> int:
-        """Where a timeline sample is in the decoded MP3."""
-        for part, shift in zip(reversed(self.parts), reversed(self.shift)):
-            if sample >= part.start:
-                return sample + shift
-        return sample
+def _int32(samples: np.ndarray) -> bytes:
+    return (samples * _INT32_SCALE).astype("<i4").tobytes()
 
 
-
-def encode(timeline: Timeline, render: Callable[[int, int], Iterator[np.ndarray]], settings: EncodeSettings,
-           out: Path, *, jobs: int, work: Path) -> Encoded:
-    """Encode the timeline to ``out`` (an MP3), with up to ``jobs`` encoders running at once.
-
-    Parts and logs go to ``work`` (a private folder the caller removes); the parts stay there
-    so they can be measured in parallel.
-    """
-    parts = plan_parts(timeline, jobs)
-    extra = end_padding(parts[-1].length)
-    paths = [work / f"part{k}.mp3" for k in range(len(parts))] if len(parts) > 1 else [out]
-    encoders: list[_Encoder] = []
-    lock = threading.Lock()
-
-    def run(k: int) -> None:
-        encoder = _Encoder(settings, paths[k], work / f"part{k}.log")
-        with lock:
-            encoders.append(encoder)
-        chunks = render(parts[k].start, parts[k].end)
-        if k == len(parts) - 1 and extra:
-            chunks = itertools.chain(chunks, [np.zeros(extra, np.float32)])
-        encoder.feed(chunks)
-
-    try:
-        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-            for future in [pool.submit(run, k) for k in range(len(parts))]:
-                future.result()
-    finally:
-        for encoder in encoders:
-            encoder.close()
-    frames = tuple(xing_frames(p) or lame_frames(part.length) for p, part in zip(paths, parts))
-    if len(parts) > 1:
-        _concat(paths, work, out)
-    shift, offset = [], 0
-    for k, part in enumerate(parts):
-        shift.append(offset - part.start)
-        offset += frames[k] * FRAME
-    return Encoded(out, tuple(parts), frames, tuple(shift), timeline.total + shift[-1] + extra, tuple(paths))
-
-
-def _concat(paths: list[Path], work: Path, out: Path) -> None:
+def join(paths: list[Path], work: Path, out: Path) -> None:
+    """Join part MP3s frame by frame (``-c copy``) into ``out``, with one LAME header for the whole."""
+    if len(paths) == 1:
+        shutil.copyfile(paths[0], out)
+        return
     listing = work / "parts.txt"
-    # Plain names beside the list: the concat demuxer resolves them relative to it.
-    listing.write_text("".join(f"file '{p.name}'\n" for p in paths), encoding="utf-8")
-    run_ffmpeg(["-f", "concat", "-i", file_arg(listing), "-c", "copy", "-id3v2_version", "0",
+    # Absolute names: the concat demuxer resolves relative ones against the list's folder.
+    listing.write_text("".join(f"file '{_quoted(p)}'\n" for p in paths), encoding="utf-8")
+    run_ffmpeg(["-f", "concat", "-safe", "0", "-i", file_arg(listing), "-c", "copy", "-id3v2_version", "0",
                 "-write_xing", "1", "-f", "mp3", "-y", file_arg(out)], what="joining the encoded parts")
+
+
+def _quoted(path: Path) -> str:
+    # The concat list's quoting: ' ends a quoted string; '\'' puts one back.
+    return str(path.resolve()).replace("'", "'\\''")

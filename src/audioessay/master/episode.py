@@ -1,17 +1,25 @@
 """Mastering one episode: takes + intro music -> MP3, transcripts, chapters, tags, QA report.
 
-    plan the timeline (WAV headers only)
-    -> first pass: read every take once, measure loudness bins, speech extent, faults
-    -> mix the intro (music normalized relative to the speech, ducked under the announcement)
-    -> gain = target - predicted loudness; stop here on a broken take or a long silence
-    -> encode in parallel parts (gain + limiter in the encode pass), join, measure with ebur128;
-       correct the gain once if the result misses the target by more than 0.5 LU
+    plan the timeline (WAV headers only), then cut it into parts inside pauses (encode.py)
+    -> each part whose content changed since the last render, on ``jobs`` threads:
+         read its takes once: loudness, speech extent, silences, faults
+         gain = target - predicted loudness (the intro's music sits under the announcement)
+         stream it through the limiter into LAME; decode and measure the result (libebur128);
+         correct the gain once if it missed the target by more than 0.5 LU
+         keep it, with everything measured, in ``.encoded/`` beside the episode
+    -> join the parts frame-exactly, gate all parts' loudness blocks together,
+       check the silences across the joins
     -> tags, transcripts, chapters, then the MP3, then the report (each written atomically)
+
+Each part is levelled to the target on its own, like a slow leveller: synthetic voices keep
+the same level from one minute to the next, so this changes the sound by a fraction of a dB,
+and it is what lets an edited sentence re-master one part instead of the whole episode.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -19,44 +27,70 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from audioessay.errors import MasteringError
-from audioessay.fsutil import atomic_write_text
+from audioessay.fsutil import atomic_write_text, sha256_file_cached, temp_sibling
 from audioessay.master.analysis import (
     SHORT_TAKE_RATIO,
     SILENCE_DBFS,
     TRUNCATED_TAKE_RATIO,
-    SilenceRun,
     TakeAnalysis,
     analyse_take,
     clock,
     describe,
-    longest_silence,
     predicted_seconds,
+    silence_profile,
 )
-from audioessay.master.encode import ENCODER_LEVEL_DB, LIMITER_MARGIN_DB, Encoded, EncodeSettings, encode
+from audioessay.master.encode import (
+    CUT_EVERY,
+    ENCODER_LEVEL_DB,
+    LAME_QUALITY,
+    LIMITER_MARGIN_DB,
+    PART_MAX,
+    PART_MIN,
+    Encoded,
+    Part,
+    encode_part,
+    join,
+    lame_path,
+    plan_parts,
+    xing_frames,
+)
 from audioessay.master.ffmpeg import decode_to_float32, ffmpeg_path
-from audioessay.master.loudness import LoudnessMeter, Measurement, loudness_of, measure_parts
+from audioessay.master.limiter import ATTACK, BLOCK, HOLD, Limiter
+from audioessay.master.loudness import LoudnessMeter, loudness_of
+from audioessay.master.measure import Loudness, PartLoudness, combine, integrated, measure_mp3, require_meter
 from audioessay.master.mix import loop_to, render, render_intro, take_audio
 from audioessay.master.pcm import SAMPLE_RATE, clip_length, window_levels
 from audioessay.master.tags import EpisodeTags, write_tags
-from audioessay.master.timeline import ANNOUNCE_AT, MUSIC_ALONE_MAX, MUSIC_FADE, Timeline, plan_timeline
+from audioessay.master.timeline import (
+    ANNOUNCE_AT,
+    MUSIC_ALONE_MAX,
+    MUSIC_FADE,
+    IntroLayout,
+    Silence,
+    Take,
+    Timeline,
+    plan_timeline,
+)
 from audioessay.master.transcript import Cue, chapters_json, finish_cues, sentence_cues, to_srt, to_vtt
 from audioessay.models import Script
 from audioessay.workspace import AudioConfig
 
-__all__ = ["EpisodeTags", "MasterResult", "master_episode"]
+__all__ = ["EpisodeTags", "MasterResult", "master_episode", "require_mastering_tools"]
 
 MUSIC_UNDER_SPEECH_LU = 4.0  # intro music alone sits this far below the speech
-LOUDNESS_TOLERANCE = 0.5  # LU: a bigger miss is corrected with one more encode
+LOUDNESS_TOLERANCE = 0.5  # LU: a part that misses by more is encoded once more with a corrected gain
 FALLBACK_SPEECH_LUFS = -20.0
+PART_RECIPE = 2  # bump when what a part is made from or how changes: older kept parts are not reused
+PARTS_DIR = ".encoded"
 
 
 @dataclass(frozen=True)
@@ -66,13 +100,64 @@ class MasterResult:
     audio: Path
     duration: float  # seconds
     audio_bytes: int
-    loudness_lufs: float  # measured on the finished MP3 (ffmpeg ebur128)
+    loudness_lufs: float  # measured on the finished MP3's parts (libebur128), gated together
     true_peak_dbtp: float
     transcript_vtt: Path
     transcript_srt: Path
     chapters: Path
     report: Path
     problems: tuple[str, ...]  # warnings worth a look; hard faults raise MasteringError instead
+    parts: int = 1
+    parts_reused: int = 0
+
+
+@dataclass
+class _PartRecord:
+    """A mastered part and everything measured on it: kept as ``.encoded/<key>.json``."""
+
+    key: str
+    frames: int
+    audio_bytes: int
+    gain_db: float
+    limit_dbfs: float
+    passes: int
+    loudness: PartLoudness
+    cues: list[tuple[float, float, list[str]]]  # seconds from the part's start
+    first_sound: float | None  # seconds from the part's start
+    sound_end: float | None
+    last_take: str  # describe() of the last take before sound_end
+    last_take_path: str | None
+    silence: dict[str, Any]  # the longest silence inside: start (from the part's start), seconds, after, path
+    short: list[dict[str, Any]]
+    clipped: int
+    clipped_takes: int
+    limited_ms: float
+    problems: list[str] = field(default_factory=list)
+    intro: dict[str, Any] | None = None  # speech and music loudness, for the report
+
+    def to_json(self) -> str:
+        data = {k: v for k, v in self.__dict__.items() if k != "loudness"}
+        data["loudness"] = self.loudness.to_json()
+        return json.dumps(data, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> _PartRecord:
+        data = json.loads(text)
+        data["loudness"] = PartLoudness.from_json(data["loudness"])
+        data["cues"] = [(float(a), float(b), list(lines)) for a, b, lines in data["cues"]]
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every part job of one episode shares."""
+
+    timeline: Timeline
+    config: AudioConfig
+    basename: str
+    music: np.ndarray | None
+    music_name: str | None
+    work: Path  # the part cache folder
 
 
 def master_episode(
@@ -92,125 +177,343 @@ def master_episode(
 
     ``takes`` maps every sentence text (and the announcement and outro texts) to a mono WAV.
     Raises :class:`MasteringError` for a missing, empty or truncated take or a silence longer
-    than the longest configured pause plus one second; nothing is written then.
+    than the longest configured pause plus one second; the episode's files are not written then.
+    Parts already made by an earlier render from the same content are reused.
     """
     started = time.monotonic()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", basename):
         raise MasteringError(f"episode file name {basename!r} must be ASCII letters, digits, '.', '_' or '-'")
-    ffmpeg_path()  # fail now, not after the first pass, when ffmpeg is missing
     if not script.sentences():
         raise MasteringError(f"{basename}: the script has no sentences", hint="check the script file")
+    require_mastering_tools()  # fail now, not after the first part, when a tool is missing
     announcement = announcement.strip() if announcement and announcement.strip() else None
     outro = outro.strip() if outro and outro.strip() else None
     jobs = max(1, jobs)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    parts_dir = out_dir / PARTS_DIR
+    parts_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_work(out_dir, basename)
-    problems: list[str] = []
 
     music = _load_music(intro_music, takes.get(announcement) if announcement else None) if intro_music else None
     timeline = plan_timeline(script, takes, clip_length, config, episode_title=tags.title,
                              music_available=len(music) if music is not None else None,
                              announcement=announcement, outro=outro)
+    parts = plan_parts(timeline)
+    context = _Context(timeline, config, basename, music,
+                       sha256_file_cached(intro_music) if music is not None and intro_music else None, parts_dir)
+    keys = [_part_key(context, part, index == len(parts) - 1) for index, part in enumerate(parts)]
+    records: list[_PartRecord | None] = [_load_part(parts_dir, key) for key in keys]
+    todo = [index for index, record in enumerate(records) if record is None]
+    if todo:
+        # Longest first, so that the last part to finish is a short one.
+        todo.sort(key=lambda i: -parts[i].length)
+        with ThreadPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            futures = {i: pool.submit(_make_part, context, parts[i], keys[i]) for i in todo}
+            try:
+                for index, future in futures.items():
+                    records[index] = future.result()
+            finally:
+                for future in futures.values():
+                    future.cancel()
+    done: list[_PartRecord] = [r for r in records if r is not None]
+    assert len(done) == len(parts)
+    encoded = Encoded.of(parts, [r.frames for r in done])
+    offsets = [o / SAMPLE_RATE for o in encoded.offsets()]
+    duration = encoded.total / SAMPLE_RATE
 
-    # First pass: every take once, in parallel (numpy's FFTs run outside the GIL).
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        analyses = list(pool.map(analyse_take, timeline.spoken))
-    by_start = {a.take.start: a for a in analyses if a.take.role != "announcement"}
-
-    meter = LoudnessMeter(end_seconds=timeline.total / SAMPLE_RATE)
-    for analysis in analyses:
-        if analysis.take.role != "announcement":
-            meter.add(analysis.loudness)
-    speech_lufs = meter.integrated()
-    if not math.isfinite(speech_lufs):
-        speech_lufs = FALLBACK_SPEECH_LUFS
-    intro_audio, intro_levels, music_lufs = None, None, None
-    layout = timeline.intro
-    if layout is not None:
-        music_gain = 0.0
-        if music is not None and layout.music_length:
-            music_lufs = loudness_of(loop_to(music, layout.music_length), SAMPLE_RATE)
-            if math.isfinite(music_lufs):
-                music_gain = speech_lufs - MUSIC_UNDER_SPEECH_LU - music_lufs
-            else:
-                problems.append(f"the intro music {intro_music} is silent")
-        spoken = take_audio(timeline.announcement) if timeline.announcement else None
-        intro_audio = render_intro(layout, music, music_gain, spoken)
-        meter.add_samples(intro_audio, SAMPLE_RATE, 0.0)
-        intro_levels = window_levels(intro_audio, SAMPLE_RATE)
-    unprocessed = meter.integrated()
-    limit = config.true_peak - LIMITER_MARGIN_DB
-    gain = meter.gain_for(config.loudness - ENCODER_LEVEL_DB, limit)
-    predicted = meter.limited(gain, limit) + ENCODER_LEVEL_DB
-
-    short = _check_takes(analyses, gain, basename, problems)
-    silence = longest_silence(timeline, by_start, intro_levels, gain)
+    problems = [p for r in done for p in r.problems]
+    silence = _longest_silence(done, offsets, duration)
     allowed = timeline.longest_allowed_pause + 1.0
     if silence.seconds > allowed:
-        where = silence.after.path if silence.after else None
         raise MasteringError(
             f"{basename}: {silence.seconds:.1f} s of silence at {clock(silence.start)}, after "
-            f"{describe(silence.after)}; at most {allowed:.1f} s is expected (the longest pause plus 1 s)",
-            path=where, hint="the engine may have produced silence: delete that take to narrate it again, "
-                             "or shorten the [pause] in the script",
+            f"{silence.after}; at most {allowed:.1f} s is expected (the longest pause plus 1 s)",
+            path=silence.path, hint="the engine may have produced silence: delete that take to narrate it "
+                                    "again, or shorten the [pause] in the script",
         )
-    clipped = sum(a.clipped for a in analyses)
+    measured = combine([r.loudness for r in done])
+    clipped = sum(r.clipped for r in done)
     if clipped:
-        problems.append(f"{clipped} samples at full scale in {sum(1 for a in analyses if a.clipped)} take(s): "
+        problems.append(f"{clipped} samples at full scale in {sum(r.clipped_takes for r in done)} take(s): "
                         "the voice may be distorted; lower the engine's volume")
+    if abs(measured.integrated_lufs - config.loudness) > 1.0:
+        problems.append(f"loudness {measured.integrated_lufs:.1f} LUFS misses the {config.loudness:.1f} "
+                        "LUFS target by more than 1 LU")
+    if measured.true_peak_dbtp > config.true_peak:
+        problems.append(f"true peak {measured.true_peak_dbtp:.1f} dBTP is above {config.true_peak:.1f} dBTP")
 
-    # Encode, measure, correct once.
     final = out_dir / f"{basename}.mp3"
     # A private folder beside the output: the same file system, so the final rename is atomic.
     with tempfile.TemporaryDirectory(prefix=f".{basename}.master-", dir=out_dir) as work_dir:
         work = Path(work_dir)
         tmp = work / f"{basename}.mp3"
-
-        def pcm(start: int, end: int) -> Iterator[np.ndarray]:
-            return render(timeline, intro_audio, start, end)
-
-        settings = EncodeSettings(config.bitrate, gain, limit)
-        encoded = encode(timeline, pcm, settings, tmp, jobs=jobs, work=work)
-        measured = measure_parts(list(encoded.part_files), joined=tmp)
-        passes = 1
-        corrected = _correction(settings, measured, config, meter)
-        if corrected is not None:
-            settings = corrected
-            encoded = encode(timeline, pcm, settings, tmp, jobs=jobs, work=work)
-            measured = measure_parts(list(encoded.part_files), joined=tmp)
-            passes = 2
-        if abs(measured.integrated_lufs - config.loudness) > 1.0:
-            problems.append(f"loudness {measured.integrated_lufs:.1f} LUFS misses the {config.loudness:.1f} "
-                            "LUFS target by more than 1 LU")
-        if measured.true_peak_dbtp > config.true_peak:
-            problems.append(f"true peak {measured.true_peak_dbtp:.1f} dBTP is above {config.true_peak:.1f} dBTP")
-        duration = encoded.total / SAMPLE_RATE
-        if measured.duration and abs(measured.duration - duration) > 0.05:
-            problems.append(f"the MP3 decodes to {measured.duration:.2f} s, the timeline says {duration:.2f} s")
-        if encoded.shift[-1]:
-            problems.append(f"the encoder wrote unexpected frame counts; timings shifted by "
-                            f"{encoded.shift[-1] / SAMPLE_RATE * 1000:.0f} ms and were corrected")
-
+        join([_part_path(parts_dir, key) for key in keys], work, tmp)
+        frames = xing_frames(tmp)
+        if frames is not None and frames != sum(encoded.frames):
+            problems.append(f"the joined MP3 has {frames} frames where its parts have {sum(encoded.frames)}")
         chapters = _chapters(timeline, encoded)
         write_tags(tmp, tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters])
-        cues = finish_cues(_cues(analyses, encoded, gain))
+        cues = finish_cues([Cue(offset + a, offset + b, tuple(lines))
+                            for record, offset in zip(done, offsets) for a, b, lines in record.cues])
         vtt, srt, chapters_path = out_dir / f"{basename}.vtt", out_dir / f"{basename}.srt", out_dir / "chapters.json"
         atomic_write_text(vtt, to_vtt(cues))
         atomic_write_text(srt, to_srt(cues))
         atomic_write_text(chapters_path, chapters_json([(s, t) for s, _, t in chapters]))
         os.replace(tmp, final)
+    _forget_other_parts(parts_dir, keys)
 
     audio_bytes = final.stat().st_size
     report = out_dir / "report.json"
     atomic_write_text(report, _report_json(
         basename=basename, tags=tags, duration=duration, audio_bytes=audio_bytes, measured=measured,
-        config=config, unprocessed=unprocessed, predicted=predicted, speech_lufs=speech_lufs, music_lufs=music_lufs, gain=settings.gain_db,
-        passes=passes, silence=silence, allowed=allowed, clipped=clipped, short=short, timeline=timeline,
-        encoded=encoded, jobs=jobs, seconds=time.monotonic() - started, problems=problems,
+        config=config, records=done, reused=len(parts) - len(todo), silence=silence, allowed=allowed,
+        clipped=clipped, timeline=timeline, encoded=encoded, jobs=jobs, seconds=time.monotonic() - started,
+        problems=problems,
     ))
     return MasterResult(final, duration, audio_bytes, measured.integrated_lufs, measured.true_peak_dbtp,
-                        vtt, srt, chapters_path, report, tuple(problems))
+                        vtt, srt, chapters_path, report, tuple(problems), len(parts), len(parts) - len(todo))
+
+
+def require_mastering_tools() -> None:
+    """Raise :class:`ToolMissingError` (with install commands) unless ffmpeg, lame, mpg123 and libebur128 are there."""
+    ffmpeg_path()
+    lame_path()
+    require_meter()
+
+
+# --------------------------------------------------------------------------- one part
+
+
+def _pieces(timeline: Timeline, part: Part) -> list[Any]:
+    return [p for p in timeline.pieces if p.start < part.end and p.start + p.length > part.start]
+
+
+def _part_key(context: _Context, part: Part, last: bool) -> str:
+    """A hash of everything the part's audio is made from, with positions counted from its start."""
+    config = context.config
+    items: list[Any] = []
+    for piece in _pieces(context.timeline, part):
+        lo, hi = max(part.start, piece.start) - part.start, min(part.end, piece.start + piece.length) - part.start
+        if isinstance(piece, Silence):
+            items.append(["pause", lo, hi])
+        elif isinstance(piece, Take):
+            stat = piece.path.stat()
+            items.append(["take", lo, hi, piece.start - part.start, piece.text, piece.role, str(piece.path),
+                          stat.st_size, piece.length])
+        else:
+            announcement = context.timeline.announcement
+            items.append(["intro", lo, hi, piece.length, piece.music_length, piece.speech_start,
+                          piece.speech_length, context.music_name,
+                          [str(announcement.path), announcement.path.stat().st_size] if announcement else None])
+    recipe = [PART_RECIPE, config.bitrate, config.loudness, config.true_peak, LIMITER_MARGIN_DB, ENCODER_LEVEL_DB,
+              LAME_QUALITY, BLOCK, ATTACK, HOLD, MUSIC_UNDER_SPEECH_LU, part.extra, last, PART_MIN, PART_MAX,
+              CUT_EVERY]
+    text = json.dumps([recipe, part.end - part.start, items], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _part_path(parts_dir: Path, key: str) -> Path:
+    return parts_dir / f"{key}.mp3"
+
+
+def _load_part(parts_dir: Path, key: str) -> _PartRecord | None:
+    """The kept part, if both its files are there and agree; None means it is made again."""
+    try:
+        record = _PartRecord.from_json((parts_dir / f"{key}.json").read_text(encoding="utf-8"))
+        if _part_path(parts_dir, key).stat().st_size != record.audio_bytes or record.key != key:
+            return None
+        return record
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        return None
+
+
+def _forget_other_parts(parts_dir: Path, keys: list[str]) -> None:
+    """Keep only this episode's current parts (and nothing a killed run left)."""
+    wanted = set(keys)
+    for path in parts_dir.iterdir():
+        if path.stem not in wanted:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
+    """Analyse, level, limit, encode and measure one part; keep it in the part folder."""
+    timeline, config = context.timeline, context.config
+    pieces = _pieces(timeline, part)
+    spoken = [p for p in pieces if isinstance(p, Take)]
+    layout = next((p for p in pieces if isinstance(p, IntroLayout)), None)
+    if layout is not None and timeline.announcement is not None:
+        spoken.insert(0, timeline.announcement)
+    analyses = [analyse_take(take, origin=part.start) for take in spoken]
+    meter = LoudnessMeter(end_seconds=part.length / SAMPLE_RATE)
+    for analysis in analyses:
+        if analysis.take.role != "announcement":
+            meter.add(analysis.loudness)
+    target = config.loudness
+    intro_audio = intro_levels = None
+    intro_info = None
+    problems: list[str] = []
+    if layout is not None:
+        intro_audio, intro_info = _intro(context, layout, analyses, problems)
+        meter.add_samples(intro_audio, SAMPLE_RATE, (layout.start - part.start) / SAMPLE_RATE)
+        intro_levels = window_levels(intro_audio, SAMPLE_RATE)
+        announced = [a for a in analyses if a.take.role == "announcement"]
+        mix = meter.integrated()
+        if announced and math.isfinite(mix):
+            # As loud as the intro is when the announcement in it speaks at the target: the music
+            # keeps its place under the voice, and the voice matches the body's.
+            target += mix - intro_info["speech_lufs"]
+        elif context.music is not None:
+            target -= MUSIC_UNDER_SPEECH_LU  # music alone: under where the speech will be
+    limit = config.true_peak - LIMITER_MARGIN_DB
+    gain = meter.gain_for(target - ENCODER_LEVEL_DB, limit)
+
+    short, clipped, clipped_takes = _check_takes(analyses, gain, context.basename, problems)
+    by_start = {a.take.start: a for a in analyses if a.take.role != "announcement"}
+    profile = silence_profile(pieces, by_start, intro_levels, gain)
+    allowed = timeline.longest_allowed_pause + 1.0
+    if profile.longest.seconds > allowed:
+        where = profile.longest.after
+        raise MasteringError(
+            f"{context.basename}: {profile.longest.seconds:.1f} s of silence at {clock(profile.longest.start)}, "
+            f"after {describe(where)}; at most {allowed:.1f} s is expected (the longest pause plus 1 s)",
+            path=where.path if where else None,
+            hint="the engine may have produced silence: delete that take to narrate it again, "
+                 "or shorten the [pause] in the script",
+        )
+
+    out = _part_path(context.work, key)
+    temporary = temp_sibling(out)
+    log = temp_sibling(out.with_suffix(".log"))
+    try:
+        def encode(gain_db: float, limit_dbfs: float) -> tuple[int, PartLoudness, Limiter]:
+            limiter = Limiter(gain_db, limit_dbfs)
+            chunks = render(timeline, intro_audio, part.start, part.end)
+            if part.extra:
+                chunks = _then_silence(chunks, part.extra)
+            frames = encode_part(chunks, limiter, config.bitrate, temporary, log)
+            return frames, measure_mp3(temporary), limiter
+
+        frames, loudness, limiter = encode(gain, limit)
+        passes = 1
+        corrected = _correction(gain, limit, loudness, target, config.true_peak, meter)
+        if corrected is not None:
+            gain, limit = corrected
+            frames, loudness, limiter = encode(gain, limit)
+            passes = 2
+        if loudness.samples != part.length:
+            raise MasteringError(f"{context.basename}: a part decodes to {loudness.samples} samples, "
+                                 f"{part.length} were encoded", hint="check the lame and mpg123 installation")
+        origin = part.start / SAMPLE_RATE
+        cues = []
+        threshold = SILENCE_DBFS - gain
+        for analysis in analyses:
+            take = analysis.take
+            onset, offset = analysis.speech_extent(threshold) or (0.0, take.length / SAMPLE_RATE)
+            base = (take.start - part.start) / SAMPLE_RATE
+            cues += [(c.start, c.end, list(c.lines)) for c in sentence_cues(take.text, base + onset, base + offset)]
+        longest = profile.longest
+        record = _PartRecord(
+            key=key, frames=frames, audio_bytes=temporary.stat().st_size, gain_db=round(gain, 3),
+            limit_dbfs=round(limit, 3), passes=passes, loudness=loudness, cues=cues,
+            first_sound=None if profile.first_sound is None else profile.first_sound - origin,
+            sound_end=None if profile.sound_end is None else profile.sound_end - origin,
+            last_take=describe(profile.last_take),
+            last_take_path=str(profile.last_take.path) if profile.last_take else None,
+            silence={"start": longest.start - origin, "seconds": longest.seconds, "after": describe(longest.after),
+                     "path": str(longest.after.path) if longest.after else None},
+            short=short, clipped=clipped, clipped_takes=clipped_takes,
+            limited_ms=round(limiter.reduced_blocks * BLOCK / SAMPLE_RATE * 1000, 1),
+            problems=problems, intro=intro_info,
+        )
+        os.replace(temporary, out)
+        atomic_write_text(out.with_suffix(".json"), record.to_json())
+        return record
+    finally:
+        for path in (temporary, log):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _then_silence(chunks: Any, count: int) -> Any:
+    yield from chunks
+    yield np.zeros(count, np.float32)
+
+
+def _intro(context: _Context, layout: IntroLayout, analyses: list[TakeAnalysis],
+           problems: list[str]) -> tuple[np.ndarray, dict[str, Any]]:
+    """The rendered intro: music under the announcement by MUSIC_UNDER_SPEECH_LU."""
+    speech = [a for a in analyses if a.take.role == "announcement"]
+    speech_lufs = FALLBACK_SPEECH_LUFS
+    if speech:
+        meter = LoudnessMeter()
+        meter.add(speech[0].loudness)
+        level = meter.integrated()
+        speech_lufs = level if math.isfinite(level) else FALLBACK_SPEECH_LUFS
+    music_gain, music_lufs = 0.0, None
+    music = context.music
+    if music is not None and layout.music_length:
+        music_lufs = loudness_of(loop_to(music, layout.music_length), SAMPLE_RATE)
+        if math.isfinite(music_lufs):
+            music_gain = speech_lufs - MUSIC_UNDER_SPEECH_LU - music_lufs
+        else:
+            problems.append("the intro music is silent")
+            music_lufs = None
+    announcement = context.timeline.announcement
+    spoken = take_audio(announcement) if announcement else None
+    audio = render_intro(layout, music, music_gain, spoken)
+    return audio, {"speech_lufs": round(speech_lufs, 2), "music_lufs": None if music_lufs is None
+                   else round(music_lufs, 2)}
+
+
+def _correction(gain: float, limit: float, measured: PartLoudness, target: float, ceiling: float,
+                meter: LoudnessMeter) -> tuple[float, float] | None:
+    """A new (gain, limit) if the part missed its loudness target or the true-peak ceiling.
+
+    The meter's limiter model gives the slope (under heavy limiting 1 dB more gain is much
+    less than 1 LU louder); the measured miss corrects its offset.
+    """
+    level = integrated(measured.momentary)
+    if not math.isfinite(level):
+        return None
+    loud_miss = abs(level - target) > LOUDNESS_TOLERANCE
+    peak_miss = measured.true_peak_dbtp > ceiling
+    if not (loud_miss or peak_miss):
+        return None
+    if peak_miss:
+        limit -= measured.true_peak_dbtp - ceiling + 0.3
+    model_error = level - (meter.limited(gain, limit) + ENCODER_LEVEL_DB)
+    return meter.gain_for(target - ENCODER_LEVEL_DB - model_error, limit), limit
+
+
+# --------------------------------------------------------------------------- the whole episode
+
+
+@dataclass(frozen=True)
+class _Silence:
+    start: float
+    seconds: float
+    after: str
+    path: str | None
+
+
+def _longest_silence(records: list[_PartRecord], offsets: list[float], duration: float) -> _Silence:
+    """The longest silence of the finished episode: inside parts, across joins, at either end."""
+    best = _Silence(0.0, 0.0, describe(None), None)
+    end, after, path = 0.0, describe(None), None
+    for record, offset in zip(records, offsets):
+        inner = record.silence
+        if inner["seconds"] > best.seconds:
+            best = _Silence(offset + inner["start"], inner["seconds"], inner["after"], inner["path"])
+        if record.first_sound is None or record.sound_end is None:
+            continue
+        gap = offset + record.first_sound - end
+        if gap > best.seconds:
+            best = _Silence(end, gap, after, path)
+        end, after, path = offset + record.sound_end, record.last_take, record.last_take_path
+    if duration - end > best.seconds:
+        best = _Silence(end, duration - end, after, path)
+    return best
 
 
 def _remove_stale_work(out_dir: Path, basename: str) -> None:
@@ -234,8 +537,8 @@ def _load_music(path: Path, announcement_take: Path | None) -> np.ndarray:
 
 
 def _check_takes(analyses: list[TakeAnalysis], gain: float, basename: str,
-                 problems: list[str]) -> list[dict[str, Any]]:
-    """Raise on broken takes; report suspiciously short ones (returned for the report)."""
+                 problems: list[str]) -> tuple[list[dict[str, Any]], int, int]:
+    """Raise on broken takes; report suspiciously short ones (returned for the report) and clipping."""
     short: list[dict[str, Any]] = []
     threshold = SILENCE_DBFS - gain
     for analysis in analyses:
@@ -262,28 +565,8 @@ def _check_takes(analyses: list[TakeAnalysis], gain: float, basename: str,
                           "seconds": round(voiced, 2), "expected_seconds": round(expected, 2)})
             problems.append(f"the take of {describe(take)} is short: {voiced:.2f} s of speech "
                             f"where about {expected:.1f} s was expected")
-    return short
-
-
-def _correction(settings: EncodeSettings, measured: Measurement, config: AudioConfig,
-                meter: LoudnessMeter) -> EncodeSettings | None:
-    """New settings if the first encode missed the loudness target or the true-peak ceiling.
-
-    The meter's limiter model gives the slope (under heavy limiting 1 dB more gain is much
-    less than 1 LU louder); the measured miss corrects its offset.
-    """
-    if not math.isfinite(measured.integrated_lufs):
-        return None
-    loud_miss = abs(measured.integrated_lufs - config.loudness) > LOUDNESS_TOLERANCE
-    peak_miss = measured.true_peak_dbtp > config.true_peak
-    if not (loud_miss or peak_miss):
-        return None
-    limit = settings.limit_dbfs
-    if peak_miss:
-        limit -= measured.true_peak_dbtp - config.true_peak + 0.3
-    model_error = measured.integrated_lufs - (meter.limited(settings.gain_db, settings.limit_dbfs) + ENCODER_LEVEL_DB)
-    gain = meter.gain_for(config.loudness - ENCODER_LEVEL_DB - model_error, limit)
-    return EncodeSettings(settings.bitrate, gain, limit)
+    clipped = [a.clipped for a in analyses if a.clipped]
+    return short, sum(clipped), len(clipped)
 
 
 def _chapters(timeline: Timeline, encoded: Encoded) -> list[tuple[float, float, str]]:
@@ -293,25 +576,15 @@ def _chapters(timeline: Timeline, encoded: Encoded) -> list[tuple[float, float, 
     return [(start, end, title) for (start, title), end in zip(starts, ends)]
 
 
-def _cues(analyses: list[TakeAnalysis], encoded: Encoded, gain: float) -> list[Cue]:
-    """One or more cues per spoken take, from its speech onset to its speech end."""
-    cues: list[Cue] = []
-    threshold = SILENCE_DBFS - gain
-    for analysis in analyses:
-        take = analysis.take
-        base = encoded.time_map(take.start) / SAMPLE_RATE
-        onset, offset = analysis.speech_extent(threshold) or (0.0, take.length / SAMPLE_RATE)
-        cues.extend(sentence_cues(take.text, base + onset, base + offset))
-    return cues
-
-
-def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_bytes: int, measured: Measurement,
-                 config: AudioConfig, unprocessed: float, predicted: float, speech_lufs: float, music_lufs: float | None, gain: float,
-                 passes: int, silence: SilenceRun, allowed: float, clipped: int, short: list[dict[str, Any]],
-                 timeline: Timeline, encoded: Encoded, jobs: int, seconds: float, problems: list[str]) -> str:
+def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_bytes: int, measured: Loudness,
+                 config: AudioConfig, records: list[_PartRecord], reused: int, silence: _Silence, allowed: float,
+                 clipped: int, timeline: Timeline, encoded: Encoded, jobs: int, seconds: float,
+                 problems: list[str]) -> str:
     def num(value: float | None, digits: int = 2) -> float | None:
         return round(value, digits) if value is not None and math.isfinite(value) else None
 
+    gains = [r.gain_db for r in records]
+    intro = next((r.intro for r in records if r.intro), None) or {}
     report = {
         "episode": basename,
         "title": tags.title,
@@ -325,26 +598,27 @@ def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_byt
             "range_lu": num(measured.loudness_range_lu, 1),
             "target_lufs": config.loudness,
             "true_peak_ceiling_dbtp": config.true_peak,
-            "before_gain_lufs": num(unprocessed),
-            "predicted_lufs": num(predicted),
-            "speech_lufs": num(speech_lufs),
-            "intro_music_lufs": num(music_lufs),
-            "gain_db": num(gain),
-            "encode_passes": passes,
-            "measured_by": "ffmpeg ebur128=peak=true on the finished MP3",
+            "speech_lufs": intro.get("speech_lufs"),
+            "intro_music_lufs": intro.get("music_lufs"),
+            "gain_db": {"min": num(min(gains)), "max": num(max(gains))},
+            "encode_passes": max(r.passes for r in records),
+            "limited_seconds": round(sum(r.limited_ms for r in records) / 1000, 2),
+            "measured_by": "libebur128 (BS.1770-4, true peak 4x oversampled) on the MP3's parts decoded "
+                           "by mpg123, blocks gated together",
         },
         "longest_silence": {
             "seconds": num(silence.seconds),
             "at": clock(silence.start),
-            "after": describe(silence.after),
+            "after": silence.after,
             "allowed_seconds": num(allowed),
             "threshold_dbfs": SILENCE_DBFS,
         },
         "clipped_samples": clipped,
-        "short_takes": short,
+        "short_takes": [s for r in records for s in r.short],
         "sentences": sum(1 for t in timeline.takes if t.role == "sentence"),
         "chapters": len(timeline.chapters),
-        "encoder": {"parts": len(encoded.parts), "jobs": jobs, "frames": sum(encoded.frames)},
+        "encoder": {"encoder": f"LAME -q {LAME_QUALITY}, CBR", "parts": len(records), "parts_reused": reused,
+                    "jobs": jobs, "frames": sum(encoded.frames)},
         "mastering_seconds": round(seconds, 2),
         "problems": problems,
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from audioessay.errors import MasteringError
 from audioessay.master.ffmpeg import file_arg, run_ffmpeg
+from audioessay.master.limiter import ATTACK, BLOCK, HOLD
 
 BIN_SECONDS = 0.1  # BS.1770 blocks are 4 bins long and start every bin
 ABSOLUTE_GATE = -70.0
@@ -105,11 +105,12 @@ class PieceLoudness:
     peaks: np.ndarray
 
 
-# The limiter model: alimiter (attack 5 ms, release 50 ms) pulls the gain down around each
-# peak; its loudness cost matched ffmpeg's measurements within 0.2 LU on espeak-ng voices at
-# +3 to +12 dB of gain when each 1 ms block is scaled by the peak from 5 ms ahead to 10 ms back.
+# The limiter model: limiter.py pulls the gain down from ATTACK blocks before a peak until HOLD
+# blocks after it (ramping in and out over ATTACK blocks), so each 1 ms block is modelled as
+# scaled by the highest peak from about 4 ms ahead to 44 ms back (the ramps counted half).
 _BLOCK = 0.001
-_AHEAD, _BEHIND = 5, 10  # blocks
+_AHEAD = round((ATTACK + 1) * BLOCK / 44100 / _BLOCK * 0.75)
+_BEHIND = round((HOLD + ATTACK * 0.5 + 1) * BLOCK / 44100 / _BLOCK)
 _HIST_LOW, _HIST_STEP, _HIST_BINS = -100.0, 0.1, 1300  # envelope in dBFS: -100 to +30
 
 
@@ -255,53 +256,6 @@ def parse_ebur128(stderr: str) -> Measurement:
         h, m, s = times[-1]
         duration = int(h) * 3600 + int(m) * 60 + float(s)
     return Measurement(float(match["i"]), float(match["peak"]), float(match["lra"]), duration)
-
-
-_FRAME = re.compile(r"\bM:\s*(-?[\d.]+|-inf|nan)\s+S:\s*(-?[\d.]+|-inf|nan)")
-
-
-def _gate(levels: np.ndarray, relative_gate: float) -> np.ndarray:
-    """The blocks (LUFS) that pass the absolute gate and the gate ``relative_gate`` below their mean."""
-    levels = levels[levels > ABSOLUTE_GATE]
-    if len(levels) == 0:
-        return levels
-    relative = -0.691 + 10 * math.log10(np.mean(10 ** ((levels + 0.691) / 10))) + relative_gate
-    return levels[levels > relative]
-
-
-def measure_parts(paths: list[Path], *, joined: Path) -> Measurement:
-    """ebur128 on several MP3 parts at once (one process each), combined as if they were one file.
-
-    ffmpeg logs the momentary loudness (a 400 ms block) every 100 ms: those are BS.1770's
-    gating blocks, so gating them all together gives the integrated loudness of the parts
-    played back to back (only the few blocks straddling a join, inside a pause, are missing).
-    The true peak is the highest of the parts'. If the log cannot be read (another ffmpeg
-    version), ``joined`` (the parts joined into one file) is measured instead.
-    """
-    if len(paths) == 1:
-        return measure_file(paths[0])
-    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
-        logs = list(pool.map(_ebur128_log, paths))
-    momentary = np.array([float(m) for log in logs for m, _ in _FRAME.findall(log)])
-    short = np.array([float(s) for log in logs for _, s in _FRAME.findall(log)])
-    try:
-        summaries = [parse_ebur128(log) for log in logs]
-    except ValueError:
-        return measure_file(joined)
-    if len(momentary) == 0:
-        return measure_file(joined)
-    gated = _gate(momentary, RELATIVE_GATE)
-    integrated = -0.691 + 10 * math.log10(np.mean(10 ** ((gated + 0.691) / 10))) if len(gated) else -math.inf
-    ranged = _gate(short, -20.0)  # EBU Tech 3342: short-term values, -20 LU relative gate
-    loudness_range = float(np.percentile(ranged, 95) - np.percentile(ranged, 10)) if len(ranged) else 0.0
-    # The parts' own decoded lengths do not add up to the joined file's (see encode.py): unknown.
-    return Measurement(round(integrated, 1), max(m.true_peak_dbtp for m in summaries), round(loudness_range, 1), 0.0)
-
-
-def _ebur128_log(path: Path) -> str:
-    result = run_ffmpeg(["-stats", "-i", file_arg(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-                        what=f"measuring the loudness of {path}", loglevel="info")
-    return result.stderr.decode("utf-8", "replace")
 
 
 def measure_file(path: Path) -> Measurement:

@@ -13,6 +13,21 @@ INSTALL = {
         "Fedora": "sudo dnf install -y ffmpeg-free",
         "macOS": "brew install ffmpeg",
     },
+    "lame": {
+        "Debian/Ubuntu": "sudo apt-get install -y lame",
+        "Fedora": "sudo dnf install -y lame",
+        "macOS": "brew install lame",
+    },
+    "mpg123": {
+        "Debian/Ubuntu": "sudo apt-get install -y mpg123",
+        "Fedora": "sudo dnf install -y mpg123",
+        "macOS": "brew install mpg123",
+    },
+    "libebur128": {
+        "Debian/Ubuntu": "sudo apt-get install -y libebur128-1",
+        "Fedora": "sudo dnf install -y libebur128",
+        "macOS": "brew install libebur128",
+    },
 }
 
 

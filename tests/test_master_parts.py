@@ -1,0 +1,109 @@
+"""Encoding in parts: where the cuts go, and an edit re-masters only the part it is in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_master_support import RATE, TAGS, decode, onsets, script_of, tone_take, vtt_cues
+
+from audioessay.master import encode as encode_module
+from audioessay.master.encode import FRAME_GAP, MIN_CUT_PAUSE, plan_parts
+from audioessay.master.episode import master_episode
+from audioessay.master.pcm import clip_length
+from audioessay.master.timeline import IntroLayout, Silence, plan_timeline
+from audioessay.workspace import AudioConfig
+
+TEXTS = [f"Sentence number {n} of the tone essay." for n in range(1, 13)]
+
+
+@pytest.fixture(autouse=True)
+def small_parts(monkeypatch: pytest.MonkeyPatch):
+    """Parts of a few seconds, so a short tone episode has several."""
+    monkeypatch.setattr(encode_module, "PART_MIN", 3 * RATE)
+    monkeypatch.setattr(encode_module, "CUT_EVERY", 2)
+
+
+def make_takes(folder: Path, texts: list[str], longer: str | None = None) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    takes = {}
+    for index, text in enumerate(texts):
+        seconds = 0.9 + 0.05 * index + (0.7 if text == longer else 0.0)
+        takes[text] = tone_take(folder / f"t{abs(hash(text)) % 10**8}-{seconds:.2f}.wav", seconds,
+                                freq=300 + 40 * index)
+    return takes
+
+
+def script(texts: list[str]):
+    return script_of(("One", [texts[:3], texts[3:6]]), ("Two", [texts[6:9], texts[9:]]))
+
+
+def master(out: Path, texts: list[str], takes: dict[str, Path]):
+    return master_episode(script(texts), takes, out_dir=out, basename="ep", config=AudioConfig(), intro_music=None,
+                          announcement=None, outro=None, tags=TAGS, jobs=2)
+
+
+def test_cuts_fall_inside_pauses_and_keep_a_margin(tmp_path: Path):
+    takes = make_takes(tmp_path / "takes", TEXTS)
+    timeline = plan_timeline(script(TEXTS), takes, clip_length, AudioConfig(), episode_title="T",
+                             music_available=None, announcement=None, outro=None)
+    parts = plan_parts(timeline)
+    assert len(parts) >= 3
+    assert parts[0].start == 0 and parts[-1].end == timeline.total
+    pauses = [p for p in timeline.pieces if isinstance(p, Silence)]
+    for before, after in zip(parts, parts[1:]):
+        pause = next(p for p in pauses if p.start <= before.end and after.start <= p.start + p.length)
+        assert pause.length >= MIN_CUT_PAUSE
+        # What is left of the pause on both sides plus the average join is the pause.
+        assert (before.end - pause.start) + (pause.start + pause.length - after.start) + FRAME_GAP == pause.length
+
+
+def test_the_intro_is_a_part_of_its_own(tmp_path: Path):
+    takes = make_takes(tmp_path / "takes", [*TEXTS, "Show. Episode 1."])
+    timeline = plan_timeline(script(TEXTS), takes, clip_length, AudioConfig(), episode_title="T",
+                             music_available=10 * RATE, announcement="Show. Episode 1.", outro=None)
+    intro = next(p for p in timeline.pieces if isinstance(p, IntroLayout))
+    first = plan_parts(timeline)[0]
+    assert first.start == 0 and intro.length <= first.end < intro.length + AudioConfig().section_pause * RATE
+
+
+def test_a_render_with_nothing_changed_reuses_every_part(tmp_path: Path):
+    takes = make_takes(tmp_path / "takes", TEXTS)
+    first = master(tmp_path / "out", TEXTS, takes)
+    audio = first.audio.read_bytes()
+    second = master(tmp_path / "out", TEXTS, takes)
+    assert first.parts >= 3 and second.parts_reused == second.parts == first.parts
+    assert second.audio.read_bytes() == audio  # the same frames and the same tags
+    assert json.loads(second.report.read_text())["encoder"]["parts_reused"] == second.parts
+
+
+def test_an_edit_remasters_only_its_part_and_timings_stay_exact(tmp_path: Path):
+    takes = make_takes(tmp_path / "takes", TEXTS)
+    before = master(tmp_path / "out", TEXTS, takes)
+    edited = list(TEXTS)
+    edited[7] = "Sentence number 8, edited: a longer take now."
+    new_takes = {**takes, **make_takes(tmp_path / "new", [edited[7]], longer=edited[7])}
+    after = master(tmp_path / "out", edited, new_takes)
+    assert after.parts_reused == after.parts - 1  # one part re-encoded, every other one reused
+    assert after.duration > before.duration + 0.2  # the new take is 0.35 s longer
+    samples = decode(after.audio)
+    assert len(samples) == round(after.duration * RATE)  # the joins are still sample-exact
+    heard = onsets(samples)
+    starts = [start for start, _, lines in vtt_cues(after.transcript_vtt.read_text())
+              if any(t.startswith(" ".join(lines)) for t in edited)]
+    assert len(heard) == len(starts) == len(edited)
+    for cue, sound in zip(starts, heard):
+        assert abs(cue - sound) <= 0.05
+    kept = sorted((after.audio.parent / ".encoded").iterdir())
+    assert len(kept) == 2 * after.parts  # the replaced part's files are gone
+
+
+def test_a_damaged_kept_part_is_made_again(tmp_path: Path):
+    takes = make_takes(tmp_path / "takes", TEXTS)
+    first = master(tmp_path / "out", TEXTS, takes)
+    victim = sorted((first.audio.parent / ".encoded").glob("*.mp3"))[0]
+    victim.write_bytes(victim.read_bytes()[:1000])  # truncated: its size no longer matches its record
+    second = master(tmp_path / "out", TEXTS, takes)
+    assert second.parts_reused == second.parts - 1
+    assert len(decode(second.audio)) == round(second.duration * RATE)
