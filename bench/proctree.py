@@ -12,6 +12,11 @@ measured command at a time: every descendant of this process is counted, except 
 that already existed when the measurement started (e.g. multiprocessing's resource tracker left
 by an in-process benchmark) and their descendants.
 
+A child that has not yet replaced itself with another program (between ``vfork``/``fork`` and
+``exec``, as every ``subprocess.Popen`` does for a few hundred microseconds) shares its parent's
+memory: its ``statm`` is the parent's own. Such a child (same command name, same ``statm``) is
+counted once, with its parent; counting it twice would report memory that does not exist.
+
 Limits: a process that lives and dies between two polls (under 20 ms) is missed; the peak is
 a sample, so it can be lower than the true peak by whatever was allocated and freed in 20 ms.
 """
@@ -46,7 +51,12 @@ def make_subreaper() -> bool:
 
 def descendants(root: int, exclude: set[int] | frozenset[int] = frozenset()) -> list[int]:
     """Every live descendant of ``root`` (not ``root`` itself), skipping the subtrees of ``exclude``."""
-    found: list[int] = []
+    return list(_parents(root, exclude))
+
+
+def _parents(root: int, exclude: set[int] | frozenset[int] = frozenset()) -> dict[int, int]:
+    """Every live descendant of ``root`` mapped to its parent."""
+    found: dict[int, int] = {}
     stack = [root]
     while stack:
         pid = stack.pop()
@@ -60,9 +70,24 @@ def descendants(root: int, exclude: set[int] | frozenset[int] = frozenset()) -> 
                     kids = [int(x) for x in fh.read().split() if int(x) not in exclude]
             except OSError:
                 continue
-            found.extend(kids)
+            for kid in kids:
+                found[kid] = pid
             stack.extend(kids)
     return found
+
+
+def _statm(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
+def _not_yet_exec(pid: int, parent: int) -> bool:
+    """True for a child still sharing its parent's memory (forked, not yet exec'd)."""
+    statm = _statm(pid)
+    return bool(statm) and statm == _statm(parent) and _comm(pid) == _comm(parent)
 
 
 def rss_bytes(pid: int) -> int:
@@ -122,7 +147,8 @@ class TreeMonitor:
         self._thread.join()
 
     def sample(self) -> None:
-        pids = descendants(os.getpid(), self.exclude)
+        parents = _parents(os.getpid(), self.exclude)
+        pids = [pid for pid, parent in parents.items() if not _not_yet_exec(pid, parent)]
         rss = [(pid, rss_bytes(pid)) for pid in pids]
         total = sum(r for _, r in rss)
         res = self.result

@@ -353,9 +353,6 @@ cli.add_command(preview)
 
 def main() -> None:
     """Entry point: runs the CLI and turns known errors into one-line messages."""
-    from audioessay.memory import return_freed_memory
-
-    return_freed_memory()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         cli.main(standalone_mode=False)

@@ -1,10 +1,9 @@
-"""Keep the process's memory close to what it really holds.
+"""Give freed memory back to the system between big steps.
 
 Mastering allocates and frees numpy arrays of a few MB (a take, its spectrum) over and over, on
-several threads. glibc's malloc raises its mmap threshold after each large free and then serves
-such arrays from heaps it rarely gives back, so the resident size ratchets up to several times
-the live data. A fixed threshold keeps every large array in its own mapping, returned to the
-system when it is freed.
+several threads. glibc keeps much of what is freed in its heaps, so the resident size ratchets
+up; ``malloc_trim`` after each part returns it. (Making every large array its own mapping with
+``mallopt`` does the same continuously, but page faults then cost more time than the encoder.)
 """
 
 from __future__ import annotations
@@ -12,19 +11,22 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
-
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
-LARGE = 256 * 1024  # bytes: arrays this big or bigger get their own mapping
+import functools
 
 
-def return_freed_memory() -> bool:
-    """Tune glibc's malloc as described above; False where there is no glibc (nothing changes)."""
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     if not name:
-        return False
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(name)
-        ok = libc.mallopt(_M_MMAP_THRESHOLD, LARGE) == 1
-        return bool(libc.mallopt(_M_TRIM_THRESHOLD, LARGE) == 1 and ok)
-    return False
+        return None
+    with contextlib.suppress(OSError):
+        return ctypes.CDLL(name)
+    return None
+
+
+def trim() -> None:
+    """Return free heap memory to the system (glibc only; elsewhere nothing happens)."""
+    libc = _libc()
+    with contextlib.suppress(AttributeError):
+        if libc is not None:
+            libc.malloc_trim(0)

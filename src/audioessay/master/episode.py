@@ -81,6 +81,7 @@ from audioessay.master.timeline import (
     plan_timeline,
 )
 from audioessay.master.transcript import Cue, chapters_json, finish_cues, sentence_cues, to_srt, to_vtt
+from audioessay.memory import trim
 from audioessay.models import Script
 from audioessay.workspace import AudioConfig
 
@@ -433,6 +434,7 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
         for path in (temporary, log):
             with contextlib.suppress(OSError):
                 path.unlink()
+        trim()
 
 
 def _then_silence(chunks: Any, count: int) -> Any:

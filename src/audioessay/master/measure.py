@@ -148,7 +148,8 @@ def measure_mp3(path: Path) -> PartLoudness:
     state = ctypes.c_void_p(lib.ebur128_init(1, SAMPLE_RATE, _MODE_M))
     if not state:
         raise MasteringError("libebur128 could not start a meter")
-    process = subprocess.Popen([_mpg123(), "--quiet", "--no-control", "-s", "-e", "f32", "-m", "--", str(path)],
+    # 16-bit output: half the pipe traffic of float, and far finer than the loudness needs.
+    process = subprocess.Popen([_mpg123(), "--quiet", "--no-control", "-s", "-e", "s16", "-m", "--", str(path)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None
     momentary: list[float] = []
@@ -158,13 +159,13 @@ def measure_mp3(path: Path) -> PartLoudness:
     carry = b""
     try:
         while True:
-            data = process.stdout.read(STEP * 4 * 32)
+            data = process.stdout.read(STEP * 2 * 8)
             if not data:
                 break
             data = carry + data
-            usable = len(data) - len(data) % (STEP * 4)
+            usable = len(data) - len(data) % (STEP * 2)
             carry = data[usable:]
-            samples = np.frombuffer(data[:usable], np.float32)
+            samples = np.frombuffer(data[:usable], "<i2").astype(np.float32) / np.float32(32768)
             peak.add(samples)
             for start in range(0, len(samples), STEP):
                 chunk = samples[start: start + STEP]
@@ -173,7 +174,7 @@ def measure_mp3(path: Path) -> PartLoudness:
                 lib.ebur128_loudness_momentary(state, ctypes.byref(value))
                 momentary.append(value.value)
         if carry:  # the last partial 100 ms: counts for the peak and the length, not for a block
-            tail = np.frombuffer(carry[: len(carry) - len(carry) % 4], np.float32).copy()
+            tail = np.frombuffer(carry[: len(carry) - len(carry) % 2], "<i2").astype(np.float32) / np.float32(32768)
             peak.add(tail)
             total += len(tail)
         stderr = process.stderr.read() if process.stderr else b""

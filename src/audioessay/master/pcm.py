@@ -145,6 +145,8 @@ def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.nd
     """
     if rate == target or len(samples) == 0:
         return samples.copy()
+    if target == 2 * rate:
+        return _double(samples)
     out_len = frames_at(len(samples), rate, target)
     # Pad to a length whose resampled length is a whole number, so timing stays exact.
     # The FFTs are only fast for lengths made of small primes.
@@ -158,6 +160,32 @@ def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.nd
     spectrum[taper_from:] *= 0.5 + 0.5 * np.cos(np.linspace(0, math.pi, bins - taper_from))
     result = np.fft.irfft(spectrum, padded_out) * (padded_out / padded)
     return result[:out_len]
+
+
+def _half_band(half: int = 16, beta: float = 8.0) -> np.ndarray:
+    """The taps that interpolate the sample halfway between two: a Kaiser-windowed sinc, 2 * half long.
+
+    Pass band flat to about 9.5 kHz at 22.05 kHz in (where synthetic voices have little left),
+    stop band from 12.5 kHz at -80 dB: no mirrored hiss.
+    """
+    offsets = np.arange(-half + 1, half + 1) - 0.5
+    taps = np.sinc(offsets) * np.kaiser(2 * half, beta)
+    return (taps / taps.sum()).astype(np.float32)
+
+
+_HALF_BAND = _half_band()
+
+
+def _double(samples: np.ndarray) -> np.ndarray:
+    """Exactly twice the samples (22.05 to 44.1 kHz, the usual case): the originals, and between
+    each two the interpolated one (a 32-tap filter: several times faster than the FFT)."""
+    half = len(_HALF_BAND) // 2
+    padded = np.zeros(len(samples) + 2 * half - 1, np.float32)
+    padded[half - 1: half - 1 + len(samples)] = samples
+    out = np.empty(2 * len(samples), np.float32)
+    out[0::2] = samples
+    out[1::2] = np.convolve(padded, _HALF_BAND[::-1], mode="valid")  # numpy's SIMD path for short filters
+    return out
 
 
 def _smooth_at_least(n: int) -> int:

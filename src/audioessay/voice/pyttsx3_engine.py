@@ -157,6 +157,7 @@ class Pyttsx3Engine:
             # Bug 5: the driver's stop() cancels espeak mid-utterance. A no-op on this one
             # driver instance; the class and other engines are untouched.
             engine.proxy._driver.stop = lambda: None
+            _poll_faster()
             engine.connect("finished-utterance", lambda name, completed: self._finished.set())
             self._engine = engine
         return self._engine
@@ -217,6 +218,29 @@ class Pyttsx3Engine:
                 if time.monotonic() > deadline:
                     raise _Timeout()
                 time.sleep(0.005)
+
+
+class _FastPoll:
+    """The ``time`` module as pyttsx3's espeak driver sees it, with short sleeps.
+
+    Bug 12 (NOTES.md): the driver's ``startLoop`` sleeps 10 ms after each poll, so every take
+    costs at least 10 ms of idle time, longer than espeak needs for a short sentence. Polling
+    every millisecond costs nothing measurable and keeps the worker busy.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(min(seconds, 0.001))
+
+
+def _poll_faster() -> None:
+    import pyttsx3.drivers.espeak as driver
+
+    if getattr(driver, "time", None) is time:
+        driver.time = _FastPoll()  # type: ignore[assignment]
 
 
 def _espeak_library() -> str | None:
