@@ -424,16 +424,10 @@ def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | N
                f"{slope * 1000:.2f} ms per episode; rendering {target} for real would take ~{fast_estimate:.0f} s "
                "(use --full-scale)")
         rep.note(f"figure 7 is {how}")
+    # No floor from figure 8: a no-op neither builds the feed (its inputs did not change) nor reads
+    # the episode files the feed check already read (.audioessay/published.json, checked.json), so
+    # what it still does per episode is in the measured slope.
     met, detail = value <= 2.0, (how if n1 == target else f"extrapolated from {n1} episodes")
-    feed = rep.raw.get("feed")
-    if n1 != target and feed:
-        # Every render, even a no-op, builds the whole feed and checks it: a floor for the no-op.
-        floor = feed["build_feed"] + feed["check_feed"]
-        detail += f"; floor from figure 8's in-process run: build_feed + check_feed of 1,000 items = {floor:.2f} s"
-        if floor > 2.0:
-            met = False
-            detail += " > 2 s, so MISSED whatever the extrapolation says"
-        value = max(value, floor)
     rep.raw["scale"] = {"points": points, "value": value, "fast_estimate_s": fast_estimate}
     rep.add(Figure("7", "9", f"no-op render of a {target}-episode workspace", value, "s", "<= 2.00 s", met, detail))
     rep.raw["scale_workspace"] = str(ws)

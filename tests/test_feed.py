@@ -7,7 +7,9 @@ import datetime as dt
 import email.utils
 import html
 import json
+import os
 import subprocess
+import time
 import uuid
 from html.parser import HTMLParser
 from pathlib import Path
@@ -564,3 +566,132 @@ def test_check_feed_reports_unparseable_feed(tmp_path):
     path = tmp_path / "feed.xml"
     path.write_text("<rss><channel>")
     assert "not well-formed XML" in check_feed(tmp_path, path)[0]
+
+
+# --- memos: what a no-op render skips, and what it still notices ------------------------------------
+
+
+@pytest.fixture
+def settled_soon(monkeypatch):
+    """Files count as settled (see fsutil.settled) 20 ms after a change, not 2 s: wait that long."""
+    import audioessay.fsutil
+
+    monkeypatch.setattr(audioessay.fsutil, "SETTLE_NS", 20_000_000)
+    return lambda: time.sleep(0.05)
+
+
+def test_check_feed_with_a_memo_still_reports_every_file_changed_since(written, settled_soon, monkeypatch):
+    import audioessay.publish.feed as feed_module
+
+    root, path, _ = written
+    memo = root / ".audioessay" / "checked.json"
+    settled_soon()
+    assert check_feed(root, path, memo) == [] and memo.is_file()
+    read = []
+    original = feed_module._audio_seconds
+    monkeypatch.setattr(feed_module, "_audio_seconds", lambda p: read.append(p) or original(p))
+    assert check_feed(root, path, memo) == []
+    assert read == []  # from the memo this time
+
+    # An MP3 whose audio is overwritten, keeping its size and its mtime: another file version.
+    mp3 = root / "output/her/her.mp3"
+    stat = mp3.stat()
+    mp3.write_bytes(b"\0" * stat.st_size)
+    os.utime(mp3, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    # A transcript replaced by text of the same size, with its old mtime too.
+    vtt = root / "output/her/her.vtt"
+    stat = vtt.stat()
+    vtt.write_text("X" * stat.st_size)
+    os.utime(vtt, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    for _ in range(2):  # the findings are remembered with the new versions, and still reported
+        settled_soon()
+        problems = check_feed(root, path, memo)
+        assert any("cannot read the duration of output/her/her.mp3" in p for p in problems), problems
+        assert any("transcript output/her/her.vtt does not start with WEBVTT" in p for p in problems), problems
+    assert [p.name for p in read] == ["her.mp3"]  # read once, then remembered
+
+
+def test_check_feed_remembers_no_file_changed_in_the_last_seconds(written, monkeypatch):
+    import audioessay.publish.feed as feed_module
+
+    root, path, _ = written
+    memo = root / ".audioessay" / "checked.json"
+    read = []
+    original = feed_module._audio_seconds
+    monkeypatch.setattr(feed_module, "_audio_seconds", lambda p: read.append(p) or original(p))
+    assert check_feed(root, path, memo) == [] and check_feed(root, path, memo) == []
+    assert len(read) == 4  # the MP3s were written just now: a change in the same clock tick could hide
+
+
+def test_check_feed_with_a_memo_reports_a_truncated_mp3(written, settled_soon, monkeypatch):
+    import audioessay.publish.feed as feed_module
+
+    root, path, _ = written
+    memo = root / ".audioessay" / "checked.json"
+    settled_soon()
+    assert check_feed(root, path, memo) == []
+    mp3 = root / "output/two/two.mp3"
+    size = mp3.stat().st_size
+    with open(mp3, "r+b") as handle:
+        handle.truncate(size // 3)
+    read = []
+    original = feed_module._audio_seconds
+    monkeypatch.setattr(feed_module, "_audio_seconds", lambda p: read.append(p.name) or original(p))
+    problems = check_feed(root, path, memo)
+    assert any(f"item 'Two & Three': enclosure length {size} but output/two/two.mp3 has {size // 3} bytes" in p
+               for p in problems), problems
+    assert read == ["two.mp3"]  # its duration is read again too (here the Xing header still says 3 s)
+
+
+def test_check_feed_ignores_a_damaged_memo(written):
+    root, path, _ = written
+    memo = root / ".audioessay" / "checked.json"
+    memo.parent.mkdir()
+    memo.write_text("{oops")
+    (root / "output/her/chapters.json").write_text("{oops")
+    assert any("chapters file output/her/chapters.json is not valid JSON" in p
+               for p in check_feed(root, path, memo))
+
+
+def test_write_feed_with_a_memo_skips_only_an_unchanged_feed(workspace, monkeypatch):
+    import audioessay.publish.feed as feed_module
+
+    root, episodes = workspace
+    path, memo = root / "feeds" / "feed.xml", root / ".audioessay" / "published.json"
+    assert write_feed(path, SHOW, episodes, BASE, "feeds/cover.jpg", root, memo) is True
+    built = []
+    original = feed_module._build
+    monkeypatch.setattr(feed_module, "_build", lambda *a: built.append(1) or original(*a))
+
+    assert write_feed(path, SHOW, episodes, BASE, "feeds/cover.jpg", root, memo) is False
+    assert built == []  # nothing changed: not even built to compare
+
+    with open(root / "output/her/her.mp3", "ab") as handle:  # a new enclosure length
+        handle.write(b"\0" * 10)
+    assert write_feed(path, SHOW, episodes, BASE, "feeds/cover.jpg", root, memo) is True
+    assert check_feed(root, path) == [] and len(built) == 1
+
+    renamed = [dataclasses.replace(episodes[0], title="Her, Again"), episodes[1]]
+    assert write_feed(path, SHOW, renamed, BASE, "feeds/cover.jpg", root, memo) is True
+    assert b"Her, Again" in path.read_bytes()
+
+    path.write_bytes(path.read_bytes().replace(b"Her, Again", b"Her, Edited"))  # the feed changed by hand
+    assert write_feed(path, SHOW, renamed, BASE, "feeds/cover.jpg", root, memo) is True
+    assert b"Her, Again" in path.read_bytes() and len(built) == 3
+
+    (root / "output/her/her.vtt").unlink()
+    with pytest.raises(PublishError, match="the VTT transcript of episode 'Her, Again' is missing"):
+        write_feed(path, SHOW, renamed, BASE, "feeds/cover.jpg", root, memo)
+
+
+def test_write_page_with_a_memo_skips_only_an_unchanged_page(workspace):
+    from audioessay.publish.page import write_page
+
+    root, episodes = workspace
+    path, memo = root / "feeds" / "index.html", root / ".audioessay" / "published.json"
+    assert write_page(path, SHOW, episodes, BASE, "feeds/cover.jpg", memo) is True
+    assert write_page(path, SHOW, episodes, BASE, "feeds/cover.jpg", memo) is False
+    assert write_page(path, SHOW, episodes, "https://example.org/", "feeds/cover.jpg", memo) is True
+    assert "https://example.org/feeds/feed.xml" in path.read_text(encoding="utf-8")
+    path.unlink()
+    assert write_page(path, SHOW, episodes, "https://example.org/", "feeds/cover.jpg", memo) is True

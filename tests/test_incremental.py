@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_workspace, run_cli
 from lxml import etree
 from mutagen.id3 import ID3
 from PIL import Image
-
-from conftest import make_workspace, run_cli
 
 ESSAYS = ["notes-on-walking.txt", "her-ending-explained-emotionally.txt"]
 WALK, HER = "notes-on-walking", "her-ending-explained-emotionally"
@@ -224,3 +225,78 @@ def test_base_url_rewrites_only_the_feed_and_page(ws: Path) -> None:
     assert changed(before, snapshot(ws)) == {"feeds/feed.xml", "feeds/index.html"}
     feed = (ws / "feeds/feed.xml").read_text(encoding="utf-8")
     assert f"https://podcasts.example.org/essays/output/{WALK}/{WALK}.mp3" in feed
+
+
+# --- no-op shortcuts (issue 9): the memos in .audioessay/ never hide a change ---------------------
+
+
+def test_an_essay_edited_after_a_noop_gets_its_new_script_and_episode(ws: Path) -> None:
+    render(ws)  # a no-op that fills this copy's memos
+    essay = ws / "seeds" / f"{WALK}.txt"
+    stat = essay.stat()
+    text = essay.read_text(encoding="utf-8")
+    essay.write_text(text.replace("1 very surprised cat", "2 very surprised cat"), encoding="utf-8")
+    os.utime(essay, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same size and mtime
+    before = snapshot(ws)
+
+    episodes = by_slug(render(ws))
+    script = (ws / "output" / WALK / "script.txt").read_text(encoding="utf-8")
+    assert "two very surprised cat" in script and "one very surprised cat" not in script
+    assert episodes[WALK]["remade"] and episodes[WALK]["synthesized"] == 1
+    assert not episodes[HER]["remade"] and episodes[HER]["synthesized"] == 0
+    assert not any(path.startswith(f"output/{HER}/") for path in changed(before, snapshot(ws)))
+
+
+def test_a_pronunciation_added_after_a_noop_rebuilds_the_script_it_changes(ws: Path) -> None:
+    render(ws)
+    set_key(ws, "pronunciations", "bakery", '"bake-ree"')
+    episodes = by_slug(render(ws))
+    assert "the bake-ree opens" in (ws / "output" / WALK / "script.txt").read_text(encoding="utf-8")
+    assert episodes[WALK]["remade"] and episodes[WALK]["synthesized"] == 1
+    assert not episodes[HER]["remade"]
+
+
+def test_an_mp3_truncated_after_a_noop_is_made_again(ws: Path) -> None:
+    render(ws)
+    path = ws / mp3(WALK)
+    with open(path, "r+b") as handle:
+        handle.truncate(path.stat().st_size // 2)
+    report = render(ws)
+    episodes = by_slug(report)
+    assert episodes[WALK]["remade"] and episodes[WALK]["synthesized"] == 0 and not episodes[HER]["remade"]
+    assert report["problems"] == []
+    assert run_cli(["check"], ws).returncode == 0
+
+
+def test_episode_files_damaged_after_a_noop_are_reported_by_render_and_check(ws: Path) -> None:
+    render(ws)
+    time.sleep(2.1)  # the check remembers files only once they are 2 s old (fsutil.settled)
+    render(ws)
+    checked = json.loads((ws / ".audioessay" / "checked.json").read_text(encoding="utf-8"))["entries"]
+    assert f"duration {mp3(HER)}" in checked and f"transcript:text/vtt output/{WALK}/{WALK}.vtt" in checked
+
+    # Damage that keeps each file's size and mtime: the audio of an MP3, a transcript.
+    for path, data in ((ws / mp3(HER), None), (ws / f"output/{WALK}/{WALK}.vtt", b"X")):
+        stat = path.stat()
+        path.write_bytes((data or b"\0") * stat.st_size)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    before = snapshot(ws)
+    report = render(ws)
+    assert {e["remade"] for e in report["episodes"]} == {False}  # the sizes are right: nothing to redo
+    assert any(f"cannot read the duration of {mp3(HER)}" in p for p in report["problems"]), report["problems"]
+    assert any(f"transcript output/{WALK}/{WALK}.vtt does not start with WEBVTT" in p
+               for p in report["problems"]), report["problems"]
+    assert changed(before, snapshot(ws)) == set()
+    check = run_cli(["check"], ws)
+    assert check.returncode == 1 and "does not start with WEBVTT" in check.stdout
+
+
+def test_a_noop_without_its_memos_does_the_same(ws: Path) -> None:
+    render(ws)
+    for name in ("essays.json", "scripts.json", "checked.json", "published.json"):
+        (ws / ".audioessay" / name).unlink(missing_ok=True)
+    before = snapshot(ws)
+    first = render(ws)
+    assert {(e["remade"], e["synthesized"]) for e in first["episodes"]} == {(False, 0)}
+    assert changed(before, snapshot(ws)) == set()
+    assert render(ws) == first  # and with the memos made again

@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import contextlib
 import dataclasses
 import datetime as dt
+import fnmatch
 import hashlib
 import json
 import os
@@ -26,8 +27,19 @@ from typing import Any
 from audioessay.errors import AudioessayError, EssayError, NarrationError, PublishError, ScriptError
 from audioessay.fsutil import atomic_open, atomic_write_text, sha256_file, sha256_file_cached
 from audioessay.models import Episode, Essay, Link, Script, VoiceSettings
+from audioessay.text.memo import EssayMemo, ScriptMemo
 from audioessay.text.read import read_essay, unique_slugs
-from audioessay.text.scriptfile import WriteKind, build_script, read_script, status_of, write_script
+from audioessay.text.scriptfile import (
+    WriteKind,
+    WriteOutcome,
+    build_script,
+    built_from,
+    current_outcome,
+    read_script,
+    script_settings,
+    status_of,
+    write_script,
+)
 from audioessay.text.speak import speak
 from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.engine import require_available
@@ -35,6 +47,9 @@ from audioessay.voice.narrate import default_jobs, local_executor, narrate
 from audioessay.workspace import Workspace
 
 Progress = Callable[[int, int], None]
+
+# In .audioessay/: the feed check's results for episode files by file version; the feed and page last written.
+CHECKED_FILE, PUBLISHED_FILE = "checked.json", "published.json"
 
 
 @dataclass(frozen=True)
@@ -126,15 +141,16 @@ def essay_paths(ws: Workspace, paths: Sequence[Path]) -> list[Path]:
 
 
 def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
-                fail_fast: bool = False) -> list[Essay]:
+                fail_fast: bool = False, memo: EssayMemo | None = None) -> list[Essay]:
     """Read every essay (with ``fail_fast``, until one fails); failures go into the report. Slugs
-    are made unique across the batch."""
+    are made unique across the batch. ``memo``: essays whose bytes did not change are not parsed
+    again (:mod:`audioessay.text.memo`)."""
     essays = []
     for path in essay_paths(ws, paths):
         try:
             if not path.exists():
                 raise EssayError("no such file", path=path, hint="check the path")
-            essays.append(read_essay(path.resolve(), ws.root, ws.config.text.max_bytes))
+            essays.append(read_essay(path.resolve(), ws.root, ws.config.text.max_bytes, memo))
         except AudioessayError as exc:
             report.fail(_display(ws, path), exc)
             if fail_fast:
@@ -144,7 +160,7 @@ def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
 
 def find_essay(ws: Workspace, slug: str) -> Essay:
     """The essay in seeds/ whose slug is ``slug``, or an error listing the known slugs."""
-    essays = read_essays(ws, (), BuildReport())
+    essays = read_essays(ws, (), BuildReport(), memo=EssayMemo(ws.state))  # only read: no lock is held
     for essay in essays:
         if essay.slug == slug:
             return essay
@@ -160,41 +176,98 @@ def lexicon(ws: Workspace) -> dict[str, str]:
     return ws.config.pronunciations
 
 
-def make_script(ws: Workspace, essay: Essay, force: bool) -> tuple[Script, EpisodeResult]:
-    """Write (or keep) the essay's script file and return the script that render will narrate."""
+def make_script(ws: Workspace, essay: Essay, force: bool,
+                memo: ScriptMemo | None = None) -> tuple[Script, EpisodeResult]:
+    """Write (or keep) the essay's script file and return the script that render will narrate.
+
+    With a ``memo``, a script file that this code built from the same essay and settings is used
+    as it is, without building the script again to compare (see :func:`_current_script`)."""
     path = ws.script_path(essay.slug)
+    shown = ws.relative(path)
+    if memo is not None and not force:
+        current = _current_script(ws, essay, path, shown, memo)
+        if current is not None:
+            return current
     script, decisions = build_script(essay, ws.config.text.language, lexicon(ws))
     try:
         outcome = write_script(path, script, force=force)
     except ScriptError as exc:  # the same message, with workspace-relative paths
         root = str(ws.root) + "/"
-        raise ScriptError(exc.message.replace(root, ""), path=ws.relative(path),
+        raise ScriptError(exc.message.replace(root, ""), path=shown,
                           hint=exc.hint.replace(root, "") if exc.hint else None) from None
-    result = EpisodeResult(
-        source=essay.source.as_posix(), slug=essay.slug, title=essay.title, script=ws.relative(path),
-        attention=sum(1 for d in decisions if d.attention),
-    )
+    attention = sum(1 for d in decisions if d.attention)
+    if memo is not None:
+        memo.put(shown, script.header, attention)
+    text, on_disk = read_script(path, shown)  # read once: the script and its status
+    return on_disk, _script_result(ws, essay, shown, attention, outcome, text, on_disk)
+
+
+def _current_script(ws: Workspace, essay: Essay, path: Path, shown: str,
+                    memo: ScriptMemo) -> tuple[Script, EpisodeResult] | None:
+    """The script on disk and its result when building it again would change nothing: its header
+    names this essay (path, bytes, title) and the language and lexicon, and ``memo`` says this code
+    built exactly that header (body hash included) last time. A person's edit or approval stays
+    as it is, as :func:`write_script` would keep it. None when the script must be built: missing,
+    unreadable, stale, or built by other code."""
+    try:
+        text, on_disk = read_script(path, shown)
+    except ScriptError:
+        return None  # the full path writes it, or says what is wrong with it
+    attention = memo.attention(shown, on_disk.header)
+    settings = script_settings(ws.config.text.language, lexicon(ws))
+    if attention is None or not built_from(on_disk.header, essay, settings):
+        return None
+    outcome = current_outcome(path, text, on_disk)
+    return on_disk, _script_result(ws, essay, shown, attention, outcome, text, on_disk)
+
+
+def _script_result(ws: Workspace, essay: Essay, shown: str, attention: int, outcome: WriteOutcome,
+                   text: str, on_disk: Script) -> EpisodeResult:
+    result = EpisodeResult(source=essay.source.as_posix(), slug=essay.slug, title=essay.title, script=shown,
+                           attention=attention)
     if outcome.message and outcome.kind != WriteKind.UNCHANGED:
         result.notes.append(outcome.message.replace(str(ws.root) + "/", ""))
-    text, on_disk = read_script(path, ws.relative(path))  # read once: the script and its status
     status = status_of(text, on_disk, essay)
     result.status = "approved" if status.approved else ("edited" if status.edited else "draft")
-    return on_disk, result
+    return result
 
 
 def write_scripts(ws: Workspace, paths: Sequence[Path], force: bool = False, fail_fast: bool = False) -> BuildReport:
     """``audioessay script``: write each essay's narration script."""
     report = BuildReport()
     remove_partials(ws)  # left by a killed run; the caller holds the workspace lock
-    for essay in read_essays(ws, paths, report, fail_fast=fail_fast):
+    memos = _Memos(ws)
+    essays = read_essays(ws, paths, report, fail_fast=fail_fast, memo=memos.essays)
+    for essay in essays:
         try:
-            _script, result = make_script(ws, essay, force)
+            _script, result = make_script(ws, essay, force, memos.scripts)
+            memos.scripts_used.add(result.script)
             report.episodes.append(result)
         except AudioessayError as exc:
             report.fail(essay.source.as_posix(), exc)
         if fail_fast and report.errors:
             break
+    memos.save(essays, every=not paths and not (fail_fast and report.errors))
     return report
+
+
+class _Memos:
+    """The essay and script memos of one run (:mod:`audioessay.text.memo`); only a run holding
+    the workspace lock saves them."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.essays = EssayMemo(ws.state)
+        self.scripts = ScriptMemo(ws.state)
+        self.scripts_used: set[str] = set()
+
+    def save(self, essays: list[Essay], every: bool) -> None:
+        """Save both; ``every``: the run read all of seeds/, so entries for essays it did not see
+        (deleted, renamed) are dropped."""
+        if every:
+            self.essays.keep_only(e.source.as_posix() for e in essays)
+            self.scripts.keep_only(self.scripts_used)
+        self.essays.save()
+        self.scripts.save()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,6 +301,7 @@ class _Planned:
     inputs: str = ""  # hash of what the audio, transcripts and chapters are made from
     tag_inputs: str = ""  # hash of what only the MP3's tags are made from
     pub_date: dt.datetime | None = None  # the ledger's; the tags' date when the essay has none
+    record: dict[str, Any] | None = None  # build.json as on disk, read once per render
 
 
 def _spoken(text: str, ws: Workspace) -> str:
@@ -235,18 +309,21 @@ def _spoken(text: str, ws: Workspace) -> str:
 
 
 def sync_ledger(ws: Workspace, ledger: Any, essays: list[Essay], now: dt.datetime,
-                report: BuildReport | None = None, *, all_seeds: bool = False) -> tuple[Any, dict[str, Any]]:
+                report: BuildReport | None = None, *, all_seeds: bool = False,
+                memo: EssayMemo | None = None) -> tuple[Any, dict[str, Any]]:
     """Give every essay its ledger entry (guid, number, pubDate), matching all of seeds/ at once so
     that a copied essay never takes the original's identity. Returns the ledger and entries by slug;
     an essay whose front matter episode number clashes is left out and reported.
 
     Entries whose essay is gone are marked removed; an essay that still exists but failed to read
     this time keeps its entry current. ``all_seeds``: ``essays`` already holds every essay of
-    seeds/ that could be read, so they are not read a second time."""
+    seeds/ that could be read, so they are not read a second time; otherwise the others are read
+    (through ``memo`` when given)."""
     from audioessay.publish.ledger import EssayRef
 
     chosen = {e.source for e in essays}
-    others = [] if all_seeds else [e for e in read_essays(ws, (), BuildReport()) if e.source not in chosen]
+    others = [] if all_seeds else \
+        [e for e in read_essays(ws, (), BuildReport(), memo=memo) if e.source not in chosen]
     everyone = essays + others
     refs = [EssayRef(e.slug, e.source.as_posix(), e.title, e.source_sha256, e.date, e.episode) for e in everyone]
     errors: dict[int, AudioessayError] = {}
@@ -278,7 +355,7 @@ def used_take_keys(ws: Workspace) -> set[str]:
     """The cache keys of every take the workspace's current scripts need (for ``cache prune``)."""
     from audioessay.publish.ledger import load_ledger
 
-    essays = read_essays(ws, (), BuildReport())
+    essays = read_essays(ws, (), BuildReport(), memo=EssayMemo(ws.state))
     _ledger, entries = sync_ledger(ws, load_ledger(ws.ledger_path), essays, dt.datetime.now(dt.UTC),
                                    all_seeds=True)
     engines: dict[str, str] = {}
@@ -316,7 +393,7 @@ def render(
     episode's mastering run on it; a ``store`` URL (needs an executor) carries takes and episode
     files between the workers and this workspace (:mod:`audioessay.cluster`)."""
     from audioessay.cluster import ClusterRun, MasterJob, master_job
-    from audioessay.master.ffmpeg import ffmpeg_path
+    from audioessay.master.episode import require_mastering_tools
     from audioessay.publish.ledger import load_ledger
     from audioessay.store import Store
 
@@ -336,18 +413,21 @@ def render(
 
     planned: list[_Planned] = []
     engines: dict[str, str] = {}
-    essays = read_essays(ws, paths, report, fail_fast=fail_fast)
+    memos = _Memos(ws)
+    essays = read_essays(ws, paths, report, fail_fast=fail_fast, memo=memos.essays)
     if overrides.engine or any(e.engine is None for e in essays):
         # A missing engine is this machine's problem, not each essay's: one message, before any work.
         require_available(overrides.engine or ws.config.voice.engine)
-    ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=not paths and not fail_fast)
+    ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=not paths and not fail_fast,
+                                  memo=memos.essays)
     for essay in essays:
         if fail_fast and report.errors:
             break
         if essay.slug not in entries:
             continue
         try:
-            script, result = make_script(ws, essay, force=False)
+            script, result = make_script(ws, essay, False, memos.scripts)
+            memos.scripts_used.add(result.script)
             if ws.config.text.require_approval and result.status != "approved":
                 raise ScriptError(
                     "the script is not approved and text.require_approval is true", path=result.script,
@@ -356,6 +436,7 @@ def render(
             planned.append(_plan(ws, essay, script, result, overrides, entries[essay.slug], engines))
         except AudioessayError as exc:
             report.fail(essay.source.as_posix(), exc)
+    memos.save(essays, every=not paths and not (fail_fast and report.errors))
     if fail_fast and report.errors:
         return _finish(ws, report, ledger, base_url, cover, publish=False)
 
@@ -364,7 +445,7 @@ def render(
         plan.tag_inputs = _tag_inputs(_episode_tags(ws, plan, cover, now))
     todo = [p for p in planned if not _up_to_date(ws, p)]
     if todo and remote is None:
-        ffmpeg_path()  # every episode needs it: say so once, before narrating anything
+        require_mastering_tools()  # every episode needs them: say so once, before narrating anything
 
     owned = executor is None and any(p.requests for p in todo)
     pool = local_executor(jobs) if owned else executor
@@ -450,7 +531,8 @@ def render(
             remote.cancel()
         if local_masters is not None:
             local_masters.shutdown(wait=True, cancel_futures=True)
-    return _finish(ws, report, ledger, base_url, cover, publish=True)
+    records = {plan.essay.slug: plan.record for plan in planned if plan.record is not None}
+    return _finish(ws, report, ledger, base_url, cover, publish=True, records=records)
 
 
 def _start_workers(pool: cf.Executor, count: int) -> None:
@@ -474,7 +556,23 @@ def _start_workers(pool: cf.Executor, count: int) -> None:
 
 # Temporary names: fsutil.atomic_open ".x.1a2b.part", fsutil.temp_sibling ".x.1a2b.part.mp3", the take
 # cache ".key.pid.part.wav" and engines' pieces of one (".key.pid.part.wav.0.chunk.wav").
-_PARTIAL_NAMES = (".*.part", ".*.part.*")
+_PARTIAL_NAMES = (".*.part", ".*.part.*")  # every pattern names a dotfile (see _matching)
+_MASTER_FOLDERS = ".*.master-*"  # an episode's mastering work folder
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:  # missing, or not a folder
+        return []
+
+
+def _matching(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """The entries of ``folder`` whose names match a pattern: one listing per folder, however many
+    patterns (a render looks into every episode's folder)."""
+    return [Path(e.path) for e in _entries(folder)
+            if e.name.startswith(".") and any(fnmatch.fnmatchcase(e.name, p) for p in patterns)]
 
 
 def remove_partials(ws: Workspace) -> int:
@@ -483,10 +581,12 @@ def remove_partials(ws: Workspace) -> int:
     Only call it while holding the workspace lock: then no other run can be writing them.
     Returns how many were removed."""
     removed = 0
-    episodes = [p for p in ws.output.iterdir() if p.is_dir()] if ws.output.is_dir() else []
-    found: list[Path] = [folder for episode in episodes for folder in episode.glob(".*.master-*")]
-    for folder in [ws.root, ws.feeds, ws.state, *ws.cache.glob("takes/*"), *episodes]:
-        found.extend(path for pattern in _PARTIAL_NAMES for path in folder.glob(pattern))
+    episodes = [Path(e.path) for e in _entries(ws.output) if e.is_dir()]
+    found: list[Path] = []
+    for folder in [ws.root, ws.feeds, ws.state, *(Path(e.path) for e in _entries(ws.cache / "takes"))]:
+        found.extend(_matching(folder, _PARTIAL_NAMES))
+    for episode in episodes:
+        found.extend(_matching(episode, (*_PARTIAL_NAMES, _MASTER_FOLDERS)))
     for path in found:
         with contextlib.suppress(FileNotFoundError):
             if path.is_dir() and not path.is_symlink():
@@ -511,6 +611,19 @@ def _announcement(ws: Workspace, essay: Essay, number: int) -> str | None:
     return _spoken(text, ws)
 
 
+def as_plain(value: Any) -> Any:
+    """``value`` as :func:`dataclasses.asdict` gives it, as far as JSON can tell (tuples become
+    lists), without its deep copies: the hashes in every episode's build.json were made from that
+    form and must stay the same, and a no-op render makes them for every episode."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: as_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [as_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {as_plain(key): as_plain(item) for key, item in value.items()}
+    return value
+
+
 def _episode_inputs(ws: Workspace, plan: _Planned, music: Path | None) -> str:
     """A hash of everything the episode's audio, transcripts and chapters are made from.
 
@@ -520,8 +633,8 @@ def _episode_inputs(ws: Workspace, plan: _Planned, music: Path | None) -> str:
     digest = hashlib.sha256()
     parts: list[Any] = [
         [r.key for r in plan.requests],
-        dataclasses.asdict(plan.script)["sections"],
-        dataclasses.asdict(ws.config.audio),
+        as_plain(plan.script.sections),
+        as_plain(ws.config.audio),
         plan.essay.title,
         sha256_file_cached(music) if music else None,
     ]
@@ -543,7 +656,7 @@ def _episode_tags(ws: Workspace, plan: _Planned, cover: Path | None, now: dt.dat
 
 def _tag_inputs(tags: Any) -> str:
     """A hash of what the MP3's tags are made from (the cover by its content)."""
-    fields = dataclasses.asdict(tags)
+    fields = as_plain(tags)
     fields["cover"] = sha256_file_cached(tags.cover) if tags.cover else None
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -553,7 +666,7 @@ def _build_record_path(ws: Workspace, slug: str) -> Path:
 
 
 def _up_to_date(ws: Workspace, plan: _Planned) -> bool:
-    record = _read_record(ws, plan.essay.slug)
+    record = plan.record = _read_record(ws, plan.essay.slug)
     if not record or record.get("inputs") != plan.inputs:
         return False
     audio = ws.root / record["audio"]
@@ -585,6 +698,7 @@ def _record(ws: Workspace, plan: _Planned, mastered: Any) -> None:
         **_feed_fields(plan),
     }
     atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(record, indent=2) + "\n")
+    plan.record = None  # read back from the file when needed
 
 
 def _feed_fields(plan: _Planned) -> dict[str, Any]:
@@ -600,7 +714,7 @@ def _refresh(ws: Workspace, plan: _Planned, tags: Any) -> None:
     """Bring an episode whose audio is current up to date without re-encoding it: re-tag the MP3
     when a tag-only input changed (cover, show author...), and rewrite build.json when what the
     feed says about the episode changed. Nothing is written when nothing changed."""
-    record = _read_record(ws, plan.essay.slug) or {}
+    record = plan.record or {}
     updated = {**record, **_feed_fields(plan), "tag_inputs": plan.tag_inputs}
     if record.get("tag_inputs") != plan.tag_inputs:
         updated["audio_bytes"] = _retag(ws.root / record["audio"], tags,
@@ -608,6 +722,7 @@ def _refresh(ws: Workspace, plan: _Planned, tags: Any) -> None:
         plan.result.notes.append("tags rewritten; the audio was kept")
     if updated != record:
         atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(updated, indent=2) + "\n")
+        plan.record = updated
 
 
 def _retag(audio: Path, tags: Any, report: Path | None) -> int:
@@ -652,7 +767,9 @@ def _retag(audio: Path, tags: Any, report: Path | None) -> int:
 
 
 def _load_recorded(ws: Workspace, plan: _Planned) -> None:
-    record = _read_record(ws, plan.essay.slug) or {}
+    if plan.record is None:
+        plan.record = _read_record(ws, plan.essay.slug)
+    record = plan.record or {}
     result = plan.result
     result.audio = record.get("audio")
     result.duration = record.get("duration")
@@ -665,17 +782,18 @@ def _load_recorded(ws: Workspace, plan: _Planned) -> None:
 
 
 def _finish(ws: Workspace, report: BuildReport, ledger: Any, base_url: str | None, cover: Path,
-            publish: bool) -> BuildReport:
-    """Save the ledger and, unless stopping early, write the feed and page and check them."""
+            publish: bool, records: dict[str, dict[str, Any]] | None = None) -> BuildReport:
+    """Save the ledger and, unless stopping early, write the feed and page and check them.
+    ``records``: build.json of episodes, by slug, as this run read or wrote them."""
     from audioessay.publish.ledger import save_ledger
 
     save_ledger(ws.ledger_path, ledger)
     if publish:
         try:
-            report.feed = ws.relative(publish_feed(ws, base_url, cover, ledger))
+            report.feed = ws.relative(publish_feed(ws, base_url, cover, ledger, records))
             from audioessay.publish.feed import check_feed
 
-            report.problems = check_feed(ws.root, ws.feed_path)
+            report.problems = check_feed(ws.root, ws.feed_path, ws.state / CHECKED_FILE)
         except AudioessayError as exc:
             report.fail(ws.relative(ws.feed_path), exc)
     return report
@@ -723,11 +841,13 @@ def ensure_cover(ws: Workspace) -> Path:
     return make_default_cover(ws.config.show.title, ws.config.show.author, ws.feeds / "cover.jpg")
 
 
-def published_episodes(ws: Workspace, ledger: Any) -> list[Episode]:
-    """Episodes whose audio is complete on disk, with their ledger identity."""
+def published_episodes(ws: Workspace, ledger: Any,
+                       records: dict[str, dict[str, Any]] | None = None) -> list[Episode]:
+    """Episodes whose audio is complete on disk, with their ledger identity. ``records``: build.json
+    of episodes already read in this run, by slug (the others are read here)."""
     episodes = []
     for entry in ledger.entries_for_feed(ws.config.feed.removed):
-        record = _read_record(ws, entry.slug)
+        record = (records or {}).get(entry.slug) or _read_record(ws, entry.slug)
         if not record:
             continue
         audio = ws.root / record["audio"]
@@ -750,18 +870,21 @@ def published_episodes(ws: Workspace, ledger: Any) -> list[Episode]:
     return episodes
 
 
-def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Any) -> Path:
-    """Write feeds/feed.xml and feeds/index.html from the episodes that are complete."""
+def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Any,
+                 records: dict[str, dict[str, Any]] | None = None) -> Path:
+    """Write feeds/feed.xml and feeds/index.html from the episodes that are complete (``records``:
+    see :func:`published_episodes`)."""
     from audioessay.publish.feed import write_feed
     from audioessay.publish.page import write_page
 
     base = base_url or ws.config.show.base_url
     if not base.startswith(("http://", "https://")):
         raise PublishError(f"base URL {base!r} must start with http:// or https://", hint="pass --base-url http://...")
-    episodes = published_episodes(ws, ledger)
+    episodes = published_episodes(ws, ledger, records)
     cover_rel = ws.relative(cover)
-    write_feed(ws.feed_path, ws.config.show, episodes, base, cover_rel, ws.root)
-    write_page(ws.feeds / "index.html", ws.config.show, episodes, base, cover_rel)
+    memo = ws.state / PUBLISHED_FILE
+    write_feed(ws.feed_path, ws.config.show, episodes, base, cover_rel, ws.root, memo)
+    write_page(ws.feeds / "index.html", ws.config.show, episodes, base, cover_rel, memo)
     return ws.feed_path
 
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.util
+import json
 import os
+import stat
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextlib.contextmanager
@@ -100,5 +105,171 @@ def _sha256_file_version(path: str, size: int, mtime_ns: int) -> str:
 def sha256_file_cached(path: Path) -> str:
     """:func:`sha256_file`, computed once per file version (size and mtime) in this process:
     the music, the cover and voice models are hashed once per render, not once per episode."""
-    stat = Path(path).stat()
-    return _sha256_file_version(str(path), stat.st_size, stat.st_mtime_ns)
+    info = Path(path).stat()
+    return _sha256_file_version(str(path), info.st_size, info.st_mtime_ns)
+
+
+def file_version(path: Path | str) -> list[int] | None:
+    """What says a file changed without reading it: size, mtime, ctime and inode (an atomic
+    replace makes a new inode). None when the file is missing or not a regular file."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+
+
+SETTLE_NS = 2_000_000_000  # see settled()
+
+
+def settled(version: list[int] | None) -> bool:
+    """True when a :func:`file_version` is old enough to stand for the file's content.
+
+    File times advance in clock ticks (milliseconds, or seconds on some file systems): a file
+    changed again within the tick of its last change, keeping its size, keeps its version too.
+    A version last changed ``SETTLE_NS`` ago or more cannot be confused with a later one (git
+    calls the other entries "racily clean"), so only such versions are remembered."""
+    if version is None:
+        return False
+    return time.time_ns() - max(version[1], version[2]) >= SETTLE_NS
+
+
+@functools.cache
+def code_version(modules: tuple[str, ...], distributions: tuple[str, ...] = ()) -> str:
+    """A hash of the source of ``modules`` (a package counts with every ``.py`` file in it), of
+    the installed versions of ``distributions`` and of Python's (its Unicode tables normalize text).
+
+    Caches of derived results (:class:`StateFile`) are keyed by it, so that a result made by other
+    code (an upgrade, a local edit, a new num2words) is made again rather than trusted."""
+    from importlib import metadata  # not at import time: only runs that use a cache need it
+
+    from audioessay import __version__
+
+    digest = hashlib.sha256(f"{sys.version}\0audioessay={__version__}\0".encode())  # also when no source is found
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        files: list[Path] = []
+        if spec is not None and spec.submodule_search_locations:
+            for folder in spec.submodule_search_locations:
+                files.extend(sorted(Path(folder).glob("*.py")))
+        elif spec is not None and spec.origin:
+            files.append(Path(spec.origin))
+        digest.update(f"{name}\0".encode())
+        for file in files:
+            with contextlib.suppress(OSError):
+                digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    for dist in distributions:
+        try:
+            version = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            version = "none"
+        digest.update(f"{dist}={version}\0".encode())
+    return digest.hexdigest()
+
+
+class StateFile:
+    """A small JSON file of derived results in the workspace's private state (``.audioessay/``).
+
+    Only ever a shortcut: a missing or damaged file, or one written for another ``version`` (see
+    :func:`code_version`), reads as empty and the work is simply done again. :meth:`save` writes
+    atomically, and only when an entry changed, so a no-op run writes nothing.
+    """
+
+    def __init__(self, path: Path, version: str) -> None:
+        self.path = Path(path)
+        self.version = version
+        self.entries: dict[str, Any] = {}
+        self.changed = False
+        try:
+            document = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return
+        if isinstance(document, dict) and document.get("version") == version \
+                and isinstance(document.get("entries"), dict):
+            self.entries = document["entries"]
+
+    def get(self, key: str) -> Any:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        if self.entries.get(key) != value:
+            self.entries[key] = value
+            self.changed = True
+
+    def keep_only(self, keys: Iterable[str]) -> None:
+        """Forget every entry but ``keys`` (e.g. essays that were deleted)."""
+        keep = set(keys)
+        for key in [k for k in self.entries if k not in keep]:
+            del self.entries[key]
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the file if anything changed; a file that cannot be written costs time, nothing else."""
+        if not self.changed:
+            return
+        document = {"version": self.version, "entries": self.entries}
+        # ASCII: a lone surrogate that YAML let into a front matter value is escaped, not an error.
+        with contextlib.suppress(OSError, ValueError):
+            atomic_write_text(self.path, json.dumps(document, separators=(",", ":")))
+            self.changed = False
+
+
+class DerivedFile:
+    """A file made only from inputs that ``key`` sums up (the feed, the web page).
+
+    Remembers, in a :class:`StateFile` under ``name``, the key and the file's version as last
+    written (or found identical), so that when both are unchanged the file need not be made
+    again just to compare its bytes. A file changed by anything else has another version and
+    is made again.
+    """
+
+    def __init__(self, state: StateFile, name: str, path: Path, key: str) -> None:
+        self.state, self.name, self.path, self.key = state, name, Path(path), key
+
+    def current(self) -> bool:
+        """True when the file on disk is the one these inputs made last time."""
+        version = file_version(self.path)
+        return version is not None and self.state.get(self.name) == {"key": self.key, "file": version}
+
+    def record(self) -> None:
+        """Remember the file as it is now (just written, or found identical) for the key."""
+        version = file_version(self.path)
+        if version is not None:
+            self.state.put(self.name, {"key": self.key, "file": version})
+            self.state.save()
+
+
+def real_relative(path: Path | str, real_root: str) -> str | None:
+    """``path`` with symbolic links resolved, relative to ``real_root`` (already resolved, e.g. by
+    ``os.path.realpath``) with forward slashes, ``.`` for the root itself; None when outside it.
+
+    The same answer as resolving the whole path, but cheaper for the usual case, a path spelled
+    from the root (render asks for one per essay and episode): only its parts below the root
+    are looked at, and resolved in full only when one of them is a symbolic link."""
+    text = os.fspath(path)
+    prefix = real_root.rstrip("/") + "/"
+    if text.startswith(prefix):
+        rest = text[len(prefix):]
+        parts = rest.split("/")
+        if rest and all(part not in ("", ".", "..") for part in parts) and not _has_link(prefix, parts):
+            return rest
+    real = os.path.realpath(text)
+    if real == real_root:
+        return "."
+    return real[len(prefix):] if real.startswith(prefix) else None
+
+
+def _has_link(prefix: str, parts: list[str]) -> bool:
+    """True when a part of ``prefix`` + ``parts`` is a symbolic link (parts after a missing one
+    cannot be: ``os.path.realpath`` keeps them as written)."""
+    current = prefix.rstrip("/")
+    for part in parts:
+        current = f"{current}/{part}"
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return True
+        except OSError:
+            return False
+    return False

@@ -7,6 +7,8 @@ Every key has its default here, in one place; an unknown key or a wrong type is 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from audioessay.errors import ConfigError
+from audioessay.fsutil import real_relative
 
 CONFIG_NAME = "audioessay.toml"
 
@@ -76,6 +79,7 @@ class AudioConfig:
     bitrate: int = 96  # kbps, constant bitrate, 64-192
     loudness: float = -16.0  # LUFS integrated target
     true_peak: float = -1.0  # dBTP ceiling
+    aac: bool = False  # also write <slug>.m4a (AAC, same bitrate) beside the MP3
 
 
 @dataclass(frozen=True)
@@ -231,12 +235,16 @@ class Workspace:
         """A path from the config, relative to the workspace root."""
         return (self.root / relative).resolve()
 
-    def relative(self, path: Path) -> str:
-        """``path`` relative to the root, with forward slashes (for JSON and messages)."""
-        try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+    @functools.cached_property
+    def real_root(self) -> str:
+        """The root with symbolic links resolved, once (messages name every episode's files by it)."""
+        return os.path.realpath(self.root)
+
+    def relative(self, path: Path | str) -> str:
+        """``path`` relative to the root, with forward slashes (for JSON and messages); symbolic
+        links are resolved first. A path outside the workspace is returned as given."""
+        found = real_relative(path, self.real_root)
+        return str(path) if found is None else found
 
     def essay_paths(self) -> list[Path]:
         """Every essay in ``seeds/`` (``.txt`` and ``.md``), sorted by name."""

@@ -13,24 +13,36 @@ paragraph, then a list of the essay's sources), because podcast apps take plain 
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
+import functools
 import html
 import json
+import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from audioessay.errors import PublishError
-from audioessay.fsutil import write_if_changed
+from audioessay.fsutil import (
+    DerivedFile,
+    StateFile,
+    code_version,
+    file_version,
+    settled,
+    sha256_text,
+    write_if_changed,
+)
 from audioessay.models import Episode, Link
 from audioessay.publish import podcast_ext
 from audioessay.publish.podcast_ext import ITUNES_NS, PODCAST_NS, podcast_guid
-from audioessay.publish.public import is_public
+from audioessay.publish.public import is_public, public_stat
 from audioessay.workspace import APPLE_CATEGORIES, ShowConfig
 
 FEED_RELPATH = "feeds/feed.xml"
@@ -93,13 +105,19 @@ def show_notes_html(description: str, links: Iterable[Link] = ()) -> str:
     return "\n".join(parts)
 
 
+def _real(root: Path | str) -> Path:
+    """The workspace root resolved, once per feed (every episode file is checked against it)."""
+    return Path(os.path.realpath(root))
+
+
 def _file(root: Path, relpath: Path, what: str, episode: Episode) -> Path:
-    """The file on disk for an episode's public file; PublishError when missing or not public."""
+    """The file on disk for an episode's public file (``root`` resolved); PublishError when missing
+    or not public."""
     path = Path(root) / relpath
     if not path.is_file():
         raise PublishError(f"the {what} of episode '{episode.title}' is missing", path=relpath,
                            hint="render the episode again with 'audioessay render'")
-    if not is_public(root, relpath.as_posix()):
+    if not is_public(root, relpath.as_posix(), root_is_real=True):
         raise PublishError(f"the {what} of episode '{episode.title}' is not a public file", path=relpath,
                            hint="episode files must be in output/<slug>/ "
                                 "(.mp3, .m4a, .vtt, .srt, chapters.json)")
@@ -157,11 +175,16 @@ def build_feed(show: ShowConfig, episodes: Sequence[Episode], base_url: str, cov
     :func:`check_feed` reports. Raises :class:`PublishError` for a value that would make a
     broken or rejected feed.
     """
-    root = Path(root)
+    root = _real(root)
     base = base_with_slash(base_url)
     _check_inputs(show, episodes, cover_relpath)
+    return _build_checked(show, _newest_first(episodes), base, cover_relpath, root)
+
+
+def _build_checked(show: ShowConfig, ordered: list[Episode], base: str, cover_relpath: str,
+                   root: Path) -> bytes:
     try:
-        return _build(show, _newest_first(episodes), base, cover_relpath, root)
+        return _build(show, ordered, base, cover_relpath, root)
     except ValueError as exc:  # a value feedgen or the podcastindex extension refused
         raise PublishError(f"cannot write the feed: {exc}",
                            hint="fix the value in audioessay.toml or in the essay's front matter") from None
@@ -246,15 +269,72 @@ def _add_entry(fg: FeedGenerator, show: ShowConfig, episode: Episode, base: str,
     entry.podcastindex.person(author)
 
 
+PUBLISHED_MODULES = ("audioessay.publish.feed", "audioessay.publish.podcast_ext", "audioessay.publish.page")
+PUBLISHED_DISTRIBUTIONS = ("feedgen", "lxml")
+
+
+def published_memo(memo: Path) -> StateFile:
+    """The memo of the feed and page last written (``.audioessay/published.json``), for
+    :class:`~audioessay.fsutil.DerivedFile`; valid for this code and these feedgen and lxml."""
+    return StateFile(memo, code_version(PUBLISHED_MODULES, PUBLISHED_DISTRIBUTIONS))
+
+
+def inputs_key(*inputs: Any) -> str:
+    """A hash of dataclasses (every field, so that a new one counts), lists of them and plain values."""
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return [type(value).__name__, *(plain(getattr(value, f.name)) for f in dataclasses.fields(value))]
+        if isinstance(value, (list, tuple)):
+            return [plain(item) for item in value]
+        return value
+
+    return sha256_text(json.dumps(plain(list(inputs)), sort_keys=True, default=str, ensure_ascii=False))
+
+
+def _feed_key(show: ShowConfig, ordered: list[Episode], base: str, cover_relpath: str,
+              root: Path) -> str | None:
+    """A hash of everything the feed is made from, the enclosure lengths on disk included. None
+    when an episode file is missing or not public (what :func:`_file` refuses): building the feed
+    then reports it in its own words."""
+    sizes = []
+    for episode in ordered:
+        audio = public_stat(root, episode.audio.as_posix(), root_is_real=True)
+        if audio is None:
+            return None
+        sizes.append(audio.st_size)
+        for relpath in (episode.transcript_srt, episode.transcript_vtt, episode.chapters):
+            if relpath is not None and public_stat(root, relpath.as_posix(), root_is_real=True) is None:
+                return None
+    return inputs_key(show, ordered, base, cover_relpath, sizes)
+
+
 def write_feed(path: Path, show: ShowConfig, episodes: Sequence[Episode], base_url: str,
-               cover_relpath: str, root: Path) -> bool:
-    """Build the feed and write it atomically to ``path``; False when the file was already identical."""
-    data = build_feed(show, episodes, base_url, cover_relpath, root)
+               cover_relpath: str, root: Path, memo: Path | None = None) -> bool:
+    """Build the feed and write it atomically to ``path``; False when the file was already identical.
+
+    ``memo`` (a file in the workspace's private state): when the feed's inputs, the enclosure
+    lengths on disk included, and the feed file itself are what they were when it was last
+    written, it is not built again (a no-op render of a large show would spend most of its time
+    here). The episode files are still checked to exist and be public.
+    """
+    root = _real(root)
+    base = base_with_slash(base_url)
+    _check_inputs(show, episodes, cover_relpath)
+    ordered = _newest_first(episodes)
+    derived = None
+    if memo is not None and (key := _feed_key(show, ordered, base, cover_relpath, root)) is not None:
+        derived = DerivedFile(published_memo(memo), "feed", Path(path), key)
+        if derived.current():
+            return False
+    data = _build_checked(show, ordered, base, cover_relpath, root)
     try:
-        return write_if_changed(Path(path), data)
+        wrote = write_if_changed(Path(path), data)
     except OSError as exc:
         raise PublishError(f"cannot write the feed: {exc}", path=path,
                            hint="check that the feeds/ folder is writable") from None
+    if derived is not None:
+        derived.record()
+    return wrote
 
 
 # --- checking a written feed ---------------------------------------------------------------------
@@ -270,7 +350,7 @@ def _local(root: Path, base: str | None, url: str) -> tuple[str | None, str]:
     if not url.startswith(base):
         return None, f"URL {url} is not under the feed's base URL {base}"
     relpath = "/".join(unquote(part) for part in url[len(base):].split("/"))
-    if not is_public(root, relpath):
+    if not is_public(root, relpath, root_is_real=True):
         return None, f"URL {url} does not name a public file ({relpath} is missing or private)"
     return relpath, ""
 
@@ -319,6 +399,43 @@ def _audio_seconds(path: Path) -> float | None:
     return float(audio.info.length) if audio is not None and audio.info else None
 
 
+class _FileChecks:
+    """The results of checking episode files (durations, transcripts, chapters), by file version.
+
+    With a ``memo`` file, a file whose size, mtime, ctime and inode are those it had when it was
+    last checked (by this code, with this mutagen) is not read again: a no-op render of a large
+    show would otherwise parse every MP3's tags. Any change to a file, even one that keeps its
+    size and mtime, gives it another ctime, so it is checked again; files changed in the last
+    seconds are not remembered (:func:`~audioessay.fsutil.settled`). Without a memo every file
+    is read.
+    """
+
+    def __init__(self, memo: Path | None) -> None:
+        self._memo = StateFile(memo, code_version((__name__,), ("mutagen",))) if memo else None
+        self._seen: set[str] = set()
+
+    def result(self, root: Path, relpath: str, what: str, check: Callable[[Path], Any]) -> Any:
+        """``check(root / relpath)``, or what it gave for this version of the file."""
+        full = os.path.join(root, relpath)
+        if self._memo is None:
+            return check(Path(full))
+        key = f"{what} {relpath}"
+        self._seen.add(key)
+        version = file_version(full)
+        entry = self._memo.get(key)
+        if version is not None and isinstance(entry, dict) and entry.get("version") == version:
+            return entry.get("result")
+        result = check(Path(full))
+        if settled(version) and file_version(full) == version:  # and not changed while being read
+            self._memo.put(key, {"version": version, "result": result})
+        return result
+
+    def save(self) -> None:
+        if self._memo is not None:
+            self._memo.keep_only(self._seen)
+            self._memo.save()
+
+
 def _check_channel(channel: etree._Element, root: Path, base: str | None) -> list[str]:
     problems = []
     for tag in ("title", "link", "description", "language", "itunes:author", "itunes:type"):
@@ -358,7 +475,7 @@ def _check_channel(channel: etree._Element, root: Path, base: str | None) -> lis
     return problems
 
 
-def _check_item(item: etree._Element, root: Path, base: str | None) -> list[str]:
+def _check_item(item: etree._Element, root: Path, base: str | None, files: _FileChecks) -> list[str]:
     label = f"item '{item.findtext('title') or '?'}'"
     problems = []
     for tag in ("title", "guid", "pubDate", "itunes:duration", "itunes:episode", "itunes:explicit"):
@@ -379,18 +496,20 @@ def _check_item(item: etree._Element, root: Path, base: str | None) -> list[str]
     if enclosure is None or not all(enclosure.get(a) for a in ("url", "length", "type")):
         problems.append(f"{label}: <enclosure> with url, length and type is missing")
     else:
-        problems += _check_enclosure(label, enclosure, duration_text, root, base)
+        problems += _check_enclosure(label, enclosure, duration_text, root, base, files)
     for transcript in item.findall("podcast:transcript", _NS):
         relpath, why = _local(root, base, transcript.get("url", ""))
+        kind = transcript.get("type", "")
         if relpath is None:
             problems.append(f"{label}: transcript: {why}")
-        elif bad := _check_transcript(root / relpath, transcript.get("type", "")):
+        elif bad := files.result(root, relpath, f"transcript:{kind}",
+                                 functools.partial(_check_transcript, kind=kind)):
             problems.append(f"{label}: transcript {relpath} {bad}")
     for chapters in item.findall("podcast:chapters", _NS):
         relpath, why = _local(root, base, chapters.get("url", ""))
         if relpath is None:
             problems.append(f"{label}: chapters: {why}")
-        elif bad := _check_chapters(root / relpath):
+        elif bad := files.result(root, relpath, "chapters", _check_chapters):
             problems.append(f"{label}: chapters file {relpath} {bad}")
     description = item.findtext("description") or ""
     if len(description) > MAX_EPISODE_DESCRIPTION_CHARS:
@@ -399,13 +518,12 @@ def _check_item(item: etree._Element, root: Path, base: str | None) -> list[str]
 
 
 def _check_enclosure(label: str, enclosure: etree._Element, duration_text: str, root: Path,
-                     base: str | None) -> list[str]:
+                     base: str | None, files: _FileChecks) -> list[str]:
     relpath, why = _local(root, base, enclosure.get("url", ""))
     if relpath is None:
         return [f"{label}: enclosure: {why}"]
     problems = []
-    path = root / relpath
-    size = path.stat().st_size
+    size = os.stat(os.path.join(root, relpath)).st_size
     if enclosure.get("length") != str(size):
         problems.append(f"{label}: enclosure length {enclosure.get('length')} "
                         f"but {relpath} has {size} bytes: "
@@ -413,7 +531,7 @@ def _check_enclosure(label: str, enclosure: etree._Element, duration_text: str, 
     expected_type = AUDIO_TYPES.get(PurePosixPath(relpath).suffix)
     if enclosure.get("type") != expected_type:
         problems.append(f"{label}: enclosure type {enclosure.get('type')!r} should be {expected_type!r}")
-    seconds = _audio_seconds(path)
+    seconds = files.result(root, relpath, "duration", _audio_seconds)
     if seconds is None:
         problems.append(f"{label}: cannot read the duration of {relpath}")
     elif duration_text.isdigit() and abs(int(duration_text) - seconds) > 2:
@@ -421,13 +539,16 @@ def _check_enclosure(label: str, enclosure: etree._Element, duration_text: str, 
     return problems
 
 
-def check_feed(root: Path, feed_path: Path) -> list[str]:
+def check_feed(root: Path, feed_path: Path, memo: Path | None = None) -> list[str]:
     """Problems with a written feed and the files it points to; an empty list means none.
 
     Checks Apple's required tags, the artwork, each enclosure's length, type and duration
     against the file on disk, duplicate guids and URLs, and the transcript and chapters files.
+    ``memo``: a file in the workspace's private state where the results of reading episode
+    files are kept by file version, so that unchanged files are not read again (see
+    :class:`_FileChecks`); every finding is still reported on every check.
     """
-    root, feed_path = Path(root), Path(feed_path)
+    root, feed_path = _real(root), Path(feed_path)
     try:
         tree = etree.parse(str(feed_path), etree.XMLParser(resolve_entities=False, no_network=True))
     except OSError as exc:
@@ -444,8 +565,10 @@ def check_feed(root: Path, feed_path: Path) -> list[str]:
     items = channel.findall("item")
     if not items:
         problems.append("channel: has no <item>: Apple needs at least one episode")
+    files = _FileChecks(memo)
     for item in items:
-        problems += _check_item(item, root, base)
+        problems += _check_item(item, root, base, files)
+    files.save()
     for what, values in (
         ("guid", [i.findtext("guid") for i in items]),
         ("enclosure URL", [e.get("url") for i in items if (e := i.find("enclosure")) is not None]),

@@ -149,7 +149,9 @@ class Ledger:
         present essays hold in ``exclude``, or assign a whole workspace with :meth:`sync`.
         """
         essay = EssayRef(slug, _posix(source), title, source_sha256, front_matter_date, front_matter_episode)
-        return self._apply(self.match(slug, source, source_sha256, exclude), essay, now, new_guid)
+        draft = _Draft(self)
+        entry = draft.apply(self.match(slug, source, source_sha256, exclude), essay, now, new_guid)
+        return draft.ledger(), entry
 
     def sync(self, essays: Sequence[EssayRef], now: dt.datetime,
              *, new_guid: Callable[[], str] = _new_guid,
@@ -164,59 +166,42 @@ class Ledger:
         With ``errors`` given, an essay whose front matter number clashes is recorded there by
         index (its entry in the result is then None) and the other essays still get theirs;
         without it the first clash raises :class:`PublishError`.
+
+        Every render syncs the whole show, so this takes time in proportion to the number of
+        essays: entries are looked up by key, and the new ledger is sorted once.
         """
         claims: dict[int, LedgerEntry] = {}
+        claimed: set[str] = set()
         for key in ("slug", "source", "source_sha256"):
+            index_by_value: dict[str, list[LedgerEntry]] = {}
+            for entry in self.entries:  # in ledger order: the first match wins, as in match()
+                index_by_value.setdefault(getattr(entry, key), []).append(entry)
             for index, essay in enumerate(essays):
                 if index in claims:
                     continue
-                claimed = {entry.id for entry in claims.values()}
                 value = _posix(essay.source) if key == "source" else getattr(essay, key)
-                found = [e for e in self.entries if e.id not in claimed and getattr(e, key) == value]
+                found = [e for e in index_by_value.get(value, ()) if e.id not in claimed]
                 if found and (key != "source_sha256" or len(found) == 1):
                     claims[index] = found[0]
+                    claimed.add(found[0].id)
         reserved = frozenset(e.front_matter_episode for e in essays if e.front_matter_episode)
-        ledger = self
+        draft = _Draft(self)
         result: list[LedgerEntry | None] = [None] * len(essays)
         # Essays with a front matter number first, so that they get exactly the number they ask for.
         order = sorted(range(len(essays)), key=lambda i: essays[i].front_matter_episode is None)
         for index in order:
             try:
-                ledger, result[index] = ledger._apply(claims.get(index), essays[index], now, new_guid, reserved)
+                result[index] = draft.apply(claims.get(index), essays[index], now, new_guid, reserved)
             except PublishError as exc:
                 if errors is None:
                     raise
                 errors[index] = exc
         seen = {entry.id for entry in result if entry is not None}
         seen.update(claims[i].id for i in (errors or {}) if i in claims)  # a failed essay is not removed
-        for entry in ledger.entries:
+        for entry in list(draft.by_id.values()):
             if entry.id not in seen and not entry.removed:
-                ledger = ledger.mark_removed(entry.id)
-        return ledger, result  # type: ignore[return-value]
-
-    def _apply(self, entry: LedgerEntry | None, essay: EssayRef, now: dt.datetime,
-               new_guid: Callable[[], str], reserved: frozenset[int] = frozenset()) -> tuple[Ledger, LedgerEntry]:
-        """Update ``entry`` (or create one when None) from what the essay says now."""
-        source = _posix(essay.source)
-        number = essay.front_matter_episode
-        if number is not None:
-            self._check_number(number, source, entry)
-        first_published = entry.first_published if entry else _utc(now)
-        dated = essay.front_matter_date is not None
-        pub_date = _utc(essay.front_matter_date) if essay.front_matter_date is not None else first_published
-        if entry is None:
-            entry = LedgerEntry(
-                id=self._new_id(essay.slug), guid=new_guid(), number=number or self._next_number(reserved),
-                pub_date=pub_date, first_published=first_published, slug=essay.slug, source=source,
-                source_sha256=essay.source_sha256, title=essay.title, date_from_front_matter=dated,
-            )
-        else:
-            entry = replace(
-                entry, number=number or entry.number, pub_date=pub_date, slug=essay.slug, source=source,
-                source_sha256=essay.source_sha256, title=essay.title, date_from_front_matter=dated,
-                removed=False,
-            )
-        return self._with(entry), entry
+                draft.put(replace(entry, removed=True))
+        return draft.ledger(), result  # type: ignore[return-value]
 
     def mark_removed(self, entry_id: str) -> Ledger:
         """A new ledger where the entry is marked removed (its guid and number stay reserved)."""
@@ -239,18 +224,74 @@ class Ledger:
         chosen = [e for e in self.entries if removed_policy == "keep" or not e.removed]
         return sorted(chosen, key=lambda e: (e.pub_date, e.number), reverse=True)
 
+    def _with(self, entry: LedgerEntry) -> Ledger:
+        draft = _Draft(self)
+        draft.put(entry)
+        return draft.ledger()
+
+
+class _Draft:
+    """A ledger being changed in place: what :meth:`Ledger.assign` and :meth:`Ledger.sync` build
+    the new (immutable) ledger from, with entries by id and by number so that each essay costs
+    the same however many episodes the show has."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.by_id: dict[str, LedgerEntry] = {e.id: e for e in ledger.entries}
+        self.by_number: dict[int, set[str]] = {}
+        for entry in self.by_id.values():
+            self.by_number.setdefault(entry.number, set()).add(entry.id)
+        self.last_number = ledger.last_number
+
+    def put(self, entry: LedgerEntry) -> None:
+        old = self.by_id.get(entry.id)
+        if old is not None:
+            self.by_number[old.number].discard(entry.id)
+        self.by_id[entry.id] = entry
+        self.by_number.setdefault(entry.number, set()).add(entry.id)
+        self.last_number = max(self.last_number, entry.number)
+
+    def ledger(self) -> Ledger:
+        ordered = tuple(sorted(self.by_id.values(), key=lambda e: (e.number, e.id)))
+        return Ledger(entries=ordered, last_number=self.last_number)
+
+    def apply(self, entry: LedgerEntry | None, essay: EssayRef, now: dt.datetime,
+              new_guid: Callable[[], str], reserved: frozenset[int] = frozenset()) -> LedgerEntry:
+        """Update ``entry`` (or create one when None) from what the essay says now."""
+        source = _posix(essay.source)
+        number = essay.front_matter_episode
+        if number is not None:
+            self._check_number(number, source, entry)
+        first_published = entry.first_published if entry else _utc(now)
+        dated = essay.front_matter_date is not None
+        pub_date = _utc(essay.front_matter_date) if essay.front_matter_date is not None else first_published
+        if entry is None:
+            entry = LedgerEntry(
+                id=self._new_id(essay.slug), guid=new_guid(), number=number or self._next_number(reserved),
+                pub_date=pub_date, first_published=first_published, slug=essay.slug, source=source,
+                source_sha256=essay.source_sha256, title=essay.title, date_from_front_matter=dated,
+            )
+        else:
+            entry = replace(
+                entry, number=number or entry.number, pub_date=pub_date, slug=essay.slug, source=source,
+                source_sha256=essay.source_sha256, title=essay.title, date_from_front_matter=dated,
+                removed=False,
+            )
+        self.put(entry)
+        return entry
+
     def _check_number(self, number: int, source: str, entry: LedgerEntry | None) -> None:
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise PublishError(f"front matter 'episode: {number}' must be a whole number from 1",
                                path=source, hint="fix or remove the episode line in the front matter")
-        for other in self.entries:
-            if other.number == number and (entry is None or other.id != entry.id):
-                state = " (a removed episode: numbers are never reused)" if other.removed else ""
-                raise PublishError(
-                    f"front matter 'episode: {number}' is already episode {number} "
-                    f"'{other.title}' from {other.source}{state}", path=source,
-                    hint=f"choose another number, e.g. {self.last_number + 1}, or remove the episode line",
-                )
+        holders = sorted(i for i in self.by_number.get(number, ()) if entry is None or i != entry.id)
+        if holders:
+            other = self.by_id[holders[0]]
+            state = " (a removed episode: numbers are never reused)" if other.removed else ""
+            raise PublishError(
+                f"front matter 'episode: {number}' is already episode {number} "
+                f"'{other.title}' from {other.source}{state}", path=source,
+                hint=f"choose another number, e.g. {self.last_number + 1}, or remove the episode line",
+            )
 
     def _next_number(self, reserved: frozenset[int]) -> int:
         number = self.last_number + 1
@@ -260,15 +301,9 @@ class Ledger:
 
     def _new_id(self, slug: str) -> str:
         candidate, suffix = slug, 2
-        while candidate in self._by_id:
+        while candidate in self.by_id:
             candidate, suffix = f"{slug}-{suffix}", suffix + 1
         return candidate
-
-    def _with(self, entry: LedgerEntry) -> Ledger:
-        entries = {e.id: e for e in self.entries}
-        entries[entry.id] = entry
-        ordered = tuple(sorted(entries.values(), key=lambda e: (e.number, e.id)))
-        return Ledger(entries=ordered, last_number=max(self.last_number, entry.number))
 
 
 def _posix(source: str | PurePosixPath | Path) -> str:

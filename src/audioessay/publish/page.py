@@ -15,9 +15,17 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from audioessay.errors import PublishError
-from audioessay.fsutil import write_if_changed
+from audioessay.fsutil import DerivedFile, write_if_changed
 from audioessay.models import Episode
-from audioessay.publish.feed import FEED_RELPATH, base_with_slash, paragraphs, show_notes_html, xml_text
+from audioessay.publish.feed import (
+    FEED_RELPATH,
+    base_with_slash,
+    inputs_key,
+    paragraphs,
+    published_memo,
+    show_notes_html,
+    xml_text,
+)
 from audioessay.workspace import ShowConfig
 
 PAGE_DIR = "feeds"
@@ -125,11 +133,24 @@ def render_page(show: ShowConfig, episodes: Sequence[Episode], base_url: str, co
 
 
 def write_page(path: Path, show: ShowConfig, episodes: Sequence[Episode], base_url: str,
-               cover_relpath: str) -> bool:
-    """Write ``feeds/index.html`` atomically; False when the file was already identical."""
+               cover_relpath: str, memo: Path | None = None) -> bool:
+    """Write ``feeds/index.html`` atomically; False when the file was already identical.
+
+    ``memo``: as for :func:`~audioessay.publish.feed.write_feed`, the page is not made again
+    when its inputs and the file are what they were when it was last written."""
+    derived = None
+    if memo is not None:
+        ordered = sorted(episodes, key=lambda e: (e.pub_date, e.number), reverse=True)
+        key = inputs_key(show, ordered, base_url, cover_relpath)
+        derived = DerivedFile(published_memo(memo), "page", Path(path), key)
+        if derived.current():
+            return False
     data = render_page(show, episodes, base_url, cover_relpath).encode("utf-8")
     try:
-        return write_if_changed(Path(path), data)
+        wrote = write_if_changed(Path(path), data)
     except OSError as exc:
         raise PublishError(f"cannot write the web page: {exc}", path=path,
                            hint="check that the feeds/ folder is writable") from None
+    if derived is not None:
+        derived.record()
+    return wrote

@@ -15,7 +15,8 @@ stays private until it is added here.
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePosixPath
+import stat
+from pathlib import Path
 from urllib.parse import unquote
 
 FEED_FILES = frozenset({"feeds/feed.xml", "feeds/index.html", "feeds/cover.jpg", "feeds/cover.png"})
@@ -32,7 +33,7 @@ def _public_name(parts: tuple[str, ...]) -> bool:
     if len(parts) != 3 or parts[0] != "output":
         return False
     name = parts[2]
-    return name == CHAPTERS_NAME or PurePosixPath(name).suffix in EPISODE_SUFFIXES
+    return name == CHAPTERS_NAME or os.path.splitext(name)[1] in EPISODE_SUFFIXES  # no leading dot here
 
 
 def _split(relpath: str | os.PathLike[str]) -> tuple[str, ...] | None:
@@ -42,22 +43,46 @@ def _split(relpath: str | os.PathLike[str]) -> tuple[str, ...] | None:
     return tuple(text.split("/"))
 
 
-def is_public(root: Path, relpath: str | os.PathLike[str]) -> bool:
+def is_public(root: Path | str, relpath: str | os.PathLike[str], *, root_is_real: bool = False) -> bool:
     """True when ``relpath`` (relative to ``root``, forward slashes) is an existing public file.
 
     A symbolic link counts only when its target is a regular file inside ``root`` whose own
-    workspace-relative path is public too.
+    workspace-relative path is public too. ``root_is_real``: the caller passes a root that is
+    already resolved (``os.path.realpath``), to ask about many files without resolving it each time.
     """
+    return public_stat(root, relpath, root_is_real=root_is_real) is not None
+
+
+def public_stat(root: Path | str, relpath: str | os.PathLike[str], *,
+                root_is_real: bool = False) -> os.stat_result | None:
+    """The ``os.stat`` of the file when ``relpath`` is public (see :func:`is_public`), else None."""
     parts = _split(relpath)
     if parts is None or not _public_name(parts):
-        return False
-    real_root = Path(root).resolve()
+        return None
+    real_root = os.fspath(root) if root_is_real else os.path.realpath(root)
+    # The usual case, without resolving the whole path (the feed and its check ask about every
+    # episode file on every render): no part below the real root is a symbolic link, so the path
+    # is its own target. Any link on the way is resolved in full.
+    path = real_root
+    for part in parts:
+        path = os.path.join(path, part)
+        try:
+            info = os.lstat(path)
+        except OSError:  # missing, or a part on the way is not a folder
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            return _resolved_stat(Path(real_root), parts)
+    return info if stat.S_ISREG(info.st_mode) else None
+
+
+def _resolved_stat(real_root: Path, parts: tuple[str, ...]) -> os.stat_result | None:
     try:
         target = (real_root / Path(*parts)).resolve(strict=True)
         inside = target.relative_to(real_root)
+        info = target.stat()
     except (OSError, ValueError, RuntimeError):  # missing, outside root, or a symlink loop
-        return False
-    return target.is_file() and _public_name(inside.parts)
+        return None
+    return info if stat.S_ISREG(info.st_mode) and _public_name(inside.parts) else None
 
 
 def public_files(root: Path) -> list[Path]:

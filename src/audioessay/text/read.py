@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import os
 import re
 import unicodedata
 from dataclasses import replace
@@ -20,9 +21,10 @@ import ftfy
 import yaml
 
 from audioessay.errors import EssayError
-from audioessay.fsutil import sha256_bytes
+from audioessay.fsutil import real_relative, sha256_bytes
 from audioessay.models import Block, Essay
 from audioessay.text.clean import cap_text, clean_markdown, describe, inline_text
+from audioessay.text.memo import EssayMemo
 
 SUFFIXES = (".txt", ".md")
 TITLE_MAX = 300  # characters; longer titles are cut at a word with an ellipsis
@@ -307,10 +309,8 @@ def unique_slugs(essays: list[Essay]) -> list[Essay]:
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    found = real_relative(path.absolute(), os.path.realpath(root))
+    return path.as_posix() if found is None else found
 
 
 def _read_bytes(path: Path, rel: str, max_bytes: int) -> bytes:
@@ -342,11 +342,23 @@ def _too_big(size: int, limit: int, rel: str) -> EssayError:
     )
 
 
-def read_essay(path: Path, root: Path, max_bytes: int = 2_000_000) -> Essay:
-    """Read ``path`` (a .txt or .md essay) into an :class:`Essay`; ``source`` is relative to ``root``."""
+def read_essay(path: Path, root: Path, max_bytes: int = 2_000_000, memo: EssayMemo | None = None) -> Essay:
+    """Read ``path`` (a .txt or .md essay) into an :class:`Essay`; ``source`` is relative to ``root``.
+
+    With a ``memo``, an essay whose bytes it has seen at this path is not decoded and parsed again
+    (the bytes are still read and hashed), and a newly read one is added to it."""
     path, root = Path(path), Path(root)
     rel = _relative(path, root)
     data = _read_bytes(path, rel, max_bytes)
+    if memo is not None and (known := memo.get(rel, sha256_bytes(data), path.name)) is not None:
+        return known
+    essay = _parse_essay(path, rel, data)
+    if memo is not None:
+        memo.put(essay, path.name)
+    return essay
+
+
+def _parse_essay(path: Path, rel: str, data: bytes) -> Essay:
     if not data.strip():
         raise EssayError("is empty", path=rel, hint=_EMPTY_HINT)
     text = decode_text(data, rel)

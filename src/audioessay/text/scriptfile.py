@@ -103,6 +103,17 @@ def lexicon_hash(lexicon: Mapping[str, str] | None) -> str:
     return sha256_text(data)[:12]
 
 
+def script_settings(language: str, lexicon: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """The header's ``settings``: what besides the essay a script is built from."""
+    return (("language", language), ("lexicon", lexicon_hash(lexicon)))
+
+
+def built_from(header: ScriptHeader, essay: Essay, settings: tuple[tuple[str, str], ...]) -> bool:
+    """True when a script header names exactly this essay (path, bytes, title) and these settings."""
+    return (header.source == essay.source.as_posix() and header.source_sha256 == essay.source_sha256
+            and header.title == essay.title and header.settings == settings)
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -389,7 +400,7 @@ def build_script(essay: Essay, language: str, lexicon: Mapping[str, str]) -> tup
         raise EssayError("has nothing to read aloud (no sentence left after cleaning)", path=essay.source,
                          hint="check that the essay has prose outside code blocks, tables and Sources")
 
-    settings = (("language", language), ("lexicon", lexicon_hash(lexicon)))
+    settings = script_settings(language, lexicon)
     draft = Script(
         header=ScriptHeader(source=essay.source.as_posix(), source_sha256=essay.source_sha256,
                             title=essay.title, body_sha256="", settings=settings),
@@ -521,20 +532,39 @@ def _write_script(path: Path, script: Script, *, force: bool) -> WriteOutcome:
         atomic_write_text(path, new_text)
         return WriteOutcome(WriteKind.WRITTEN, path, f"regenerated {path}")
 
-    owner = "edited by hand" if status.edited else "approved"
+    owner = _owner(status)
     if force:
         return _force(path, old_bytes, new_text, f"it was {owner}")
-    command = f"audioessay script --force {path}"
     if old.header.source_sha256 != script.header.source_sha256:
         return WriteOutcome(
             WriteKind.STALE, path,
             f"{path} is stale: it was {owner}, and the essay {script.header.source} changed since; "
-            f"merge the changes by hand, or run '{command}' to regenerate it (a backup will be kept)",
+            f"merge the changes by hand, or run 'audioessay script --force {path}' to regenerate it "
+            "(a backup will be kept)",
         )
+    return _kept(path, owner)
+
+
+def _owner(status: ScriptStatus) -> str:
+    return "edited by hand" if status.edited else "approved"
+
+
+def _kept(path: Path, owner: str) -> WriteOutcome:
     return WriteOutcome(
         WriteKind.KEPT_EDITED, path,
-        f"kept {path}: it was {owner}; run '{command}' to regenerate it (a backup will be kept)",
+        f"kept {path}: it was {owner}; run 'audioessay script --force {path}' to regenerate it "
+        "(a backup will be kept)",
     )
+
+
+def current_outcome(path: Path, text: str, script: Script) -> WriteOutcome:
+    """What :func:`write_script` does, without building the script, with a file that this code
+    built from the same essay and settings (see :func:`built_from`): nothing, except that a
+    person's edit is reported as kept. Its words are already what building would give."""
+    status = status_of(text, script, None)
+    if status.edited:
+        return _kept(Path(path), _owner(status))
+    return WriteOutcome(WriteKind.UNCHANGED, Path(path), f"{path} is up to date")
 
 
 def _force(path: Path, old_bytes: bytes, new_text: str, why: str) -> WriteOutcome:
