@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def test_cuts_fall_inside_pauses_and_keep_a_margin(tmp_path: Path):
     assert len(parts) >= 3
     assert parts[0].start == 0 and parts[-1].end == timeline.total
     pauses = [p for p in timeline.pieces if isinstance(p, Silence)]
-    for before, after in zip(parts, parts[1:]):
+    for before, after in itertools.pairwise(parts):
         pause = next(p for p in pauses if p.start <= before.end and after.start <= p.start + p.length)
         assert pause.length >= MIN_CUT_PAUSE
         # What is left of the pause on both sides plus the average join is the pause.
@@ -102,8 +103,34 @@ def test_an_edit_remasters_only_its_part_and_timings_stay_exact(tmp_path: Path):
 def test_a_damaged_kept_part_is_made_again(tmp_path: Path):
     takes = make_takes(tmp_path / "takes", TEXTS)
     first = master(tmp_path / "out", TEXTS, takes)
-    victim = sorted((first.audio.parent / ".encoded").glob("*.mp3"))[0]
+    victim = min((first.audio.parent / ".encoded").glob("*.mp3"))
     victim.write_bytes(victim.read_bytes()[:1000])  # truncated: its size no longer matches its record
     second = master(tmp_path / "out", TEXTS, takes)
     assert second.parts_reused == second.parts - 1
     assert len(decode(second.audio)) == round(second.duration * RATE)
+
+
+def test_the_aac_copy_has_the_audio_tags_and_chapters(tmp_path: Path):
+    import subprocess
+
+    from mutagen.mp4 import MP4
+
+    takes = make_takes(tmp_path / "takes", TEXTS)
+    result = master_episode(script(TEXTS), takes, out_dir=tmp_path / "out", basename="ep",
+                            config=AudioConfig(aac=True), intro_music=None, announcement=None, outro=None,
+                            tags=TAGS, jobs=2)
+    assert result.aac == tmp_path / "out" / "ep.m4a" and result.aac.is_file()
+    probe = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_chapters", "-show_format", "-of", "json", str(result.aac)],
+        capture_output=True, check=True, text=True).stdout)
+    stream = probe["streams"][0]
+    assert (stream["codec_name"], stream["channels"], stream["sample_rate"]) == ("aac", 1, "44100")
+    assert float(probe["format"]["duration"]) == pytest.approx(result.duration, abs=0.1)
+    assert [c["tags"]["title"] for c in probe["chapters"]] == ["One", "Two"]
+    tags = MP4(result.aac).tags
+    assert tags["\xa9nam"] == [TAGS.title] and tags["\xa9alb"] == [TAGS.album] and tags["trkn"] == [(7, 0)]
+    report = json.loads(result.report.read_text())
+    assert report["aac"] == "ep.m4a"
+    # Asked for no more: the copy goes, so it is never published by mistake.
+    again = master(tmp_path / "out", TEXTS, takes)
+    assert again.aac is None and not (tmp_path / "out" / "ep.m4a").exists()

@@ -142,7 +142,8 @@ def synthesize_to_store(batch: list[tuple[str, TakeRequest]], store_url: str) ->
 
 
 def _episode_files(result: Any) -> list[Path]:
-    return [result.audio, result.transcript_vtt, result.transcript_srt, result.chapters, result.report]
+    aac = [result.aac] if getattr(result, "aac", None) else []
+    return [result.audio, *aac, result.transcript_vtt, result.transcript_srt, result.chapters, result.report]
 
 
 def master_to_store(job: MasterJob, store_url: str) -> Any:
@@ -234,9 +235,11 @@ class ClusterRun:
             return result
         files = _episode_files(result)
         self.store.get_many((f"output/{job.basename}/{p.name}", job.out_dir / p.name) for p in files)
-        audio, vtt, srt, chapters, report = (job.out_dir / p.name for p in files)
-        return dataclasses.replace(result, audio=audio, transcript_vtt=vtt, transcript_srt=srt,
-                                   chapters=chapters, report=report)
+        local = {p: job.out_dir / p.name for p in files}
+        aac = getattr(result, "aac", None)
+        return dataclasses.replace(result, audio=local[result.audio], transcript_vtt=local[result.transcript_vtt],
+                                   transcript_srt=local[result.transcript_srt], chapters=local[result.chapters],
+                                   report=local[result.report], aac=local[aac] if aac else None)
 
     def cancel(self) -> None:
         """Cancel the mastering not collected (a fail-fast stop)."""

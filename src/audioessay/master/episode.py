@@ -37,6 +37,7 @@ import numpy as np
 
 from audioessay.errors import MasteringError
 from audioessay.fsutil import atomic_write_text, sha256_file_cached, temp_sibling
+from audioessay.master.aac import write_aac
 from audioessay.master.analysis import (
     SHORT_TAKE_RATIO,
     SILENCE_DBFS,
@@ -110,6 +111,7 @@ class MasterResult:
     problems: tuple[str, ...]  # warnings worth a look; hard faults raise MasteringError instead
     parts: int = 1
     parts_reused: int = 0
+    aac: Path | None = None  # the AAC copy, when ``audio.aac`` asks for one
 
 
 @dataclass
@@ -262,6 +264,12 @@ def master_episode(
         atomic_write_text(chapters_path, chapters_json([(s, t) for s, _, t in chapters]))
         os.replace(tmp, final)
     _forget_other_parts(parts_dir, keys)
+    aac = out_dir / f"{basename}.m4a"
+    if config.aac:
+        write_aac(final, aac, bitrate=config.bitrate, tags=tags,
+                  chapters=[(round(s * 1000), round(e * 1000), t) for s, e, t in chapters])
+    elif aac.exists():
+        aac.unlink()  # no longer asked for: not left to be published by mistake
 
     audio_bytes = final.stat().st_size
     report = out_dir / "report.json"
@@ -272,7 +280,8 @@ def master_episode(
         problems=problems,
     ))
     return MasterResult(final, duration, audio_bytes, measured.integrated_lufs, measured.true_peak_dbtp,
-                        vtt, srt, chapters_path, report, tuple(problems), len(parts), len(parts) - len(todo))
+                        vtt, srt, chapters_path, report, tuple(problems), len(parts), len(parts) - len(todo),
+                        aac if config.aac else None)
 
 
 def require_mastering_tools() -> None:
@@ -593,6 +602,7 @@ def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_byt
         "audio": f"{basename}.mp3",
         "duration": round(duration, 3),
         "audio_bytes": audio_bytes,
+        "aac": f"{basename}.m4a" if config.aac else None,
         "bitrate_kbps": config.bitrate,
         "loudness": {
             "integrated_lufs": num(measured.integrated_lufs, 1),

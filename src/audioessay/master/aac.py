@@ -1,0 +1,72 @@
+"""The optional AAC copy of an episode (``audio.aac = true``): ``<slug>.m4a`` beside the MP3.
+
+It is made from the finished MP3 (decoded, then encoded with ffmpeg's AAC encoder at the same
+bitrate), so it has the same loudness, timing and chapters; the tags (title, show, date, track,
+description, cover) are MP4 atoms written with mutagen, the chapters are the MP4 chapter list.
+An MP3 made from PCM and an AAC made from that MP3 is one more lossy generation: at 96 kbps
+and up, for speech, it is not audible, and it keeps mastering to one encoder per part.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mutagen.mp4 import MP4, MP4Cover
+
+from audioessay.errors import MasteringError
+from audioessay.fsutil import temp_sibling
+from audioessay.master.ffmpeg import file_arg, run_ffmpeg
+from audioessay.master.tags import EpisodeTags
+
+
+def _metadata_value(text: str) -> str:
+    """ffmpeg's FFMETADATA escaping: ``=``, ``;``, ``#``, ``\\`` and newlines get a backslash."""
+    out = []
+    for char in text:
+        if char in "=;#\\\n":
+            out.append("\\")
+        out.append(char)
+    return "".join(out)
+
+
+def _ffmetadata(chapters: list[tuple[int, int, str]]) -> str:
+    lines = [";FFMETADATA1"]
+    for start, end, title in chapters:
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={_metadata_value(title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_aac(mp3: Path, out: Path, *, bitrate: int, tags: EpisodeTags,
+              chapters: list[tuple[int, int, str]]) -> Path:
+    """Encode ``mp3`` as AAC into ``out`` (atomically) with tags and chapters; return ``out``."""
+    temporary = temp_sibling(out)
+    metadata = temp_sibling(out.with_suffix(".txt"))
+    try:
+        metadata.write_text(_ffmetadata(chapters), encoding="utf-8")
+        run_ffmpeg(["-i", file_arg(mp3), "-f", "ffmetadata", "-i", file_arg(metadata), "-map", "0:a",
+                    "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", f"{bitrate}k",
+                    "-ac", "1", "-ar", "44100", "-movflags", "+faststart", "-f", "mp4", "-y",
+                    file_arg(temporary)], what="encoding the AAC copy")
+        audio = MP4(temporary)
+        audio["\xa9nam"] = [tags.title]
+        audio["\xa9ART"] = [tags.artist]
+        audio["\xa9alb"] = [tags.album]
+        audio["\xa9day"] = [tags.date]
+        audio["trkn"] = [(tags.track, 0)]
+        audio["\xa9gen"] = ["Podcast"]
+        if tags.description:
+            audio["desc"] = [tags.description]
+        if tags.cover is not None:
+            data = Path(tags.cover).read_bytes()
+            kind = MP4Cover.FORMAT_PNG if data[:8] == b"\x89PNG\r\n\x1a\n" else MP4Cover.FORMAT_JPEG
+            audio["covr"] = [MP4Cover(data, imageformat=kind)]
+        audio.save()
+        os.replace(temporary, out)
+    except OSError as exc:
+        raise MasteringError(f"cannot write the AAC copy: {exc.strerror}", path=out) from None
+    finally:
+        for path in (temporary, metadata):
+            if path.exists():
+                path.unlink()
+    return out
