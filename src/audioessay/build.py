@@ -72,6 +72,7 @@ class EpisodeResult:
     status: str = "draft"  # the script's review status
     attention: int = 0
     audio: str | None = None
+    aac: str | None = None  # the AAC copy (audio.aac), e.g. output/her/her.m4a
     synthesized: int = 0
     cached: int = 0
     remade: bool = False  # False when the episode was up to date
@@ -669,8 +670,13 @@ def _up_to_date(ws: Workspace, plan: _Planned) -> bool:
     record = plan.record = _read_record(ws, plan.essay.slug)
     if not record or record.get("inputs") != plan.inputs:
         return False
-    audio = ws.root / record["audio"]
-    return audio.is_file() and audio.stat().st_size == record.get("audio_bytes")
+    return _intact(ws, record, "audio") and (not record.get("aac") or _intact(ws, record, "aac"))
+
+
+def _intact(ws: Workspace, record: dict[str, Any], key: str) -> bool:
+    """True when the file that ``record[key]`` names is there with the size ``record[key + "_bytes"]``."""
+    path = ws.root / record[key]
+    return path.is_file() and path.stat().st_size == record.get(f"{key}_bytes")
 
 
 _RECORD_KEYS = ("inputs", "audio", "audio_bytes", "duration")
@@ -689,9 +695,12 @@ def _read_record(ws: Workspace, slug: str) -> dict[str, Any] | None:
 
 def _record(ws: Workspace, plan: _Planned, mastered: Any) -> None:
     rel = ws.relative
+    aac = getattr(mastered, "aac", None)
     record = {
         "inputs": plan.inputs, "tag_inputs": plan.tag_inputs,
         "audio": rel(mastered.audio), "audio_bytes": mastered.audio_bytes, "duration": mastered.duration,
+        "aac": rel(aac) if aac else None, "aac_bytes": Path(aac).stat().st_size if aac else None,
+        "aac_bitrate": ws.config.audio.bitrate * 1000 if aac else None,  # bits per second
         "loudness": mastered.loudness_lufs, "true_peak": mastered.true_peak_dbtp,
         "transcript": rel(mastered.transcript_vtt), "transcript_srt": rel(mastered.transcript_srt),
         "chapters": rel(mastered.chapters), "report": rel(mastered.report),
@@ -720,6 +729,8 @@ def _refresh(ws: Workspace, plan: _Planned, tags: Any) -> None:
         updated["audio_bytes"] = _retag(ws.root / record["audio"], tags,
                                         ws.root / record["report"] if record.get("report") else None)
         plan.result.notes.append("tags rewritten; the audio was kept")
+        if record.get("aac"):
+            updated["aac_bytes"] = _remake_aac(ws, ws.root / record["audio"], ws.root / record["aac"], tags)
     if updated != record:
         atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(updated, indent=2) + "\n")
         plan.record = updated
@@ -729,7 +740,6 @@ def _retag(audio: Path, tags: Any, report: Path | None) -> int:
     """Rewrite the MP3's ID3 tags (chapters read back from it) on a copy renamed over it; returns
     its new size. The audio frames are copied untouched."""
     from mutagen import MutagenError
-    from mutagen.id3 import ID3
 
     from audioessay.errors import MasteringError
     from audioessay.fsutil import temp_sibling
@@ -737,13 +747,7 @@ def _retag(audio: Path, tags: Any, report: Path | None) -> int:
 
     temp = temp_sibling(audio)
     try:
-        old = ID3(audio)
-        by_id = {frame.element_id: frame for frame in old.getall("CHAP")}
-        tocs = old.getall("CTOC")
-        order = list(tocs[0].child_element_ids) if tocs else sorted(by_id, key=lambda i: by_id[i].start_time)
-        chapters = [(by_id[i].start_time, by_id[i].end_time,
-                     str(by_id[i].sub_frames["TIT2"].text[0]) if "TIT2" in by_id[i].sub_frames else "")
-                    for i in order if i in by_id]
+        chapters = _id3_chapters(audio)
         shutil.copyfile(audio, temp)
         write_tags(temp, tags, chapters)
         os.replace(temp, audio)
@@ -766,12 +770,43 @@ def _retag(audio: Path, tags: Any, report: Path | None) -> int:
     return size
 
 
+def _id3_chapters(audio: Path) -> list[tuple[int, int, str]]:
+    """The MP3's CHAP frames in table-of-contents order: (start ms, end ms, title)."""
+    from mutagen.id3 import ID3
+
+    tag = ID3(audio)
+    by_id = {frame.element_id: frame for frame in tag.getall("CHAP")}
+    tocs = tag.getall("CTOC")
+    order = list(tocs[0].child_element_ids) if tocs else sorted(by_id, key=lambda i: by_id[i].start_time)
+    return [(by_id[i].start_time, by_id[i].end_time,
+             str(by_id[i].sub_frames["TIT2"].text[0]) if "TIT2" in by_id[i].sub_frames else "")
+            for i in order if i in by_id]
+
+
+def _remake_aac(ws: Workspace, mp3: Path, aac: Path, tags: Any) -> int:
+    """Make the AAC copy again from the re-tagged MP3, so that its MP4 tags say what the MP3's
+    say (the audio comes out the same); returns its size."""
+    from mutagen import MutagenError
+
+    from audioessay.errors import MasteringError
+    from audioessay.master.aac import write_aac
+
+    try:
+        chapters = _id3_chapters(mp3)
+    except (OSError, MutagenError) as exc:
+        raise MasteringError(f"cannot read the episode's chapters: {exc}", path=mp3,
+                             hint="delete the episode's build.json to master it again") from None
+    write_aac(mp3, aac, bitrate=ws.config.audio.bitrate, tags=tags, chapters=chapters)
+    return aac.stat().st_size
+
+
 def _load_recorded(ws: Workspace, plan: _Planned) -> None:
     if plan.record is None:
         plan.record = _read_record(ws, plan.essay.slug)
     record = plan.record or {}
     result = plan.result
     result.audio = record.get("audio")
+    result.aac = record.get("aac")
     result.duration = record.get("duration")
     result.loudness = record.get("loudness")
     result.true_peak = record.get("true_peak")
@@ -857,6 +892,9 @@ def published_episodes(ws: Workspace, ledger: Any,
         def optional(key: str, record: dict[str, Any] = record) -> Path | None:
             return Path(record[key]) if record.get(key) else None
 
+        # A missing or partial AAC copy is left out (the next render makes it again); the MP3 is enough.
+        aac = optional("aac") if record.get("aac") and _intact(ws, record, "aac") else None
+
         episodes.append(Episode(
             slug=entry.slug, title=record.get("title") or entry.title, source=Path(entry.source),
             audio=Path(record["audio"]), audio_bytes=record["audio_bytes"], duration=record["duration"],
@@ -865,7 +903,8 @@ def published_episodes(ws: Workspace, ledger: Any,
             guid=entry.guid, pub_date=entry.pub_date, number=entry.number,
             explicit=record.get("explicit"), author=record.get("author"),
             transcript_vtt=optional("transcript"), transcript_srt=optional("transcript_srt"),
-            chapters=optional("chapters"),
+            chapters=optional("chapters"), aac=aac,
+            aac_bitrate=record.get("aac_bitrate") if aac is not None else None,
         ))
     return episodes
 

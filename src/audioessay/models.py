@@ -166,4 +166,6 @@ class Episode:
     transcript_vtt: Path | None = None  # relative to the workspace, e.g. output/her/her.vtt
     transcript_srt: Path | None = None
     chapters: Path | None = None  # Podcast Index chapters JSON
+    aac: Path | None = None  # the AAC copy (audio.aac), e.g. output/her/her.m4a
+    aac_bitrate: int | None = None  # its encoding bitrate, bits per second
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)

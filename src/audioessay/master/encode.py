@@ -19,11 +19,6 @@ that frame gap (1153 to 2304 samples, 1728 on average), the pause plays within 1
 planned length; :class:`Encoded` maps every timeline position to its exact place in the file.
 A part's content depends only on its own pieces and the pauses at its two ends, never on
 where earlier parts ended: that is what lets an unchanged part be reused.
-
-One more measured quirk: ffmpeg 5.1 records at most 1681 samples of padding in the LAME header
-of a joined file, so when the last part's length is 1 to 46 samples past a multiple of 1152 the
-decoded file is up to 46 samples too long. The last part then gets a few more samples of silence
-and :attr:`Encoded.total` says so.
 """
 
 from __future__ import annotations
@@ -39,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from audioessay.errors import MasteringError, ToolMissingError
-from audioessay.master.ffmpeg import file_arg, run_ffmpeg, stderr_tail
+from audioessay.master.ffmpeg import stderr_tail
 from audioessay.master.limiter import Limiter
 from audioessay.master.pcm import SAMPLE_RATE
 from audioessay.master.timeline import IntroLayout, Silence, Take, Timeline
@@ -58,8 +53,6 @@ LIMITER_MARGIN_DB = 1.5  # the limiter's sample-peak ceiling sits this far under
 ENCODER_LEVEL_DB = -0.45
 LAME_QUALITY = "7"  # LAME's fast mode: no audible difference on speech at these bitrates, 40% faster
 
-MAX_RECORDED_PADDING = 1681  # ffmpeg's LAME header never says more (1152 + 529)
-ENCODER_DELAY = 576  # LAME's own delay, as the header records it
 _INT16_SCALE = np.float32(32767.0)
 FEED = SAMPLE_RATE // 4  # samples handed to the limiter at a time
 
@@ -69,23 +62,16 @@ def lame_frames(samples: int) -> int:
     return 0 if samples <= 0 else -(-samples // FRAME) + 1
 
 
-def end_padding(samples: int) -> int:
-    """Silence to add after the last part so the LAME header can record all of its padding."""
-    padding = lame_frames(samples) * FRAME - samples - ENCODER_DELAY
-    return max(0, padding - MAX_RECORDED_PADDING)  # fewer frames would not do: this keeps the frame count
-
-
 @dataclass(frozen=True)
 class Part:
-    """A stretch of the timeline for one encoder: input samples [start, end), then ``extra`` zeros."""
+    """A stretch of the timeline for one encoder: input samples [start, end)."""
 
     start: int
     end: int
-    extra: int = 0
 
     @property
     def length(self) -> int:
-        return self.end - self.start + self.extra
+        return self.end - self.start
 
 
 def _cut_here(text: str) -> bool:
@@ -114,10 +100,7 @@ def plan_parts(timeline: Timeline) -> list[Part]:
             trail = pause.length - FRAME_GAP - lead
             parts.append(Part(start, pause.start + trail))
             start = pause.start + pause.length - lead
-    last = Part(start, timeline.total)
-    if parts:
-        last = Part(start, timeline.total, end_padding(last.length))
-    return [*parts, last]
+    return [*parts, Part(start, timeline.total)]
 
 
 @dataclass(frozen=True)
@@ -210,18 +193,127 @@ def _int16(samples: np.ndarray) -> bytes:
     return np.rint(samples * _INT16_SCALE).astype("<i2").tobytes()
 
 
-def join(paths: list[Path], work: Path, out: Path) -> None:
-    """Join part MP3s frame by frame (``-c copy``) into ``out``, with one LAME header for the whole."""
-    if len(paths) == 1:
-        shutil.copyfile(paths[0], out)
-        return
-    listing = work / "parts.txt"
-    # Absolute names: the concat demuxer resolves relative ones against the list's folder.
-    listing.write_text("".join(f"file '{_quoted(p)}'\n" for p in paths), encoding="utf-8")
-    run_ffmpeg(["-f", "concat", "-safe", "0", "-i", file_arg(listing), "-c", "copy", "-id3v2_version", "0",
-                "-write_xing", "1", "-f", "mp3", "-y", file_arg(out)], what="joining the encoded parts")
+# --------------------------------------------------------------------------- joining
+
+_BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_INFO_FLAGS = 0x0F  # frames, bytes, TOC and quality fields present
+_LAME_TAG = 4 + 4 + 4 + 4 + 100 + 4  # the LAME extension starts this far after "Info"
 
 
-def _quoted(path: Path) -> str:
-    # The concat list's quoting: ' ends a quoted string; '\'' puts one back.
-    return str(path.resolve()).replace("'", "'\\''")
+def _crc16_table() -> list[int]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table.append(crc)
+    return table
+
+
+_CRC16 = _crc16_table()  # CRC-16 (polynomial 0x8005, reflected): LAME's tag and music CRCs
+
+
+def crc16(data: bytes, crc: int = 0) -> int:
+    for byte in data:
+        crc = (crc >> 8) ^ _CRC16[(crc ^ byte) & 0xFF]
+    return crc
+
+
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    out, column = 0, 0
+    while vector:
+        if vector & 1:
+            out ^= matrix[column]
+        vector >>= 1
+        column += 1
+    return out
+
+
+def _gf2_square(matrix: list[int]) -> list[int]:
+    return [_gf2_times(matrix, column) for column in matrix]
+
+
+def crc16_combine(first: int, second: int, second_length: int) -> int:
+    """The CRC-16 of A + B from crc(A), crc(B) and len(B), without reading either (zlib's method)."""
+    if second_length <= 0:
+        return first
+    odd = [0xA001] + [1 << n for n in range(15)]  # the register after one zero bit
+    even = _gf2_square(odd)  # two zero bits
+    odd = _gf2_square(even)  # four zero bits
+    length = second_length
+    while True:
+        even = _gf2_square(odd)  # the first pass: one zero byte
+        if length & 1:
+            first = _gf2_times(even, first)
+        length >>= 1
+        if not length:
+            break
+        odd = _gf2_square(even)
+        if length & 1:
+            first = _gf2_times(odd, first)
+        length >>= 1
+        if not length:
+            break
+    return first ^ second
+
+
+@dataclass(frozen=True)
+class _PartFile:
+    info: bytes  # the Info frame
+    audio: bytes  # every audio frame after it
+    frames: int
+    delay: int
+    padding: int
+    music_crc: int
+
+
+def _read_part(path: Path) -> _PartFile:
+    data = Path(path).read_bytes()
+    if len(data) < 4 or data[0] != 0xFF or data[1] & 0xE0 != 0xE0:
+        raise MasteringError("an encoded part does not start with an MP3 frame", path=path,
+                             hint="delete the output folder's .encoded/ so the part is encoded again")
+    header = int.from_bytes(data[:4], "big")
+    length = 144 * _BITRATES[(header >> 12) & 15] * 1000 // SAMPLE_RATE + ((header >> 9) & 1)
+    at = data.find(b"Info", 0, 64)
+    if at < 0 or length < at + _LAME_TAG + 36:
+        raise MasteringError("an encoded part has no LAME Info header", path=path,
+                             hint="delete the output folder's .encoded/ so the part is encoded again")
+    info = data[:length]
+    frames = struct.unpack(">I", info[at + 8: at + 12])[0]
+    lame = at + _LAME_TAG
+    delay = (info[lame + 21] << 4) | (info[lame + 22] >> 4)
+    padding = ((info[lame + 22] & 0x0F) << 8) | info[lame + 23]
+    audio = data[length:]
+    if audio[-128:-125] == b"TAG":  # an ID3v1 tag: not audio
+        audio = audio[:-128]
+    return _PartFile(info, audio, frames, delay, padding, struct.unpack(">H", info[lame + 32: lame + 34])[0])
+
+
+def join(paths: list[Path], out: Path) -> None:
+    """Join part MP3s frame by frame into ``out``, with one LAME Info header for the whole file.
+
+    The header is the first part's, with the totals of the whole: frames, bytes, a CBR seek
+    table, the first part's encoder delay and the last part's padding (so decoders trim
+    exactly the joined file's delay and padding), the music length and CRCs.
+    """
+    parts = [_read_part(p) for p in paths]
+    first, last = parts[0], parts[-1]
+    info = bytearray(first.info)
+    at = info.find(b"Info")
+    frames = sum(p.frames for p in parts)
+    total = len(info) + sum(len(p.audio) for p in parts)
+    struct.pack_into(">III", info, at + 4, _INFO_FLAGS, frames, total)
+    info[at + 16: at + 116] = bytes(min(255, i * 256 // 100) for i in range(100))  # CBR: a straight line
+    lame = at + _LAME_TAG
+    info[lame + 21: lame + 24] = bytes([first.delay >> 4, ((first.delay & 0x0F) << 4) | (last.padding >> 8),
+                                        last.padding & 0xFF])
+    music_crc = first.music_crc
+    for part in parts[1:]:
+        music_crc = crc16_combine(music_crc, part.music_crc, len(part.audio))
+    struct.pack_into(">IH", info, lame + 28, total, music_crc)
+    # The tag CRC covers everything before it (190 bytes in a stereo frame, 175 in a mono one).
+    struct.pack_into(">H", info, lame + 34, crc16(bytes(info[: lame + 34])))
+    with open(out, "wb") as handle:
+        handle.write(info)
+        for part in parts:
+            handle.write(part.audio)

@@ -7,7 +7,8 @@
          stream it through the limiter into LAME; decode and measure the result (libebur128);
          correct the gain once if it missed the target by more than 0.5 LU
          keep it, with everything measured, in ``.encoded/`` beside the episode
-    -> join the parts frame-exactly, gate all parts' loudness blocks together,
+    -> join the parts frame by frame (one LAME header for the whole), gate all parts' loudness
+       blocks together,
        check the silences across the joins
     -> tags, transcripts, chapters, then the MP3, then the report (each written atomically)
 
@@ -26,6 +27,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -158,7 +160,7 @@ class _Context:
     timeline: Timeline
     config: AudioConfig
     basename: str
-    music: np.ndarray | None
+    music: _Music | None
     music_name: str | None
     work: Path  # the part cache folder
 
@@ -197,13 +199,13 @@ def master_episode(
     parts_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_work(out_dir, basename)
 
-    music = _load_music(intro_music, takes.get(announcement) if announcement else None) if intro_music else None
+    music = _Music(Path(intro_music), takes.get(announcement) if announcement else None, parts_dir) \
+        if intro_music else None
     timeline = plan_timeline(script, takes, clip_length, config, episode_title=tags.title,
-                             music_available=len(music) if music is not None else None,
+                             music_available=music.length() if music is not None else None,
                              announcement=announcement, outro=outro)
     parts = plan_parts(timeline)
-    context = _Context(timeline, config, basename, music,
-                       sha256_file_cached(intro_music) if music is not None and intro_music else None, parts_dir)
+    context = _Context(timeline, config, basename, music, music.sha256 if music is not None else None, parts_dir)
     keys = [_part_key(context, part, index == len(parts) - 1) for index, part in enumerate(parts)]
     records: list[_PartRecord | None] = [_load_part(parts_dir, key) for key in keys]
     todo = [index for index, record in enumerate(records) if record is None]
@@ -250,7 +252,7 @@ def master_episode(
     with tempfile.TemporaryDirectory(prefix=f".{basename}.master-", dir=out_dir) as work_dir:
         work = Path(work_dir)
         tmp = work / f"{basename}.mp3"
-        join([_part_path(parts_dir, key) for key in keys], work, tmp)
+        join([_part_path(parts_dir, key) for key in keys], tmp)
         frames = xing_frames(tmp)
         if frames is not None and frames != sum(encoded.frames):
             problems.append(f"the joined MP3 has {frames} frames where its parts have {sum(encoded.frames)}")
@@ -316,7 +318,7 @@ def _part_key(context: _Context, part: Part, last: bool) -> str:
                           piece.speech_length, context.music_name,
                           [str(announcement.path), announcement.path.stat().st_size] if announcement else None])
     recipe = [PART_RECIPE, config.bitrate, config.loudness, config.true_peak, LIMITER_MARGIN_DB, ENCODER_LEVEL_DB,
-              LAME_QUALITY, BLOCK, ATTACK, HOLD, MUSIC_UNDER_SPEECH_LU, part.extra, last, PART_MIN, PART_MAX,
+              LAME_QUALITY, BLOCK, ATTACK, HOLD, MUSIC_UNDER_SPEECH_LU, last, PART_MIN, PART_MAX,
               CUT_EVERY]
     text = json.dumps([recipe, part.end - part.start, items], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -339,7 +341,7 @@ def _load_part(parts_dir: Path, key: str) -> _PartRecord | None:
 
 def _forget_other_parts(parts_dir: Path, keys: list[str]) -> None:
     """Keep only this episode's current parts (and nothing a killed run left)."""
-    wanted = set(keys)
+    wanted = {*keys, "music"}
     for path in parts_dir.iterdir():
         if path.stem not in wanted:
             with contextlib.suppress(OSError):
@@ -399,8 +401,6 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
         def encode(gain_db: float, limit_dbfs: float) -> tuple[int, PartLoudness, Limiter]:
             limiter = Limiter(gain_db, limit_dbfs)
             chunks = render(timeline, intro_audio, part.start, part.end)
-            if part.extra:
-                chunks = _then_silence(chunks, part.extra)
             frames = encode_part(chunks, limiter, config.bitrate, temporary, log)
             return frames, measure_mp3(temporary), limiter
 
@@ -446,11 +446,6 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
         trim()
 
 
-def _then_silence(chunks: Any, count: int) -> Any:
-    yield from chunks
-    yield np.zeros(count, np.float32)
-
-
 def _intro(context: _Context, layout: IntroLayout, analyses: list[TakeAnalysis],
            problems: list[str]) -> tuple[np.ndarray, dict[str, Any]]:
     """The rendered intro: music under the announcement by MUSIC_UNDER_SPEECH_LU."""
@@ -462,7 +457,7 @@ def _intro(context: _Context, layout: IntroLayout, analyses: list[TakeAnalysis],
         level = meter.integrated()
         speech_lufs = level if math.isfinite(level) else FALLBACK_SPEECH_LUFS
     music_gain, music_lufs = 0.0, None
-    music = context.music
+    music = context.music.audio() if context.music is not None and layout.music_length else None
     if music is not None and layout.music_length:
         music_lufs = loudness_of(loop_to(music, layout.music_length), SAMPLE_RATE)
         if math.isfinite(music_lufs):
@@ -535,16 +530,41 @@ def _remove_stale_work(out_dir: Path, basename: str) -> None:
                 shutil.rmtree(folder)
 
 
-def _load_music(path: Path, announcement_take: Path | None) -> np.ndarray:
-    """The intro music at 44.1 kHz mono, only as much as the intro can use."""
-    needed = MUSIC_ALONE_MAX
-    if announcement_take is not None and Path(announcement_take).exists():
-        needed = max(needed, ANNOUNCE_AT + clip_length(Path(announcement_take)) / SAMPLE_RATE + 1.0 + MUSIC_FADE)
-    music = np.frombuffer(decode_to_float32(Path(path), max_seconds=needed + 1.0), np.float32).astype(np.float64)
-    if len(music) == 0:
-        raise MasteringError("the intro music has no audio", path=path,
-                             hint="use another file, or set audio.intro = \"\" for no music")
-    return music
+class _Music:
+    """The intro music at 44.1 kHz mono, only as much as the intro can use, decoded once and
+    only when the intro part is made; its length (all that planning needs) is remembered in the
+    part folder, so a render that reuses the intro part does not decode the music at all."""
+
+    def __init__(self, path: Path, announcement_take: Path | None, parts_dir: Path) -> None:
+        self.path = path
+        self.sha256 = sha256_file_cached(path)
+        needed = MUSIC_ALONE_MAX
+        if announcement_take is not None and Path(announcement_take).exists():
+            needed = max(needed, ANNOUNCE_AT + clip_length(Path(announcement_take)) / SAMPLE_RATE + 1.0 + MUSIC_FADE)
+        self.seconds = needed + 1.0
+        self._memo = parts_dir / "music.json"
+        self._audio: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def length(self) -> int:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            memo = json.loads(self._memo.read_text(encoding="utf-8"))
+            if memo["sha256"] == self.sha256 and memo["seconds"] == self.seconds:
+                return int(memo["samples"])
+        samples = len(self.audio())
+        atomic_write_text(self._memo, json.dumps({"sha256": self.sha256, "seconds": self.seconds,
+                                                  "samples": samples}) + "\n")
+        return samples
+
+    def audio(self) -> np.ndarray:
+        with self._lock:
+            if self._audio is None:
+                data = decode_to_float32(self.path, max_seconds=self.seconds)
+                self._audio = np.frombuffer(data, np.float32).astype(np.float64)
+                if len(self._audio) == 0:
+                    raise MasteringError("the intro music has no audio", path=self.path,
+                                         hint="use another file, or set audio.intro = \"\" for no music")
+            return self._audio
 
 
 def _check_takes(analyses: list[TakeAnalysis], gain: float, basename: str,

@@ -51,6 +51,9 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 MAX_SHOW_DESCRIPTION_BYTES = 4000  # Apple's limit for the channel <description>
 MAX_EPISODE_DESCRIPTION_CHARS = 10000  # Apple's limit for an episode's <description>
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}
+# podcast:alternateEnclosure types: the registered MIME types (Apple's audio/x-m4a is for <enclosure>)
+ALTERNATE_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/mp4"}
+AAC_TITLE = "AAC"  # the title of the AAC copy's podcast:alternateEnclosure
 LINK_SCHEMES = ("http", "https", "mailto")  # other schemes (javascript:) are shown, never linked
 
 # C0 controls but tab, newline and CR (illegal in XML 1.0), DEL and C1 controls (legal but discouraged;
@@ -156,6 +159,9 @@ def _check_inputs(show: ShowConfig, episodes: Sequence[Episode], cover_relpath: 
         if episode.audio.suffix not in AUDIO_TYPES:
             raise PublishError(f"episode audio must be .mp3 or .m4a, not {episode.audio.suffix!r}",
                                path=episode.audio, hint="encode the episode as MP3 or AAC (.m4a)")
+        if episode.aac is not None and episode.aac.suffix != ".m4a":
+            raise PublishError(f"an episode's AAC copy must be a .m4a file, not {episode.aac.suffix!r}",
+                               path=episode.aac, hint="this is a bug in audioessay")
         if episode.pub_date.tzinfo is None:
             raise PublishError(f"episode '{episode.title}' has a publication date without a time zone",
                                hint="this is a bug in audioessay")
@@ -266,6 +272,11 @@ def _add_entry(fg: FeedGenerator, show: ShowConfig, episode: Episode, base: str,
     if episode.chapters is not None:
         _file(root, episode.chapters, "chapters file", episode)
         entry.podcastindex.chapters(public_url(base, episode.chapters))
+    if episode.aac is not None:  # the <enclosure> stays the MP3, which every app plays
+        aac = _file(root, episode.aac, "AAC copy", episode)
+        entry.podcastindex.alternate_enclosure(
+            ALTERNATE_TYPES[episode.aac.suffix], aac.stat().st_size, [public_url(base, episode.aac)],
+            bitrate=episode.aac_bitrate, title=AAC_TITLE)
     entry.podcastindex.person(author)
 
 
@@ -296,7 +307,7 @@ def _feed_key(show: ShowConfig, ordered: list[Episode], base: str, cover_relpath
     """A hash of everything the feed is made from, the enclosure lengths on disk included. None
     when an episode file is missing or not public (what :func:`_file` refuses): building the feed
     then reports it in its own words."""
-    sizes = []
+    sizes: list[int | None] = []
     for episode in ordered:
         audio = public_stat(root, episode.audio.as_posix(), root_is_real=True)
         if audio is None:
@@ -305,6 +316,13 @@ def _feed_key(show: ShowConfig, ordered: list[Episode], base: str, cover_relpath
         for relpath in (episode.transcript_srt, episode.transcript_vtt, episode.chapters):
             if relpath is not None and public_stat(root, relpath.as_posix(), root_is_real=True) is None:
                 return None
+        if episode.aac is not None:  # its length is in the feed too
+            aac = public_stat(root, episode.aac.as_posix(), root_is_real=True)
+            if aac is None:
+                return None
+            sizes.append(aac.st_size)
+        else:
+            sizes.append(None)
     return inputs_key(show, ordered, base, cover_relpath, sizes)
 
 
@@ -511,6 +529,8 @@ def _check_item(item: etree._Element, root: Path, base: str | None, files: _File
             problems.append(f"{label}: chapters: {why}")
         elif bad := files.result(root, relpath, "chapters", _check_chapters):
             problems.append(f"{label}: chapters file {relpath} {bad}")
+    for alternate in item.findall("podcast:alternateEnclosure", _NS):
+        problems += _check_alternate(label, alternate, duration_text, root, base, files)
     description = item.findtext("description") or ""
     if len(description) > MAX_EPISODE_DESCRIPTION_CHARS:
         problems.append(f"{label}: <description> is over {MAX_EPISODE_DESCRIPTION_CHARS} characters")
@@ -539,11 +559,45 @@ def _check_enclosure(label: str, enclosure: etree._Element, duration_text: str, 
     return problems
 
 
+def _check_alternate(label: str, alternate: etree._Element, duration_text: str, root: Path,
+                     base: str | None, files: _FileChecks) -> list[str]:
+    """A ``podcast:alternateEnclosure``: its type and length are there, and each of its sources
+    is a public file of that length, type and duration."""
+    what = f"alternate enclosure {alternate.get('title') or alternate.get('type') or '?'}"
+    length, kind = alternate.get("length", ""), alternate.get("type", "")
+    if not kind or not length.isdigit():
+        return [f"{label}: {what} needs a type and a length in bytes"]
+    sources = alternate.findall("podcast:source", _NS)
+    if not sources:
+        return [f"{label}: {what} has no <podcast:source>"]
+    problems = []
+    for source in sources:
+        relpath, why = _local(root, base, source.get("uri", ""))
+        if relpath is None:
+            problems.append(f"{label}: {what}: {why}")
+            continue
+        size = os.stat(os.path.join(root, relpath)).st_size
+        if length != str(size):
+            problems.append(f"{label}: {what} length {length} but {relpath} has {size} bytes: "
+                            "write the feed again")
+        expected_type = ALTERNATE_TYPES.get(PurePosixPath(relpath).suffix)
+        if kind != expected_type:
+            problems.append(f"{label}: {what} type {kind!r} should be {expected_type!r}")
+        seconds = files.result(root, relpath, "duration", _audio_seconds)
+        if seconds is None:
+            problems.append(f"{label}: cannot read the duration of {relpath}")
+        elif duration_text.isdigit() and abs(int(duration_text) - seconds) > 2:
+            problems.append(f"{label}: <itunes:duration> {duration_text} s "
+                            f"but {relpath} lasts {seconds:.0f} s")
+    return problems
+
+
 def check_feed(root: Path, feed_path: Path, memo: Path | None = None) -> list[str]:
     """Problems with a written feed and the files it points to; an empty list means none.
 
-    Checks Apple's required tags, the artwork, each enclosure's length, type and duration
-    against the file on disk, duplicate guids and URLs, and the transcript and chapters files.
+    Checks Apple's required tags, the artwork, each enclosure's (and alternate enclosure's)
+    length, type and duration against the file on disk, duplicate guids and URLs, and the
+    transcript and chapters files.
     ``memo``: a file in the workspace's private state where the results of reading episode
     files are kept by file version, so that unchanged files are not read again (see
     :class:`_FileChecks`); every finding is still reported on every check.

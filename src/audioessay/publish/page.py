@@ -77,6 +77,9 @@ def _episode_html(episode: Episode, show: ShowConfig) -> str:
     if episode.chapters is not None:
         files.append(f'<a href="{html.escape(_relative(episode.chapters))}">Chapters (JSON)</a>')
     files.append(f'<a href="{audio}" download>Download audio</a>')
+    if episode.aac is not None:
+        aac = html.escape(_relative(episode.aac))
+        files.append(f'<a href="{aac}" type="audio/mp4" download>AAC (.m4a)</a>')
     author = _text(episode.author or show.author)
     return "\n".join([
         f'<article id="{html.escape(episode.slug)}" aria-labelledby="title-{html.escape(episode.slug)}">',

@@ -25,6 +25,7 @@ TRANSCRIPT_TYPES = frozenset({
 CHAPTERS_TYPE = "application/json+chapters"
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_MIME_TYPE = re.compile(r"^[a-z]+/[A-Za-z0-9][A-Za-z0-9.+-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -122,12 +123,47 @@ class PodcastIndexExtension(BaseExtension):
         return rss_feed
 
 
+class _AlternateEnclosure:
+    """A ``podcast:alternateEnclosure``: type and length (bytes) required; bitrate (bits per
+    second), title and default optional; one ``podcast:source`` per URI."""
+
+    def __init__(self, type: str, length: int, sources: list[str], bitrate: float | None,
+                 title: str | None, default: bool | None):
+        if not isinstance(type, str) or not _MIME_TYPE.match(type):
+            raise ValueError(f"podcast:alternateEnclosure type must be a MIME type, not {type!r}")
+        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+            raise ValueError("podcast:alternateEnclosure length must be a whole number of bytes, "
+                             f"not {length!r}")
+        if not sources:
+            raise ValueError("podcast:alternateEnclosure needs at least one podcast:source")
+        self.sources = [_check_url(uri, "podcast:source uri") for uri in sources]
+        self.attrs = {"type": type, "length": str(length)}
+        if bitrate is not None:
+            if isinstance(bitrate, bool) or not isinstance(bitrate, (int, float)) or not bitrate > 0:
+                raise ValueError("podcast:alternateEnclosure bitrate must be a positive number, "
+                                 f"not {bitrate!r}")
+            self.attrs["bitrate"] = str(bitrate)
+        if title is not None:
+            self.attrs["title"] = _check_text(title, "podcast:alternateEnclosure title")
+        if default is not None:
+            if not isinstance(default, bool):
+                raise ValueError(f"podcast:alternateEnclosure default must be True or False, not {default!r}")
+            self.attrs["default"] = "true" if default else "false"
+
+    def write(self, parent: Any) -> None:
+        element = xml_elem(f"{{{PODCAST_NS}}}alternateEnclosure", parent, **self.attrs)
+        for uri in self.sources:
+            xml_elem(f"{{{PODCAST_NS}}}source", element, uri=uri)
+
+
 class PodcastIndexEntryExtension(BaseEntryExtension):
-    """Item tags: ``podcast:transcript`` (repeatable), ``podcast:chapters``, ``podcast:person``."""
+    """Item tags: ``podcast:transcript`` (repeatable), ``podcast:chapters``,
+    ``podcast:alternateEnclosure`` (repeatable), ``podcast:person``."""
 
     def __init__(self) -> None:
         self._transcripts: list[dict[str, str]] = []
         self._chapters: dict[str, str] | None = None
+        self._alternates: list[_AlternateEnclosure] = []
         self._persons: list[_Person] = []
 
     def extend_ns(self) -> dict[str, str]:
@@ -162,6 +198,12 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
             self._chapters = {"url": _check_url(url, "podcast:chapters url"), "type": type}
         return self._chapters
 
+    def alternate_enclosure(self, type: str, length: int, sources: list[str], *, bitrate: float | None = None,
+                            title: str | None = None, default: bool | None = None) -> None:
+        """Add a ``podcast:alternateEnclosure`` (repeatable): another encoding of the episode,
+        ``length`` bytes, at the URLs ``sources``; ``bitrate`` in bits per second."""
+        self._alternates.append(_AlternateEnclosure(type, length, list(sources), bitrate, title, default))
+
     def person(self, name: str, role: str | None = None, group: str | None = None,
                img: str | None = None, href: str | None = None) -> None:
         """Add a ``podcast:person`` for this episode (repeatable)."""
@@ -172,6 +214,8 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
             xml_elem(f"{{{PODCAST_NS}}}transcript", entry, **attrs)
         if self._chapters:
             xml_elem(f"{{{PODCAST_NS}}}chapters", entry, **self._chapters)
+        for alternate in self._alternates:
+            alternate.write(entry)
         for person in self._persons:
             person.write(entry)
         return entry
