@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_master_support import RATE, TAGS, decode, onsets, script_of, tone_take, vtt_cues
 
 from audioessay.master import encode as encode_module
-from audioessay.master.encode import FRAME_GAP, MIN_CUT_PAUSE, plan_parts
+from audioessay.master.encode import FRAME_GAP, MIN_CUT_PAUSE, crc16, crc16_combine, plan_parts
 from audioessay.master.episode import master_episode
 from audioessay.master.pcm import clip_length
 from audioessay.master.timeline import IntroLayout, Silence, plan_timeline
@@ -134,3 +136,29 @@ def test_the_aac_copy_has_the_audio_tags_and_chapters(tmp_path: Path):
     # Asked for no more: the copy goes, so it is never published by mistake.
     again = master(tmp_path / "out", TEXTS, takes)
     assert again.aac is None and not (tmp_path / "out" / "ep.m4a").exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(first=st.binary(max_size=200), second=st.binary(max_size=2000))
+def test_crc16_combine_equals_the_crc_of_the_joined_bytes(first: bytes, second: bytes):
+    assert crc16_combine(crc16(first), crc16(second), len(second)) == crc16(first + second)
+
+
+def test_the_joined_file_has_one_correct_lame_header(tmp_path: Path):
+    import struct
+
+    takes = make_takes(tmp_path / "takes", TEXTS)
+    result = master(tmp_path / "out", TEXTS, takes)
+    data = result.audio.read_bytes()
+    data = data[10 + ((data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]):]  # after the ID3 tag
+    at = data.find(b"Info")
+    frames, total = struct.unpack(">II", data[at + 8: at + 16])
+    lame = at + 120
+    frame = 144 * 96000 // RATE + ((data[2] >> 1) & 1)
+    assert data[lame: lame + 4] == b"LAME" and total == len(data)
+    audio = data[frame:]
+    assert frames == json.loads(result.report.read_text())["encoder"]["frames"]
+    assert struct.unpack(">I", data[lame + 28: lame + 32])[0] == len(data)  # music length
+    assert struct.unpack(">H", data[lame + 32: lame + 34])[0] == crc16(audio)  # music CRC
+    assert struct.unpack(">H", data[lame + 34: lame + 36])[0] == crc16(data[: lame + 34])  # tag CRC
+    assert data.count(b"Info") == 1  # the parts' own headers are gone
