@@ -24,7 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audioessay.errors import AudioessayError, EssayError, NarrationError, PublishError, ScriptError
+from audioessay.errors import (
+    AudioessayError,
+    EssayError,
+    MasteringError,
+    NarrationError,
+    PublishError,
+    ScriptError,
+)
 from audioessay.fsutil import atomic_open, atomic_write_text, sha256_file, sha256_file_cached
 from audioessay.models import Episode, Essay, Link, Script, VoiceSettings
 from audioessay.text.memo import EssayMemo, ScriptMemo
@@ -408,7 +415,10 @@ def render(
     cache = TakeCache(ws.cache)
     cache.clean_partials()
     remove_partials(ws)  # left by a killed run; we hold the workspace lock
-    cover = ensure_cover(ws)
+    # The default cover (drawn once per show) is made while the essays are read.
+    drawing = cf.ThreadPoolExecutor(max_workers=1)
+    cover_future = drawing.submit(ensure_cover, ws)
+    drawing.shutdown(wait=False)  # the drawing goes on; its result is collected below
     music = intro_music(ws)
     ledger = load_ledger(ws.ledger_path)
 
@@ -416,6 +426,17 @@ def render(
     engines: dict[str, str] = {}
     memos = _Memos(ws)
     essays = read_essays(ws, paths, report, fail_fast=fail_fast, memo=memos.essays)
+    # Several episodes never made before: the local workers will be needed, so they start now
+    # and import while the scripts are written.
+    early = local_executor(jobs) if executor is None and jobs > 1 and sum(
+        1 for e in essays if not _build_record_path(ws, e.slug).exists()) > 1 else None
+    if early is not None:
+        _start_workers(early, jobs)
+    try:
+        cover = cover_future.result()
+    except BaseException:
+        _stop_pool(ws, early)
+        raise
     if overrides.engine or any(e.engine is None for e in essays):
         # A missing engine is this machine's problem, not each essay's: one message, before any work.
         require_available(overrides.engine or ws.config.voice.engine)
@@ -439,6 +460,7 @@ def render(
             report.fail(essay.source.as_posix(), exc)
     memos.save(essays, every=not paths and not (fail_fast and report.errors))
     if fail_fast and report.errors:
+        _stop_pool(ws, early)
         return _finish(ws, report, ledger, base_url, cover, publish=False)
 
     for plan in planned:
@@ -448,24 +470,32 @@ def render(
     if todo and remote is None:
         require_mastering_tools()  # every episode needs them: say so once, before narrating anything
 
-    owned = executor is None and any(p.requests for p in todo)
-    pool = local_executor(jobs) if owned else executor
+    # Locally, several episodes are mastered side by side in the worker processes that narrated
+    # them: mastering many short episodes is mostly Python bookkeeping, which threads would
+    # serialise on the GIL. A single episode is mastered here, its parts on every core instead.
+    process_masters = executor is None and jobs > 1 and len(todo) > 1
+    owned = executor is None and (any(p.requests for p in todo) or process_masters)
+    if not owned:
+        _stop_pool(ws, early)
+    pool = (early or local_executor(jobs)) if owned else executor
     try:
-        if owned and pool is not None:
+        if owned and pool is not None and pool is not early:
             missing = {r.key for p in todo for r in p.requests if cache.get(r.key) is None}
-            _start_workers(pool, min(jobs, len(missing)))
+            _start_workers(pool, jobs if process_masters else min(jobs, len(missing)))
         if remote is not None:
             outcomes = remote.narrate([r for p in todo for r in p.requests], cache, progress=progress) if todo else {}
         else:
             outcomes = narrate([r for p in todo for r in p.requests], cache, pool, jobs=jobs,
                                progress=progress) if todo and pool is not None else {}
     except cf.BrokenExecutor:  # a worker was killed from outside (a signal, the OOM killer)
+        _stop_pool(ws, pool if owned else None)
         raise NarrationError("a narration worker process stopped unexpectedly",
                              hint="run the command again; the takes already made are kept") from None
-    finally:
-        if owned and pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-            remove_partials(ws)  # takes half-written by workers that a signal killed
+    except BaseException:
+        _stop_pool(ws, pool if owned else None)
+        raise
+    if not process_masters:
+        _stop_pool(ws, pool if owned else None)
 
     def job_for(plan: _Planned) -> MasterJob:
         result = plan.result
@@ -482,22 +512,19 @@ def render(
                          outro=plan.outro, tags=_episode_tags(ws, plan, cover, now), jobs=jobs)
 
     # On an executor every episode is mastered at once; the results are collected in order below.
-    # Locally, several episodes are mastered side by side in threads (the work is in ffmpeg and
-    # numpy, which release the GIL), one encoder each; a single episode gets every core instead.
-    local_masters = cf.ThreadPoolExecutor(max_workers=jobs) if remote is None and jobs > 1 and len(todo) > 1 \
-        else None
+    local_masters = pool if process_masters else None
     started: dict[str, cf.Future[Any] | AudioessayError] = {}
-    for plan in todo if remote is not None or local_masters is not None else ():
-        try:
-            if remote is not None:
-                started[plan.essay.slug] = remote.submit_master(job_for(plan))
-            elif local_masters is not None:
-                started[plan.essay.slug] = local_masters.submit(
-                    master_job, dataclasses.replace(job_for(plan), jobs=1))
-        except AudioessayError as exc:
-            started[plan.essay.slug] = exc
-
     try:
+        for plan in todo if remote is not None or local_masters is not None else ():
+            try:
+                if remote is not None:
+                    started[plan.essay.slug] = remote.submit_master(job_for(plan))
+                elif local_masters is not None:
+                    started[plan.essay.slug] = local_masters.submit(
+                        master_job, dataclasses.replace(job_for(plan), jobs=1))
+            except AudioessayError as exc:
+                started[plan.essay.slug] = exc
+
         for plan in planned:
             result = plan.result
             if plan not in todo:
@@ -527,13 +554,24 @@ def render(
                 report.fail(result.source, exc)
             if fail_fast and report.errors:
                 break
+    except cf.BrokenExecutor:  # a worker was killed from outside (a signal, the OOM killer)
+        raise MasteringError("a mastering worker process stopped unexpectedly",
+                             hint="run the command again; the episodes already made are kept") from None
     finally:
         if remote is not None:
             remote.cancel()
         if local_masters is not None:
-            local_masters.shutdown(wait=True, cancel_futures=True)
+            _stop_pool(ws, local_masters)
     records = {plan.essay.slug: plan.record for plan in planned if plan.record is not None}
     return _finish(ws, report, ledger, base_url, cover, publish=True, records=records)
+
+
+def _stop_pool(ws: Workspace, pool: cf.Executor | None) -> None:
+    """Shut the local worker pool down (finishing what runs, cancelling what waits), then remove
+    what workers that a signal killed left half-written."""
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+        remove_partials(ws)
 
 
 def _start_workers(pool: cf.Executor, count: int) -> None:

@@ -209,7 +209,10 @@ def master_episode(
     keys = [_part_key(context, part, index == len(parts) - 1) for index, part in enumerate(parts)]
     records: list[_PartRecord | None] = [_load_part(parts_dir, key) for key in keys]
     todo = [index for index, record in enumerate(records) if record is None]
-    if todo:
+    if len(todo) == 1 or (todo and jobs == 1):  # no threads for one part at a time
+        for index in todo:
+            records[index] = _make_part(context, parts[index], keys[index])
+    elif todo:
         # Longest first, so that the last part to finish is a short one.
         todo.sort(key=lambda i: -parts[i].length)
         with ThreadPoolExecutor(max_workers=min(jobs, len(todo))) as pool:

@@ -7,6 +7,7 @@ bundled DejaVu Sans Bold font (``audioessay/data``), so it never depends on syst
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -19,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from audioessay.errors import PublishError
 from audioessay.fsutil import atomic_write_bytes, sha256_text
+from audioessay.memory import trim
 
 MIN_SIZE, MAX_SIZE = 1400, 3000
 SIZE = 3000  # the default cover's width and height
@@ -216,6 +218,14 @@ def render_default_cover(title: str, author: str) -> Image.Image:
     return image
 
 
+def release_image_memory() -> None:
+    """Hand the memory of the 3000 px images back: Pillow keeps freed blocks for reuse and glibc
+    keeps freed heap, and the render goes on to narrate and master in this same process."""
+    with contextlib.suppress(AttributeError):
+        Image.core.clear_cache()
+    trim()
+
+
 def make_default_cover(title: str, author: str, out: Path) -> Path:
     """Draw the default cover for ``title`` and ``author`` to ``out`` (a .jpg); return ``out``.
 
@@ -235,6 +245,7 @@ def make_default_cover(title: str, author: str, out: Path) -> Path:
         pass
     buffer = io.BytesIO()
     render_default_cover(title, author).save(buffer, "JPEG", quality=90, optimize=True, comment=key)
+    release_image_memory()
     try:
         atomic_write_bytes(out, buffer.getvalue())
     except OSError as exc:
