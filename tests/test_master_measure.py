@@ -14,12 +14,12 @@ from audioessay.master.loudness import measure_file
 from audioessay.master.measure import (
     PartLoudness,
     TruePeak,
-    _library,
     _short_term,
     combine,
     integrated,
     measure_mp3,
 )
+from audioessay.master.tools import ebur128_library
 
 RATE = 44100
 
@@ -61,7 +61,7 @@ def test_true_peak_is_the_same_however_the_stream_is_cut():
 
 def test_short_term_from_momentary_matches_libebur128():
     """The 3 s values derived from the 400 ms blocks equal libebur128's own short-term loudness."""
-    lib = _library()
+    lib = ebur128_library()
     lib.ebur128_loudness_shortterm.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_double)]
     state = ctypes.c_void_p(lib.ebur128_init(1, RATE, 3))  # momentary and short-term
     signal = varied(12.0, seed=4)

@@ -401,7 +401,7 @@ def render(
     episode's mastering run on it; a ``store`` URL (needs an executor) carries takes and episode
     files between the workers and this workspace (:mod:`audioessay.cluster`)."""
     from audioessay.cluster import ClusterRun, MasterJob, master_job
-    from audioessay.master.episode import require_mastering_tools
+    from audioessay.master.tools import require_mastering_tools
     from audioessay.publish.ledger import load_ledger
     from audioessay.store import Store
 

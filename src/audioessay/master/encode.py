@@ -23,7 +23,6 @@ where earlier parts ended: that is what lets an unchanged part be reused.
 
 from __future__ import annotations
 
-import shutil
 import struct
 import subprocess
 import zlib
@@ -33,12 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from audioessay.errors import MasteringError, ToolMissingError
+from audioessay.errors import MasteringError
 from audioessay.master.ffmpeg import stderr_tail
 from audioessay.master.limiter import Limiter
 from audioessay.master.pcm import SAMPLE_RATE
 from audioessay.master.timeline import IntroLayout, Silence, Take, Timeline
-from audioessay.voice.system import install_hint
+from audioessay.master.tools import lame_path
 
 FRAME = 1152  # samples per MPEG-1 Layer III frame
 FRAME_GAP = FRAME + FRAME // 2  # the average samples a join adds between two parts' inputs
@@ -151,13 +150,6 @@ def xing_frames(path: Path) -> int | None:
     return None
 
 
-def lame_path() -> str:
-    path = shutil.which("lame")
-    if path is None:
-        raise ToolMissingError("lame (the MP3 encoder) is not installed", hint=install_hint("lame"))
-    return path
-
-
 def encode_part(chunks: Iterator[np.ndarray], limiter: Limiter, bitrate: int, out: Path, log: Path) -> int:
     """Stream ``chunks`` through ``limiter`` into LAME, writing ``out``; return its frame count."""
     command = [lame_path(), "--quiet", "--noreplaygain", "-r", "-s", "44.1", "--bitwidth", "16", "--signed",
@@ -259,8 +251,10 @@ def crc16_combine(first: int, second: int, second_length: int) -> int:
 
 @dataclass(frozen=True)
 class _PartFile:
+    path: Path
     info: bytes  # the Info frame
-    audio: bytes  # every audio frame after it
+    audio_start: int  # where the audio frames start in the file, and how many bytes they take
+    audio_bytes: int
     frames: int
     delay: int
     padding: int
@@ -268,40 +262,46 @@ class _PartFile:
 
 
 def _read_part(path: Path) -> _PartFile:
-    data = Path(path).read_bytes()
-    if len(data) < 4 or data[0] != 0xFF or data[1] & 0xE0 != 0xE0:
+    """A part's Info frame and where its audio frames are (the audio itself is not read)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+        size = handle.seek(0, 2)
+        handle.seek(max(0, size - 128))
+        tail = handle.read(128)
+    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
         raise MasteringError("an encoded part does not start with an MP3 frame", path=path,
                              hint="delete the output folder's .encoded/ so the part is encoded again")
-    header = int.from_bytes(data[:4], "big")
+    header = int.from_bytes(head[:4], "big")
     length = 144 * _BITRATES[(header >> 12) & 15] * 1000 // SAMPLE_RATE + ((header >> 9) & 1)
-    at = data.find(b"Info", 0, 64)
-    if at < 0 or length < at + _LAME_TAG + 36:
+    at = head.find(b"Info", 0, 64)
+    if at < 0 or length < at + _LAME_TAG + 36 or length > len(head):
         raise MasteringError("an encoded part has no LAME Info header", path=path,
                              hint="delete the output folder's .encoded/ so the part is encoded again")
-    info = data[:length]
+    info = head[:length]
     frames = struct.unpack(">I", info[at + 8: at + 12])[0]
     lame = at + _LAME_TAG
     delay = (info[lame + 21] << 4) | (info[lame + 22] >> 4)
     padding = ((info[lame + 22] & 0x0F) << 8) | info[lame + 23]
-    audio = data[length:]
-    if audio[-128:-125] == b"TAG":  # an ID3v1 tag: not audio
-        audio = audio[:-128]
-    return _PartFile(info, audio, frames, delay, padding, struct.unpack(">H", info[lame + 32: lame + 34])[0])
+    end = size - 128 if tail[:3] == b"TAG" else size  # an ID3v1 tag is not audio
+    return _PartFile(Path(path), info, length, end - length, frames, delay, padding,
+                     struct.unpack(">H", info[lame + 32: lame + 34])[0])
 
 
-def join(paths: list[Path], out: Path) -> None:
-    """Join part MP3s frame by frame into ``out``, with one LAME Info header for the whole file.
+def join(paths: list[Path], out: Path, tag: bytes = b"") -> None:
+    """Write ``tag`` (an ID3v2 tag) and the part MP3s' frames into ``out``, with one LAME Info
+    header for the whole file.
 
     The header is the first part's, with the totals of the whole: frames, bytes, a CBR seek
     table, the first part's encoder delay and the last part's padding (so decoders trim
-    exactly the joined file's delay and padding), the music length and CRCs.
+    exactly the joined file's delay and padding), the music length and CRCs. The audio is
+    copied a megabyte at a time: memory does not grow with the episode.
     """
     parts = [_read_part(p) for p in paths]
     first, last = parts[0], parts[-1]
     info = bytearray(first.info)
     at = info.find(b"Info")
     frames = sum(p.frames for p in parts)
-    total = len(info) + sum(len(p.audio) for p in parts)
+    total = len(info) + sum(p.audio_bytes for p in parts)
     struct.pack_into(">III", info, at + 4, _INFO_FLAGS, frames, total)
     info[at + 16: at + 116] = bytes(min(255, i * 256 // 100) for i in range(100))  # CBR: a straight line
     lame = at + _LAME_TAG
@@ -309,11 +309,21 @@ def join(paths: list[Path], out: Path) -> None:
                                         last.padding & 0xFF])
     music_crc = first.music_crc
     for part in parts[1:]:
-        music_crc = crc16_combine(music_crc, part.music_crc, len(part.audio))
+        music_crc = crc16_combine(music_crc, part.music_crc, part.audio_bytes)
     struct.pack_into(">IH", info, lame + 28, total, music_crc)
     # The tag CRC covers everything before it (190 bytes in a stereo frame, 175 in a mono one).
     struct.pack_into(">H", info, lame + 34, crc16(bytes(info[: lame + 34])))
     with open(out, "wb") as handle:
+        handle.write(tag)
         handle.write(info)
         for part in parts:
-            handle.write(part.audio)
+            with open(part.path, "rb") as source:
+                source.seek(part.audio_start)
+                left = part.audio_bytes
+                while left > 0:
+                    chunk = source.read(min(left, 1 << 20))
+                    if not chunk:
+                        raise MasteringError("an encoded part is shorter than its header says", path=part.path,
+                                             hint="delete the output folder's .encoded/ so it is encoded again")
+                    handle.write(chunk)
+                    left -= len(chunk)

@@ -62,17 +62,16 @@ from audioessay.master.encode import (
     Part,
     encode_part,
     join,
-    lame_path,
     plan_parts,
     xing_frames,
 )
-from audioessay.master.ffmpeg import decode_to_float32, ffmpeg_path
+from audioessay.master.ffmpeg import decode_to_float32
 from audioessay.master.limiter import ATTACK, BLOCK, HOLD, Limiter
 from audioessay.master.loudness import LoudnessMeter, loudness_of
-from audioessay.master.measure import Loudness, PartLoudness, combine, integrated, measure_mp3, require_meter
+from audioessay.master.measure import Loudness, PartLoudness, combine, integrated, measure_mp3
 from audioessay.master.mix import loop_to, render, render_intro, take_audio
 from audioessay.master.pcm import SAMPLE_RATE, clip_length, window_levels
-from audioessay.master.tags import EpisodeTags, write_tags
+from audioessay.master.tags import EpisodeTags, tag_bytes
 from audioessay.master.timeline import (
     ANNOUNCE_AT,
     MUSIC_ALONE_MAX,
@@ -83,6 +82,7 @@ from audioessay.master.timeline import (
     Timeline,
     plan_timeline,
 )
+from audioessay.master.tools import require_mastering_tools
 from audioessay.master.transcript import Cue, chapters_json, finish_cues, sentence_cues, to_srt, to_vtt
 from audioessay.memory import trim
 from audioessay.models import Script
@@ -255,12 +255,12 @@ def master_episode(
     with tempfile.TemporaryDirectory(prefix=f".{basename}.master-", dir=out_dir) as work_dir:
         work = Path(work_dir)
         tmp = work / f"{basename}.mp3"
-        join([_part_path(parts_dir, key) for key in keys], tmp)
+        chapters = _chapters(timeline, encoded)
+        join([_part_path(parts_dir, key) for key in keys], tmp,
+             tag_bytes(tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters]))
         frames = xing_frames(tmp)
         if frames is not None and frames != sum(encoded.frames):
             problems.append(f"the joined MP3 has {frames} frames where its parts have {sum(encoded.frames)}")
-        chapters = _chapters(timeline, encoded)
-        write_tags(tmp, tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters])
         cues = finish_cues([Cue(offset + a, offset + b, tuple(lines))
                             for record, offset in zip(done, offsets) for a, b, lines in record.cues])
         vtt, srt, chapters_path = out_dir / f"{basename}.vtt", out_dir / f"{basename}.srt", out_dir / "chapters.json"
@@ -287,13 +287,6 @@ def master_episode(
     return MasterResult(final, duration, audio_bytes, measured.integrated_lufs, measured.true_peak_dbtp,
                         vtt, srt, chapters_path, report, tuple(problems), len(parts), len(parts) - len(todo),
                         aac if config.aac else None)
-
-
-def require_mastering_tools() -> None:
-    """Raise :class:`ToolMissingError` (with install commands) unless ffmpeg, lame, mpg123 and libebur128 are there."""
-    ffmpeg_path()
-    lame_path()
-    require_meter()
 
 
 # --------------------------------------------------------------------------- one part

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import functools
 import math
 import subprocess
 from collections.abc import Sequence
@@ -24,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from audioessay.errors import MasteringError, ToolMissingError
+from audioessay.errors import MasteringError
 from audioessay.master.pcm import SAMPLE_RATE
-from audioessay.voice.system import install_hint
+from audioessay.master.tools import ebur128_library, mpg123_path
 
 ABSOLUTE_GATE = -70.0
 STEP = SAMPLE_RATE // 10  # 100 ms
@@ -74,36 +73,10 @@ class Loudness:
     loudness_range_lu: float
 
 
-@functools.cache
-def _library() -> ctypes.CDLL:
-    name = ctypes.util.find_library("ebur128") or "libebur128.so.1"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
-        raise ToolMissingError("libebur128 (the EBU R128 loudness library) is not installed",
-                               hint=install_hint("libebur128")) from None
-    lib.ebur128_init.restype = ctypes.c_void_p
-    lib.ebur128_init.argtypes = [ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
-    lib.ebur128_destroy.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
-    lib.ebur128_add_frames_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
-    lib.ebur128_loudness_momentary.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_double)]
-    return lib
-
-
 def require_meter() -> None:
     """Fail early (with the install hint) when libebur128 or mpg123 is missing."""
-    _library()
-    _mpg123()
-
-
-def _mpg123() -> str:
-    import shutil
-
-    path = shutil.which("mpg123")
-    if path is None:
-        raise ToolMissingError("mpg123 (the MP3 decoder used to measure episodes) is not installed",
-                               hint=install_hint("mpg123"))
-    return path
+    ebur128_library()
+    mpg123_path()
 
 
 # BS.1770-4 Annex 2: the 48-tap, 4-phase interpolation filter of the true-peak meter.
@@ -144,12 +117,12 @@ class TruePeak:
 
 def measure_mp3(path: Path) -> PartLoudness:
     """Decode ``path`` (gapless, as players do) and meter it."""
-    lib = _library()
+    lib = ebur128_library()
     state = ctypes.c_void_p(lib.ebur128_init(1, SAMPLE_RATE, _MODE_M))
     if not state:
         raise MasteringError("libebur128 could not start a meter")
     # 16-bit output: half the pipe traffic of float, and far finer than the loudness needs.
-    process = subprocess.Popen([_mpg123(), "--quiet", "--no-control", "-s", "-e", "s16", "-m", "--", str(path)],
+    process = subprocess.Popen([mpg123_path(), "--quiet", "--no-control", "-s", "-e", "s16", "-m", "--", str(path)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None
     momentary: list[float] = []

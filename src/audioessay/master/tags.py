@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,18 @@ def _cover_frame(path: Path) -> APIC:
 
 def write_tags(path: Path, tags: EpisodeTags, chapters: list[tuple[int, int, str]]) -> None:
     """Replace every tag on ``path`` with ID3v2.4 frames; ``chapters`` are (start ms, end ms, title)."""
+    _frames(tags, chapters).save(path, v2_version=4)
+
+
+def tag_bytes(tags: EpisodeTags, chapters: list[tuple[int, int, str]]) -> bytes:
+    """The ID3v2.4 tag :func:`write_tags` would write, as bytes to put in front of the MP3 frames
+    (so a new file is written once, tag first, instead of the tag being inserted afterwards)."""
+    buffer = io.BytesIO()
+    _frames(tags, chapters).save(buffer, v2_version=4)
+    return buffer.getvalue()
+
+
+def _frames(tags: EpisodeTags, chapters: list[tuple[int, int, str]]) -> ID3:
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=[tags.title]))
     id3.add(TPE1(encoding=3, text=[tags.artist]))
@@ -83,4 +96,4 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: list[tuple[int, int, str
         # 0xFFFFFFFF: no byte offsets; players use the times.
         id3.add(CHAP(element_id=element_id, start_time=start, end_time=end, start_offset=0xFFFFFFFF,
                      end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=[title])]))
-    id3.save(path, v2_version=4)
+    return id3

@@ -144,16 +144,23 @@ def _ellipsize(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
 def _gradient(top_left: tuple[int, int, int], bottom_right: tuple[int, int, int]) -> Image.Image:
     """The diagonal background gradient with a soft light in the top right corner.
 
-    Built band by band from one 8-bit mask (no full-size colour images to blend): the cover is
-    drawn in the main render process, whose memory the benchmarks count.
+    Each row is a slice of one 6000-pixel ramp (the colour depends on y - x), so no full-size
+    image is made besides the cover itself and the 8-bit glow mask: the cover is drawn in the
+    render process, whose memory the benchmarks count.
     """
-    vertical = Image.linear_gradient("L").resize((SIZE, SIZE))
-    horizontal = vertical.transpose(Image.Transpose.ROTATE_90).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    mask = Image.blend(vertical, horizontal, 0.5)
-    del vertical, horizontal
-    image = Image.merge("RGB", [mask.point(lambda v, a=a, b=b: round(a + (b - a) * v / 255))
-                                for a, b in zip(top_left, bottom_right)])
-    del mask
+    # The colour runs from ``top_left`` in the top right corner to ``bottom_right`` in the bottom
+    # left one: t = (y + SIZE - 1 - x) / (2 SIZE - 2). Ramp pixel k has t = 1 - k / (2 SIZE - 2),
+    # so row y is the ramp from k = SIZE - 1 - y on.
+    span = 2 * SIZE - 1
+    ramp = bytearray()
+    for k in range(span):
+        t = 1 - k / (span - 1)
+        ramp += bytes(round(a + (b - a) * t) for a, b in zip(top_left, bottom_right))
+    row = Image.frombytes("RGB", (span, 1), bytes(ramp))
+    image = Image.new("RGB", (SIZE, SIZE))
+    for y in range(SIZE):
+        start = SIZE - 1 - y
+        image.paste(row.crop((start, 0, start + SIZE, 1)), (0, y))
     # A soft light in the top right corner gives the flat gradient some depth.
     glow = Image.radial_gradient("L").crop((0, 128, 128, 256)).resize((SIZE, SIZE))
     glow = glow.point(lambda v: (255 - v) * 60 // 255)
