@@ -41,6 +41,8 @@ def test_intro_mix_ducks_the_music_and_places_the_announcement():
     voice = np.full(44100, 0.5)
     intro = render_intro(layout, music, 0.0, voice)
     assert len(intro) == layout.length
+    odd = intro_layout(music_available=20 * 44100, announcement_length=44100 + 17)  # not whole milliseconds
+    assert odd is not None and len(render_intro(odd, music, 0.0, np.full(44100 + 17, 0.5))) == odd.length
     assert intro[1000] == pytest.approx(0.1, abs=2e-4)  # music alone (mixed by pydub in 16 bits)
     middle = layout.speech_start + 22050
     assert intro[middle] == pytest.approx(0.5 + 0.1 * 10 ** (DUCK_DB / 20), abs=2e-4)

@@ -87,7 +87,9 @@ def render_intro(layout: IntroLayout, music: np.ndarray | None, music_gain_db: f
     # pydub mixes in 16 bits and saturates at full scale, where the gain stage that follows could
     # still bring a loud sum back down: the mix is made 12 dB lower and raised again afterwards.
     headroom = 0.25
-    mix = silence(layout.length)
+    # pydub slices in whole milliseconds: a base of whole 10 ms (441 samples) loses no sample,
+    # and it is cut back to the exact length afterwards.
+    mix = silence(-(-layout.length // 441) * 441)
     if music is not None and layout.music_length:
         bed = loop_to(music, layout.music_length) * gain_curve(layout.music_gain(), layout.music_length)
         mix = mix.overlay(segment(bed * headroom * 10 ** (music_gain_db / 20)))
@@ -97,7 +99,7 @@ def render_intro(layout: IntroLayout, music: np.ndarray | None, music_gain_db: f
         position = layout.speech_start * 1000 / SAMPLE_RATE
         assert position == int(position), "the announcement must start on a whole millisecond"
         mix = mix.overlay(segment(announcement[: layout.speech_length] * headroom), position=int(position))
-    return samples_of(mix).astype(np.float64) / headroom
+    return samples_of(mix.get_sample_slice(0, layout.length)).astype(np.float64) / headroom
 
 
 def render(timeline: Timeline, intro: np.ndarray | None, start: int, end: int) -> Iterator[np.ndarray]:
