@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
-from pydub import AudioSegment
+from pydub import AudioSegment  # type: ignore[import-untyped]
 
 from audioessay.master.pcm import SAMPLE_RATE, read_clip, resample
 from audioessay.master.timeline import IntroLayout, Silence, Take, Timeline
