@@ -17,6 +17,7 @@ import ctypes
 import ctypes.util
 import math
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,8 +123,11 @@ def measure_mp3(path: Path) -> PartLoudness:
     if not state:
         raise MasteringError("libebur128 could not start a meter")
     # 16-bit output: half the pipe traffic of float, and far finer than the loudness needs.
+    # stderr goes to a file: a decoder complaining about every frame of a damaged file could
+    # otherwise fill a pipe nobody reads until the end, and both sides would wait for ever.
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen([mpg123_path(), "--quiet", "--no-control", "-s", "-e", "s16", "-m", "--", str(path)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=errors)
     assert process.stdout is not None
     momentary: list[float] = []
     value = ctypes.c_double()
@@ -150,14 +154,17 @@ def measure_mp3(path: Path) -> PartLoudness:
             tail = np.frombuffer(carry[: len(carry) - len(carry) % 2], "<i2").astype(np.float32) / np.float32(32768)
             peak.add(tail)
             total += len(tail)
-        stderr = process.stderr.read() if process.stderr else b""
         if process.wait() != 0:
+            errors.seek(0)
+            stderr = errors.read()
             raise MasteringError(f"mpg123 could not decode {path}: {stderr.decode('utf-8', 'replace')[-300:]}",
                                  path=path)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+        process.stdout.close()
+        errors.close()
         lib.ebur128_destroy(ctypes.byref(state))
     peak.add(np.zeros(_TAPS - 1, np.float32))  # the filter's tail after the last sample
     # The first three values are of 100, 200 and 300 ms (libebur128 counts silence before the
