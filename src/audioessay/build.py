@@ -432,52 +432,53 @@ def render(
         1 for e in essays if not _build_record_path(ws, e.slug).exists()) > 1 else None
     if early is not None:
         _start_workers(early, jobs)
+    handed_over = False  # once the pool below owns the early workers, it stops them
     try:
         cover = cover_future.result()
-    except BaseException:
-        _stop_pool(ws, early)
-        raise
-    if overrides.engine or any(e.engine is None for e in essays):
-        # A missing engine is this machine's problem, not each essay's: one message, before any work.
-        require_available(overrides.engine or ws.config.voice.engine)
-    ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=not paths and not fail_fast,
-                                  memo=memos.essays)
-    for essay in essays:
+        if overrides.engine or any(e.engine is None for e in essays):
+            # A missing engine is this machine's problem, not each essay's: one message, before any work.
+            require_available(overrides.engine or ws.config.voice.engine)
+        ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=not paths and not fail_fast,
+                                      memo=memos.essays)
+        for essay in essays:
+            if fail_fast and report.errors:
+                break
+            if essay.slug not in entries:
+                continue
+            try:
+                script, result = make_script(ws, essay, False, memos.scripts)
+                memos.scripts_used.add(result.script)
+                if ws.config.text.require_approval and result.status != "approved":
+                    raise ScriptError(
+                        "the script is not approved and text.require_approval is true", path=result.script,
+                        hint=f"review it, then run 'audioessay review {essay.slug} --approve'",
+                    )
+                planned.append(_plan(ws, essay, script, result, overrides, entries[essay.slug], engines))
+            except AudioessayError as exc:
+                report.fail(essay.source.as_posix(), exc)
+        memos.save(essays, every=not paths and not (fail_fast and report.errors))
         if fail_fast and report.errors:
-            break
-        if essay.slug not in entries:
-            continue
-        try:
-            script, result = make_script(ws, essay, False, memos.scripts)
-            memos.scripts_used.add(result.script)
-            if ws.config.text.require_approval and result.status != "approved":
-                raise ScriptError(
-                    "the script is not approved and text.require_approval is true", path=result.script,
-                    hint=f"review it, then run 'audioessay review {essay.slug} --approve'",
-                )
-            planned.append(_plan(ws, essay, script, result, overrides, entries[essay.slug], engines))
-        except AudioessayError as exc:
-            report.fail(essay.source.as_posix(), exc)
-    memos.save(essays, every=not paths and not (fail_fast and report.errors))
-    if fail_fast and report.errors:
-        _stop_pool(ws, early)
-        return _finish(ws, report, ledger, base_url, cover, publish=False)
+            return _finish(ws, report, ledger, base_url, cover, publish=False)
 
-    for plan in planned:
-        plan.inputs = _episode_inputs(ws, plan, music)
-        plan.tag_inputs = _tag_inputs(_episode_tags(ws, plan, cover, now))
-    todo = [p for p in planned if not _up_to_date(ws, p)]
-    if todo and remote is None:
-        require_mastering_tools()  # every episode needs them: say so once, before narrating anything
+        for plan in planned:
+            plan.inputs = _episode_inputs(ws, plan, music)
+            plan.tag_inputs = _tag_inputs(_episode_tags(ws, plan, cover, now))
+        todo = [p for p in planned if not _up_to_date(ws, p)]
+        if todo and remote is None:
+            require_mastering_tools()  # every episode needs them: say so once, before narrating anything
 
-    # Locally, several episodes are mastered side by side in the worker processes that narrated
-    # them: mastering many short episodes is mostly Python bookkeeping, which threads would
-    # serialise on the GIL. A single episode is mastered here, its parts on every core instead.
-    process_masters = executor is None and jobs > 1 and len(todo) > 1
-    owned = executor is None and (any(p.requests for p in todo) or process_masters)
-    if not owned:
-        _stop_pool(ws, early)
-    pool = (early or local_executor(jobs)) if owned else executor
+        # Locally, several episodes are mastered side by side in the worker processes that narrated
+        # them: mastering many short episodes is mostly Python bookkeeping, which threads would
+        # serialise on the GIL. A single episode is mastered here, its parts on every core instead.
+        process_masters = executor is None and jobs > 1 and len(todo) > 1
+        owned = executor is None and (any(p.requests for p in todo) or process_masters)
+        if not owned:
+            _stop_pool(ws, early)
+        pool = (early or local_executor(jobs)) if owned else executor
+        handed_over = True
+    finally:
+        if not handed_over:  # an error or a stop before narration: the early workers must go
+            _stop_pool(ws, early)
     try:
         if owned and pool is not None and pool is not early:
             missing = {r.key for p in todo for r in p.requests if cache.get(r.key) is None}
