@@ -39,6 +39,7 @@ def test_values_are_read_and_typed(tmp_path: Path) -> None:
         ("[show]\nexplicit = 'no'\n", "'show.explicit' must be true or false"),
         ("[show]\ncategory = 'Cooking'\n", "not an Apple Podcasts category"),
         ("[audio]\nbitrate = 320\n", "between 64 and 192"),
+        ("[audio]\ntrue_peak = 0.0\n", "between -9 and -0.5"),
         ("[show]\nbase_url = 'ftp://x/'\n", "must start with http"),
         ("[show]\nowner_email = 'nobody'\n", "not an email address"),
         ("[feed]\nremoved = 'maybe'\n", "'feed.removed' must be one of"),

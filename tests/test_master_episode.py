@@ -287,3 +287,25 @@ def test_explicit_long_pause_is_allowed(tmp_path: Path):
     report = json.loads(result.report.read_text())
     assert report["longest_silence"]["seconds"] == pytest.approx(4.0, abs=0.05)
     assert report["longest_silence"]["after"].startswith("sentence 1")
+
+
+def test_a_second_pass_for_the_true_peak_keeps_the_loudness():
+    """The correction models the first pass with the limit it really had, then lowers the limit."""
+    from audioessay.master.episode import _correction
+    from audioessay.master.loudness import LoudnessMeter
+    from audioessay.master.measure import PartLoudness
+
+    rng = np.random.default_rng(5)
+    signal = rng.standard_normal(RATE * 20) * np.repeat(rng.uniform(0.05, 0.3, 200), RATE // 10)
+    signal[rng.integers(0, len(signal), 300)] = 0.99  # peaks the limiter must catch
+    meter = LoudnessMeter(end_seconds=20.0)
+    meter.add_samples(signal, RATE, 0.0)
+    target, ceiling, limit = -16.0, -1.0, -2.5
+    gain = meter.gain_for(target + 0.45, limit)
+    level = meter.limited(gain, limit) - 0.45  # the first pass lands on the model: on target
+    measured = PartLoudness((level,) * 200, (), ceiling + 1.0, RATE * 20)  # but the true peak is 1 dB over
+    corrected = _correction(gain, limit, measured, target, ceiling, meter)
+    assert corrected is not None
+    new_gain, new_limit = corrected
+    assert new_limit < limit
+    assert meter.limited(new_gain, new_limit) - 0.45 == pytest.approx(target, abs=0.1)

@@ -162,3 +162,35 @@ def test_the_joined_file_has_one_correct_lame_header(tmp_path: Path):
     assert struct.unpack(">H", data[lame + 32: lame + 34])[0] == crc16(audio)  # music CRC
     assert struct.unpack(">H", data[lame + 34: lame + 36])[0] == crc16(data[: lame + 34])  # tag CRC
     assert data.count(b"Info") == 1  # the parts' own headers are gone
+
+
+def test_a_reused_part_names_its_takes_by_their_current_numbers(tmp_path: Path):
+    """A short take in a kept part is reported with its number in the new script, not the old one."""
+    texts = list(TEXTS)
+    long_text = "This sentence has about ninety characters, so one second of speech is far less than it needs."
+    texts[10] = long_text  # near the end: its part is kept when a sentence is added at the start
+    takes = make_takes(tmp_path / "takes", texts)
+    takes[long_text] = tone_take(tmp_path / "takes" / "short.wav", 1.0)
+    before = master(tmp_path / "out", texts, takes)
+    report = json.loads(before.report.read_text())
+    assert [s["sentence"] for s in report["short_takes"]] == [11]
+    added = ["A new first sentence, added later.", *texts]
+    after = master(tmp_path / "out", added, {**takes, **make_takes(tmp_path / "new", added[:1])})
+    assert after.parts_reused >= 1
+    report = json.loads(after.report.read_text())
+    assert [s["sentence"] for s in report["short_takes"]] == [12]
+    assert any("sentence 12" in p for p in after.problems)
+
+
+def test_an_empty_first_take_is_a_fault_not_a_gap(tmp_path: Path):
+    import numpy as np
+    from test_master_support import wav_bytes
+
+    from audioessay.errors import MasteringError
+
+    takes = make_takes(tmp_path / "takes", TEXTS)
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(wav_bytes(np.zeros(0), 22050))
+    takes[TEXTS[0]] = empty
+    with pytest.raises(MasteringError, match="empty"):
+        master(tmp_path / "out", TEXTS, takes)

@@ -176,6 +176,9 @@ def _check_ranges(config: Config, path: Path) -> None:
         raise ConfigError(f"'show.base_url' {show.base_url!r} must start with http:// or https://", path=path)
     if not show.title.strip():
         raise ConfigError("'show.title' is empty", path=path, hint="give the show a title")
+    if not -9.0 <= audio.true_peak <= -0.5:
+        raise ConfigError(f"'audio.true_peak' must be between -9 and -0.5 dBTP, not {audio.true_peak}", path=path,
+                          hint="podcast platforms ask for -1 dBTP or lower")
     if not 64 <= audio.bitrate <= 192:
         raise ConfigError(f"'audio.bitrate' must be between 64 and 192 kbps, not {audio.bitrate}", path=path)
     if not 80 <= voice.rate <= 450:

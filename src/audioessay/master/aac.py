@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover
 
 from audioessay.errors import MasteringError
@@ -63,8 +64,9 @@ def write_aac(mp3: Path, out: Path, *, bitrate: int, tags: EpisodeTags,
             audio["covr"] = [MP4Cover(data, imageformat=kind)]
         audio.save()
         os.replace(temporary, out)
-    except OSError as exc:
-        raise MasteringError(f"cannot write the AAC copy: {exc.strerror}", path=out) from None
+    except (OSError, MutagenError) as exc:
+        raise MasteringError(f"cannot write the AAC copy: {getattr(exc, 'strerror', None) or exc}", path=out,
+                             hint="check the free space of the output folder and the cover file") from None
     finally:
         for path in (temporary, metadata):
             if path.exists():

@@ -20,6 +20,7 @@ and it is what lets an edited sentence re-master one part instead of the whole e
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -29,7 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from audioessay.errors import MasteringError
-from audioessay.fsutil import atomic_write_text, sha256_file_cached, temp_sibling
+from audioessay.fsutil import atomic_write_text, code_version, sha256_file_cached, temp_sibling
 from audioessay.master.aac import write_aac
 from audioessay.master.analysis import (
     SHORT_TAKE_RATIO,
@@ -93,7 +94,7 @@ __all__ = ["EpisodeTags", "MasterResult", "master_episode", "require_mastering_t
 MUSIC_UNDER_SPEECH_LU = 4.0  # intro music alone sits this far below the speech
 LOUDNESS_TOLERANCE = 0.5  # LU: a part that misses by more is encoded once more with a corrected gain
 FALLBACK_SPEECH_LUFS = -20.0
-PART_RECIPE = 2  # bump when what a part is made from or how changes: older kept parts are not reused
+PART_RECIPE = 3  # with _code(): kept parts made by other code or another recipe are not reused
 PARTS_DIR = ".encoded"
 
 
@@ -130,10 +131,9 @@ class _PartRecord:
     cues: list[tuple[float, float, list[str]]]  # seconds from the part's start
     first_sound: float | None  # seconds from the part's start
     sound_end: float | None
-    last_take: str  # describe() of the last take before sound_end
-    last_take_path: str | None
-    silence: dict[str, Any]  # the longest silence inside: start (from the part's start), seconds, after, path
-    short: list[dict[str, Any]]
+    last_take: int | None  # where the last take before sound_end starts, from the part's start
+    silence: dict[str, Any]  # the longest silence inside: start (from the part's start), seconds, after (a take's start)
+    short: list[dict[str, Any]]  # takes much shorter than their text, by start ("at") from the part's start
     clipped: int
     clipped_takes: int
     limited_ms: float
@@ -230,7 +230,20 @@ def master_episode(
     duration = encoded.total / SAMPLE_RATE
 
     problems = [p for r in done for p in r.problems]
-    silence = _longest_silence(done, offsets, duration)
+    starts = {t.start: t for t in timeline.spoken}
+
+    def take_in(index: int, at: int | None) -> Take | None:
+        return starts.get(parts[index].start + at) if at is not None else None
+
+    short: list[dict[str, Any]] = []
+    for index, record in enumerate(done):
+        for entry in record.short:
+            take = take_in(index, entry["at"])
+            short.append({"sentence": take.number if take else 0,
+                          **{k: v for k, v in entry.items() if k != "at"}})
+            problems.append(f"the take of {describe(take)} is short: {entry['seconds']:.2f} s of speech "
+                            f"where about {entry['expected_seconds']:.1f} s was expected")
+    silence = _longest_silence(done, offsets, duration, take_in)
     allowed = timeline.longest_allowed_pause + 1.0
     if silence.seconds > allowed:
         raise MasteringError(
@@ -256,8 +269,12 @@ def master_episode(
         work = Path(work_dir)
         tmp = work / f"{basename}.mp3"
         chapters = _chapters(timeline, encoded)
-        join([_part_path(parts_dir, key) for key in keys], tmp,
-             tag_bytes(tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters]))
+        try:
+            join([_part_path(parts_dir, key) for key in keys], tmp,
+                 tag_bytes(tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters]))
+        except OSError as exc:
+            raise MasteringError(f"cannot write the episode: {exc.strerror or exc}", path=final,
+                                 hint="check the free space and permissions of the output folder") from None
         frames = xing_frames(tmp)
         if frames is not None and frames != sum(encoded.frames):
             problems.append(f"the joined MP3 has {frames} frames where its parts have {sum(encoded.frames)}")
@@ -280,7 +297,7 @@ def master_episode(
     report = out_dir / "report.json"
     atomic_write_text(report, _report_json(
         basename=basename, tags=tags, duration=duration, audio_bytes=audio_bytes, measured=measured,
-        config=config, records=done, reused=len(parts) - len(todo), silence=silence, allowed=allowed,
+        config=config, records=done, short=short, reused=len(parts) - len(todo), silence=silence, allowed=allowed,
         clipped=clipped, timeline=timeline, encoded=encoded, jobs=jobs, seconds=time.monotonic() - started,
         problems=problems,
     ))
@@ -293,7 +310,9 @@ def master_episode(
 
 
 def _pieces(timeline: Timeline, part: Part) -> list[Any]:
-    return [p for p in timeline.pieces if p.start < part.end and p.start + p.length > part.start]
+    # An empty take (0 samples) belongs to the part it starts in: its fault must be seen.
+    return [p for p in timeline.pieces if p.start < part.end and
+            (p.start + p.length > part.start or (p.length == 0 and p.start >= part.start))]
 
 
 def _part_key(context: _Context, part: Part, last: bool) -> str:
@@ -307,17 +326,25 @@ def _part_key(context: _Context, part: Part, last: bool) -> str:
         elif isinstance(piece, Take):
             stat = piece.path.stat()
             items.append(["take", lo, hi, piece.start - part.start, piece.text, piece.role, str(piece.path),
-                          stat.st_size, piece.length])
+                          stat.st_size, stat.st_mtime_ns, piece.length])
         else:
             announcement = context.timeline.announcement
             items.append(["intro", lo, hi, piece.length, piece.music_length, piece.speech_start,
                           piece.speech_length, context.music_name,
-                          [str(announcement.path), announcement.path.stat().st_size] if announcement else None])
-    recipe = [PART_RECIPE, config.bitrate, config.loudness, config.true_peak, LIMITER_MARGIN_DB, ENCODER_LEVEL_DB,
+                          [str(announcement.path), announcement.path.stat().st_size,
+                           announcement.path.stat().st_mtime_ns] if announcement else None])
+    recipe = [PART_RECIPE, _code(), config.bitrate, config.loudness, config.true_peak, LIMITER_MARGIN_DB, ENCODER_LEVEL_DB,
               LAME_QUALITY, BLOCK, ATTACK, HOLD, MUSIC_UNDER_SPEECH_LU, last, PART_MIN, PART_MAX,
               CUT_EVERY]
     text = json.dumps([recipe, part.end - part.start, items], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@functools.cache
+def _code() -> str:
+    """The mastering code and the libraries that shape a part's sound: kept parts made by other
+    code (an upgrade, a local edit) are made again rather than reused."""
+    return code_version(("audioessay.master",), ("numpy", "pydub"))
 
 
 def _part_path(parts_dir: Path, key: str) -> Path:
@@ -366,7 +393,7 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
         meter.add_samples(intro_audio, SAMPLE_RATE, (layout.start - part.start) / SAMPLE_RATE)
         intro_levels = window_levels(intro_audio, SAMPLE_RATE)
         announced = [a for a in analyses if a.take.role == "announcement"]
-        mix = meter.integrated()
+        mix = loudness_of(intro_audio, SAMPLE_RATE)  # the intro alone, even if speech follows in this part
         if announced and math.isfinite(mix):
             # As loud as the intro is when the announcement in it speaks at the target: the music
             # keeps its place under the voice, and the voice matches the body's.
@@ -376,7 +403,7 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
     limit = config.true_peak - LIMITER_MARGIN_DB
     gain = meter.gain_for(target - ENCODER_LEVEL_DB, limit)
 
-    short, clipped, clipped_takes = _check_takes(analyses, gain, context.basename, problems)
+    short, clipped, clipped_takes = _check_takes(analyses, gain, context.basename, part.start)
     by_start = {a.take.start: a for a in analyses if a.take.role != "announcement"}
     profile = silence_profile(pieces, by_start, intro_levels, gain)
     allowed = timeline.longest_allowed_pause + 1.0
@@ -424,10 +451,11 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
             limit_dbfs=round(limit, 3), passes=passes, loudness=loudness, cues=cues,
             first_sound=None if profile.first_sound is None else profile.first_sound - origin,
             sound_end=None if profile.sound_end is None else profile.sound_end - origin,
-            last_take=describe(profile.last_take),
-            last_take_path=str(profile.last_take.path) if profile.last_take else None,
-            silence={"start": longest.start - origin, "seconds": longest.seconds, "after": describe(longest.after),
-                     "path": str(longest.after.path) if longest.after else None},
+            # Takes are named by where they start in the part, not by their number: a kept part
+            # is reused after sentences were added before it, and the numbers are looked up then.
+            last_take=profile.last_take.start - part.start if profile.last_take else None,
+            silence={"start": longest.start - origin, "seconds": longest.seconds,
+                     "after": longest.after.start - part.start if longest.after else None},
             short=short, clipped=clipped, clipped_takes=clipped_takes,
             limited_ms=round(limiter.reduced_blocks * BLOCK / SAMPLE_RATE * 1000, 1),
             problems=problems, intro=intro_info,
@@ -482,9 +510,10 @@ def _correction(gain: float, limit: float, measured: PartLoudness, target: float
     peak_miss = measured.true_peak_dbtp > ceiling
     if not (loud_miss or peak_miss):
         return None
+    # The model's error, with the limit the part was measured with; then the new limit.
+    model_error = level - (meter.limited(gain, limit) + ENCODER_LEVEL_DB)
     if peak_miss:
         limit -= measured.true_peak_dbtp - ceiling + 0.3
-    model_error = level - (meter.limited(gain, limit) + ENCODER_LEVEL_DB)
     return meter.gain_for(target - ENCODER_LEVEL_DB - model_error, limit), limit
 
 
@@ -499,23 +528,25 @@ class _Silence:
     path: str | None
 
 
-def _longest_silence(records: list[_PartRecord], offsets: list[float], duration: float) -> _Silence:
+def _longest_silence(records: list[_PartRecord], offsets: list[float], duration: float,
+                     take_in: Callable[[int, int | None], Take | None]) -> _Silence:
     """The longest silence of the finished episode: inside parts, across joins, at either end."""
-    best = _Silence(0.0, 0.0, describe(None), None)
-    end, after, path = 0.0, describe(None), None
-    for record, offset in zip(records, offsets):
+    best: tuple[float, float, Take | None] = (0.0, 0.0, None)
+    end, after = 0.0, None
+    for index, (record, offset) in enumerate(zip(records, offsets)):
         inner = record.silence
-        if inner["seconds"] > best.seconds:
-            best = _Silence(offset + inner["start"], inner["seconds"], inner["after"], inner["path"])
+        if inner["seconds"] > best[1]:
+            best = (offset + inner["start"], inner["seconds"], take_in(index, inner["after"]))
         if record.first_sound is None or record.sound_end is None:
             continue
         gap = offset + record.first_sound - end
-        if gap > best.seconds:
-            best = _Silence(end, gap, after, path)
-        end, after, path = offset + record.sound_end, record.last_take, record.last_take_path
-    if duration - end > best.seconds:
-        best = _Silence(end, duration - end, after, path)
-    return best
+        if gap > best[1]:
+            best = (end, gap, after)
+        end, after = offset + record.sound_end, take_in(index, record.last_take)
+    if duration - end > best[1]:
+        best = (end, duration - end, after)
+    start, seconds, take = best
+    return _Silence(start, seconds, describe(take), str(take.path) if take else None)
 
 
 def _remove_stale_work(out_dir: Path, basename: str) -> None:
@@ -557,15 +588,15 @@ class _Music:
             if self._audio is None:
                 data = decode_to_float32(self.path, max_seconds=self.seconds)
                 self._audio = np.frombuffer(data, np.float32).astype(np.float64)
-                if len(self._audio) == 0:
-                    raise MasteringError("the intro music has no audio", path=self.path,
+                if len(self._audio) < SAMPLE_RATE // 10:
+                    raise MasteringError("the intro music has no audio (less than 0.1 s)", path=self.path,
                                          hint="use another file, or set audio.intro = \"\" for no music")
             return self._audio
 
 
 def _check_takes(analyses: list[TakeAnalysis], gain: float, basename: str,
-                 problems: list[str]) -> tuple[list[dict[str, Any]], int, int]:
-    """Raise on broken takes; report suspiciously short ones (returned for the report) and clipping."""
+                 origin: int) -> tuple[list[dict[str, Any]], int, int]:
+    """Raise on broken takes; return the suspiciously short ones (by start from ``origin``) and clipping."""
     short: list[dict[str, Any]] = []
     threshold = SILENCE_DBFS - gain
     for analysis in analyses:
@@ -588,10 +619,8 @@ def _check_takes(analyses: list[TakeAnalysis], gain: float, basename: str,
                 hint="delete that take file so it is narrated again, then rerun; other episodes are not affected",
             )
         if voiced < SHORT_TAKE_RATIO * expected:
-            short.append({"sentence": take.number, "role": take.role, "text": take.text,
+            short.append({"at": take.start - origin, "role": take.role, "text": take.text,
                           "seconds": round(voiced, 2), "expected_seconds": round(expected, 2)})
-            problems.append(f"the take of {describe(take)} is short: {voiced:.2f} s of speech "
-                            f"where about {expected:.1f} s was expected")
     clipped = [a.clipped for a in analyses if a.clipped]
     return short, sum(clipped), len(clipped)
 
@@ -604,7 +633,8 @@ def _chapters(timeline: Timeline, encoded: Encoded) -> list[tuple[float, float, 
 
 
 def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_bytes: int, measured: Loudness,
-                 config: AudioConfig, records: list[_PartRecord], reused: int, silence: _Silence, allowed: float,
+                 config: AudioConfig, records: list[_PartRecord], short: list[dict[str, Any]], reused: int,
+                 silence: _Silence, allowed: float,
                  clipped: int, timeline: Timeline, encoded: Encoded, jobs: int, seconds: float,
                  problems: list[str]) -> str:
     def num(value: float | None, digits: int = 2) -> float | None:
@@ -642,7 +672,7 @@ def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_byt
             "threshold_dbfs": SILENCE_DBFS,
         },
         "clipped_samples": clipped,
-        "short_takes": [s for r in records for s in r.short],
+        "short_takes": short,
         "sentences": sum(1 for t in timeline.takes if t.role == "sentence"),
         "chapters": len(timeline.chapters),
         "encoder": {"encoder": f"LAME -q {LAME_QUALITY}, CBR", "parts": len(records), "parts_reused": reused,

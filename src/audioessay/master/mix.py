@@ -23,6 +23,7 @@ from audioessay.master.timeline import IntroLayout, Silence, Take, Timeline
 
 LOOP_CROSSFADE = 0.5  # seconds, when intro music must repeat to cover a long announcement
 SILENCE_CHUNK = SAMPLE_RATE  # pauses are written a second at a time
+_TAKE_HEADROOM = 0.5
 
 
 def take_audio(take: Take) -> np.ndarray:
@@ -113,7 +114,10 @@ def render(timeline: Timeline, intro: np.ndarray | None, start: int, end: int) -
             for chunk_start in range(lo, hi, SILENCE_CHUNK):
                 yield samples_of(silence(min(SILENCE_CHUNK, hi - chunk_start)))
         elif isinstance(piece, Take):
-            yield samples_of(segment(take_audio(piece)[lo - piece.start: hi - piece.start]))
+            # 6 dB of headroom: resampling can overshoot full scale, and the limiter, not a 16-bit
+            # clip, must deal with that.
+            take = segment(take_audio(piece)[lo - piece.start: hi - piece.start] * _TAKE_HEADROOM)
+            yield samples_of(take) / np.float32(_TAKE_HEADROOM)
         else:
             assert intro is not None
             yield intro[lo - piece.start: hi - piece.start].astype(np.float32)
