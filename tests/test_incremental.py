@@ -300,3 +300,26 @@ def test_a_noop_without_its_memos_does_the_same(ws: Path) -> None:
     assert {(e["remade"], e["synthesized"]) for e in first["episodes"]} == {(False, 0)}
     assert changed(before, snapshot(ws)) == set()
     assert render(ws) == first  # and with the memos made again
+
+
+def test_a_build_record_edited_into_nonsense_is_remade_not_a_traceback(ws: Path) -> None:
+    record_path = ws / "output" / WALK / "build.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record["aac"] = True  # not a path
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    result = run_cli(["render", "--json"], ws)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    episodes = by_slug(json.loads(result.stdout))
+    assert episodes[WALK]["remade"] and episodes[WALK]["synthesized"] == 0  # re-mastered from kept takes
+    assert not episodes[HER]["remade"]
+
+
+def test_a_lone_surrogate_in_front_matter_is_no_traceback(ws: Path) -> None:
+    essay = ws / "seeds" / "odd-text.md"
+    essay.write_text('---\ntitle: Odd text\ndescription: "A broken character \\udc80 in here."\n---\n\n'
+                     "A short essay with one odd character in its description.\n", encoding="utf-8")
+    for _ in range(2):  # the second render goes through every cache
+        result = run_cli(["render", "--json"], ws)
+        assert "Traceback" not in result.stderr, result.stderr[-2000:]
+        assert result.returncode == 0, result.stderr[-2000:]
+    assert "broken character" in (ws / "feeds" / "feed.xml").read_text(encoding="utf-8")

@@ -430,10 +430,10 @@ def render(
     # and import while the scripts are written.
     early = local_executor(jobs) if executor is None and jobs > 1 and sum(
         1 for e in essays if not _build_record_path(ws, e.slug).exists()) > 1 else None
-    if early is not None:
-        _start_workers(early, jobs)
     handed_over = False  # once the pool below owns the early workers, it stops them
     try:
+        if early is not None:
+            _start_workers(early, jobs)
         cover = cover_future.result()
         if overrides.engine or any(e.engine is None for e in essays):
             # A missing engine is this machine's problem, not each essay's: one message, before any work.
@@ -729,6 +729,12 @@ def _read_record(ws: Workspace, slug: str) -> dict[str, Any] | None:
         return None
     if not isinstance(record, dict) or not all(key in record for key in _RECORD_KEYS):
         return None
+    paths_ok = all(isinstance(record.get(key), str) or (record.get(key) is None and key != "audio")
+                   for key in ("audio", "aac", "transcript", "transcript_srt", "chapters", "report"))
+    numbers_ok = all(isinstance(record.get(key), (int, float)) and not isinstance(record.get(key), bool)
+                     for key in ("audio_bytes", "duration"))
+    if not (paths_ok and numbers_ok):  # edited by hand into nonsense: remade, never a traceback
+        return None
     return record
 
 
@@ -764,14 +770,19 @@ def _refresh(ws: Workspace, plan: _Planned, tags: Any) -> None:
     feed says about the episode changed. Nothing is written when nothing changed."""
     record = plan.record or {}
     updated = {**record, **_feed_fields(plan), "tag_inputs": plan.tag_inputs}
+    path = _build_record_path(ws, plan.essay.slug)
     if record.get("tag_inputs") != plan.tag_inputs:
         updated["audio_bytes"] = _retag(ws.root / record["audio"], tags,
                                         ws.root / record["report"] if record.get("report") else None)
         plan.result.notes.append("tags rewritten; the audio was kept")
         if record.get("aac"):
+            # The MP3's new size is recorded first: if the AAC copy then fails, the episode
+            # stays in the feed (without a current AAC, which the next render remakes).
+            atomic_write_text(path, json.dumps({**updated, "tag_inputs": record.get("tag_inputs")}, indent=2)
+                              + "\n")
             updated["aac_bytes"] = _remake_aac(ws, ws.root / record["audio"], ws.root / record["aac"], tags)
     if updated != record:
-        atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(updated, indent=2) + "\n")
+        atomic_write_text(path, json.dumps(updated, indent=2) + "\n")
         plan.record = updated
 
 

@@ -18,7 +18,7 @@ from mutagen.mp4 import MP4, MP4Cover
 from audioessay.errors import MasteringError
 from audioessay.fsutil import temp_sibling
 from audioessay.master.ffmpeg import file_arg, run_ffmpeg
-from audioessay.master.tags import EpisodeTags
+from audioessay.master.tags import EpisodeTags, tag_text
 
 
 def _metadata_value(text: str) -> str:
@@ -34,7 +34,8 @@ def _metadata_value(text: str) -> str:
 def _ffmetadata(chapters: list[tuple[int, int, str]]) -> str:
     lines = [";FFMETADATA1"]
     for start, end, title in chapters:
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={_metadata_value(title)}"]
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}",
+                  f"title={_metadata_value(tag_text(title))}"]
     return "\n".join(lines) + "\n"
 
 
@@ -50,14 +51,14 @@ def write_aac(mp3: Path, out: Path, *, bitrate: int, tags: EpisodeTags,
                     "-ac", "1", "-ar", "44100", "-movflags", "+faststart", "-f", "mp4", "-y",
                     file_arg(temporary)], what="encoding the AAC copy")
         audio = MP4(temporary)
-        audio["\xa9nam"] = [tags.title]
-        audio["\xa9ART"] = [tags.artist]
-        audio["\xa9alb"] = [tags.album]
+        audio["\xa9nam"] = [tag_text(tags.title)]
+        audio["\xa9ART"] = [tag_text(tags.artist)]
+        audio["\xa9alb"] = [tag_text(tags.album)]
         audio["\xa9day"] = [tags.date]
         audio["trkn"] = [(tags.track, 0)]
         audio["\xa9gen"] = ["Podcast"]
         if tags.description:
-            audio["desc"] = [tags.description]
+            audio["desc"] = [tag_text(tags.description)]
         if tags.cover is not None:
             data = Path(tags.cover).read_bytes()
             kind = MP4Cover.FORMAT_PNG if data[:8] == b"\x89PNG\r\n\x1a\n" else MP4Cover.FORMAT_JPEG

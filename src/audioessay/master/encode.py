@@ -15,7 +15,7 @@ it). A decoder skips the delay and padding of the joined file as a whole (its LA
 inside the join it plays part k's padding and part k+1's delay. So part k+1's first input
 sample plays exactly ``frames(k) * 1152`` samples after part k's first input sample. Each cut
 pause is shared out as part k's trailing silence and part k+1's leading silence so that, with
-that frame gap (1153 to 2304 samples, 1728 on average), the pause plays within 13 ms of its
+that frame gap (1152 to 2303 samples, 1728 on average), the pause plays within 13 ms of its
 planned length; :class:`Encoded` maps every timeline position to its exact place in the file.
 A part's content depends only on its own pieces and the pauses at its two ends, never on
 where earlier parts ended: that is what lets an unchanged part be reused.
@@ -54,11 +54,6 @@ LAME_QUALITY = "7"  # LAME's fast mode: no audible difference on speech at these
 
 _INT16_SCALE = np.float32(32767.0)
 FEED = SAMPLE_RATE // 4  # samples handed to the limiter at a time
-
-
-def lame_frames(samples: int) -> int:
-    """Frames LAME writes for ``samples`` (measured with LAME 3.100, checked after each encode)."""
-    return 0 if samples <= 0 else -(-samples // FRAME) + 1
 
 
 @dataclass(frozen=True)

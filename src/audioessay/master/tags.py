@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -74,7 +75,18 @@ def tag_bytes(tags: EpisodeTags, chapters: list[tuple[int, int, str]]) -> bytes:
     return buffer.getvalue()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def tag_text(text: str) -> str:
+    """``text`` as tags can store it: a lone surrogate (front matter can carry one) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _frames(tags: EpisodeTags, chapters: list[tuple[int, int, str]]) -> ID3:
+    tags = dataclasses.replace(tags, title=tag_text(tags.title), artist=tag_text(tags.artist),
+                               album=tag_text(tags.album), description=tag_text(tags.description))
+    chapters = [(start, end, tag_text(title)) for start, end, title in chapters]
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=[tags.title]))
     id3.add(TPE1(encoding=3, text=[tags.artist]))

@@ -299,7 +299,7 @@ def inputs_key(*inputs: Any) -> str:
             return [plain(item) for item in value]
         return value
 
-    return sha256_text(json.dumps(plain(list(inputs)), sort_keys=True, default=str, ensure_ascii=False))
+    return sha256_text(json.dumps(plain(list(inputs)), sort_keys=True, default=str, ensure_ascii=True))
 
 
 def _feed_key(show: ShowConfig, ordered: list[Episode], base: str, cover_relpath: str,

@@ -138,7 +138,7 @@ class EssayMemo:
 def header_key(header: ScriptHeader) -> str:
     """What a script was built from and what its body was: the header without its review status."""
     fields = [header.source, header.source_sha256, header.title, header.body_sha256, list(header.settings)]
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=True).encode()).hexdigest()
 
 
 class ScriptMemo:
