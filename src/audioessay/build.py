@@ -32,7 +32,7 @@ from audioessay.errors import (
     PublishError,
     ScriptError,
 )
-from audioessay.fsutil import atomic_open, atomic_write_text, sha256_file, sha256_file_cached
+from audioessay.fsutil import as_plain, atomic_open, atomic_write_text, sha256_file, sha256_file_cached
 from audioessay.models import Episode, Essay, Link, Script, VoiceSettings
 from audioessay.text.memo import EssayMemo, ScriptMemo
 from audioessay.text.read import read_essay, unique_slugs
@@ -651,19 +651,6 @@ def _announcement(ws: Workspace, essay: Essay, number: int) -> str | None:
     return _spoken(text, ws)
 
 
-def as_plain(value: Any) -> Any:
-    """``value`` as :func:`dataclasses.asdict` gives it, as far as JSON can tell (tuples become
-    lists), without its deep copies: the hashes in every episode's build.json were made from that
-    form and must stay the same, and a no-op render makes them for every episode."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: as_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
-        return [as_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {as_plain(key): as_plain(item) for key, item in value.items()}
-    return value
-
-
 def _episode_inputs(ws: Workspace, plan: _Planned, music: Path | None) -> str:
     """A hash of everything the episode's audio, transcripts and chapters are made from.
 
@@ -791,7 +778,6 @@ def _retag(audio: Path, tags: Any, report: Path | None) -> int:
     its new size. The audio frames are copied untouched."""
     from mutagen import MutagenError
 
-    from audioessay.errors import MasteringError
     from audioessay.fsutil import temp_sibling
     from audioessay.master.tags import write_tags
 
@@ -838,7 +824,6 @@ def _remake_aac(ws: Workspace, mp3: Path, aac: Path, tags: Any) -> int:
     say (the audio comes out the same); returns its size."""
     from mutagen import MutagenError
 
-    from audioessay.errors import MasteringError
     from audioessay.master.aac import write_aac
 
     try:

@@ -7,6 +7,7 @@ file or the complete new one, never a partial file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import importlib.util
@@ -273,3 +274,16 @@ def _has_link(prefix: str, parts: list[str]) -> bool:
         except OSError:
             return False
     return False
+
+
+def as_plain(value: Any) -> Any:
+    """``value`` as :func:`dataclasses.asdict` gives it, as far as JSON can tell (tuples become
+    lists), without its deep copies: the hashes in every episode's build.json were made from that
+    form and must stay the same, and a no-op render makes them for every episode."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: as_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [as_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {as_plain(key): as_plain(item) for key, item in value.items()}
+    return value

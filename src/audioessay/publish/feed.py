@@ -13,7 +13,6 @@ paragraph, then a list of the essay's sources), because podcast apps take plain 
 
 from __future__ import annotations
 
-import dataclasses
 import email.utils
 import functools
 import html
@@ -33,6 +32,7 @@ from audioessay.errors import PublishError
 from audioessay.fsutil import (
     DerivedFile,
     StateFile,
+    as_plain,
     code_version,
     file_version,
     settled,
@@ -167,7 +167,8 @@ def _check_inputs(show: ShowConfig, episodes: Sequence[Episode], cover_relpath: 
                                hint="this is a bug in audioessay")
 
 
-def _newest_first(episodes: Sequence[Episode]) -> list[Episode]:
+def newest_first(episodes: Sequence[Episode]) -> list[Episode]:
+    """Feed and page order: the newest publication date first, then the highest number."""
     return sorted(episodes, key=lambda e: (e.pub_date, e.number), reverse=True)
 
 
@@ -184,7 +185,7 @@ def build_feed(show: ShowConfig, episodes: Sequence[Episode], base_url: str, cov
     root = _real(root)
     base = base_with_slash(base_url)
     _check_inputs(show, episodes, cover_relpath)
-    return _build_checked(show, _newest_first(episodes), base, cover_relpath, root)
+    return _build_checked(show, newest_first(episodes), base, cover_relpath, root)
 
 
 def _build_checked(show: ShowConfig, ordered: list[Episode], base: str, cover_relpath: str,
@@ -292,14 +293,7 @@ def published_memo(memo: Path) -> StateFile:
 
 def inputs_key(*inputs: Any) -> str:
     """A hash of dataclasses (every field, so that a new one counts), lists of them and plain values."""
-    def plain(value: Any) -> Any:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return [type(value).__name__, *(plain(getattr(value, f.name)) for f in dataclasses.fields(value))]
-        if isinstance(value, (list, tuple)):
-            return [plain(item) for item in value]
-        return value
-
-    return sha256_text(json.dumps(plain(list(inputs)), sort_keys=True, default=str, ensure_ascii=True))
+    return sha256_text(json.dumps(as_plain(list(inputs)), sort_keys=True, default=str, ensure_ascii=True))
 
 
 def _feed_key(show: ShowConfig, ordered: list[Episode], base: str, cover_relpath: str,
@@ -338,7 +332,7 @@ def write_feed(path: Path, show: ShowConfig, episodes: Sequence[Episode], base_u
     root = _real(root)
     base = base_with_slash(base_url)
     _check_inputs(show, episodes, cover_relpath)
-    ordered = _newest_first(episodes)
+    ordered = newest_first(episodes)
     derived = None
     if memo is not None and (key := _feed_key(show, ordered, base, cover_relpath, root)) is not None:
         derived = DerivedFile(published_memo(memo), "feed", Path(path), key)
@@ -537,26 +531,31 @@ def _check_item(item: etree._Element, root: Path, base: str | None, files: _File
     return problems
 
 
-def _check_enclosure(label: str, enclosure: etree._Element, duration_text: str, root: Path,
-                     base: str | None, files: _FileChecks) -> list[str]:
-    relpath, why = _local(root, base, enclosure.get("url", ""))
-    if relpath is None:
-        return [f"{label}: enclosure: {why}"]
+def _check_media(label: str, what: str, relpath: str, length: str, kind: str | None,
+                 types: dict[str, str], duration_text: str, root: Path, files: _FileChecks) -> list[str]:
+    """One local audio file a feed item points to: its length, type and duration."""
     problems = []
     size = os.stat(os.path.join(root, relpath)).st_size
-    if enclosure.get("length") != str(size):
-        problems.append(f"{label}: enclosure length {enclosure.get('length')} "
-                        f"but {relpath} has {size} bytes: "
-                        "write the feed again")
-    expected_type = AUDIO_TYPES.get(PurePosixPath(relpath).suffix)
-    if enclosure.get("type") != expected_type:
-        problems.append(f"{label}: enclosure type {enclosure.get('type')!r} should be {expected_type!r}")
+    if length != str(size):
+        problems.append(f"{label}: {what} length {length} but {relpath} has {size} bytes: write the feed again")
+    expected_type = types.get(PurePosixPath(relpath).suffix)
+    if kind != expected_type:
+        problems.append(f"{label}: {what} type {kind!r} should be {expected_type!r}")
     seconds = files.result(root, relpath, "duration", _audio_seconds)
     if seconds is None:
         problems.append(f"{label}: cannot read the duration of {relpath}")
     elif duration_text.isdigit() and abs(int(duration_text) - seconds) > 2:
         problems.append(f"{label}: <itunes:duration> {duration_text} s but {relpath} lasts {seconds:.0f} s")
     return problems
+
+
+def _check_enclosure(label: str, enclosure: etree._Element, duration_text: str, root: Path,
+                     base: str | None, files: _FileChecks) -> list[str]:
+    relpath, why = _local(root, base, enclosure.get("url", ""))
+    if relpath is None:
+        return [f"{label}: enclosure: {why}"]
+    return _check_media(label, "enclosure", relpath, enclosure.get("length", ""), enclosure.get("type"),
+                        AUDIO_TYPES, duration_text, root, files)
 
 
 def _check_alternate(label: str, alternate: etree._Element, duration_text: str, root: Path,
@@ -575,20 +574,8 @@ def _check_alternate(label: str, alternate: etree._Element, duration_text: str, 
         relpath, why = _local(root, base, source.get("uri", ""))
         if relpath is None:
             problems.append(f"{label}: {what}: {why}")
-            continue
-        size = os.stat(os.path.join(root, relpath)).st_size
-        if length != str(size):
-            problems.append(f"{label}: {what} length {length} but {relpath} has {size} bytes: "
-                            "write the feed again")
-        expected_type = ALTERNATE_TYPES.get(PurePosixPath(relpath).suffix)
-        if kind != expected_type:
-            problems.append(f"{label}: {what} type {kind!r} should be {expected_type!r}")
-        seconds = files.result(root, relpath, "duration", _audio_seconds)
-        if seconds is None:
-            problems.append(f"{label}: cannot read the duration of {relpath}")
-        elif duration_text.isdigit() and abs(int(duration_text) - seconds) > 2:
-            problems.append(f"{label}: <itunes:duration> {duration_text} s "
-                            f"but {relpath} lasts {seconds:.0f} s")
+        else:
+            problems += _check_media(label, what, relpath, length, kind, ALTERNATE_TYPES, duration_text, root, files)
     return problems
 
 

@@ -21,6 +21,7 @@ from audioessay.publish.feed import (
     FEED_RELPATH,
     base_with_slash,
     inputs_key,
+    newest_first,
     paragraphs,
     published_memo,
     show_notes_html,
@@ -100,7 +101,7 @@ def render_page(show: ShowConfig, episodes: Sequence[Episode], base_url: str, co
     """The page's HTML; the same inputs always give the same text."""
     title = _text(show.title)
     feed_url = html.escape(base_with_slash(base_url) + FEED_RELPATH)
-    ordered = sorted(episodes, key=lambda e: (e.pub_date, e.number), reverse=True)
+    ordered = newest_first(episodes)
     description = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs(show.description))
     body = "\n".join(_episode_html(episode, show) for episode in ordered) or "<p>No episodes yet.</p>"
     return f"""<!DOCTYPE html>
@@ -143,7 +144,7 @@ def write_page(path: Path, show: ShowConfig, episodes: Sequence[Episode], base_u
     when its inputs and the file are what they were when it was last written."""
     derived = None
     if memo is not None:
-        ordered = sorted(episodes, key=lambda e: (e.pub_date, e.number), reverse=True)
+        ordered = newest_first(episodes)
         key = inputs_key(show, ordered, base_url, cover_relpath)
         derived = DerivedFile(published_memo(memo), "page", Path(path), key)
         if derived.current():
