@@ -334,25 +334,52 @@ def scenario_mastering(rep: Report, tmp: Path, quick: bool, repeats: int) -> dic
 # --------------------------------------------------------------------------- issue 9: scale
 
 
-def scenario_parallel_short(rep: Report, tmp: Path, count: int) -> dict[str, Any]:
-    heading(f"Issue 9: first render of {count} short essays, jobs 2 vs jobs 1")
-    print("  config: [audio] intro = \"\", announce = \"\", bitrate = 64 (the fast episode settings)", flush=True)
-    times = {}
-    workspaces = {}
-    for jobs in (2, 1):
-        ws = make_workspace(tmp / f"short-j{jobs}", FAST_AUDIO)
+def _short_pair(tmp: Path, count: int, audio: dict[str, Any] | None, label: str) -> tuple[dict[int, float], Path]:
+    """First renders of ``count`` short essays in fresh workspaces, in the order jobs 2, 1, 1, 2.
+
+    Returns the mean time per --jobs value and the last jobs-2 workspace. On this kind of machine
+    a sustained load slows later runs (by up to 15% over a minute, with no other process busy);
+    the symmetric order cancels such a drift from the ratio of the means."""
+    runs: dict[int, list[float]] = {1: [], 2: []}
+    last: Path | None = None
+    for index, jobs in enumerate((2, 1, 1, 2)):
+        ws = make_workspace(tmp / f"short-{label}-{index}", audio)
         write_short_essays(ws / "seeds", count)
-        m, _bg = timed_cli(["render", "--jobs", str(jobs), "--json"], ws, f"render {count} episodes, jobs {jobs}")
-        check_render(m, f"render {count} short, jobs {jobs}", expect=count)
-        times[jobs] = m.seconds
-        workspaces[jobs] = ws
+        # No memory sampling: reading every process's smaps_rollup 50 times a second costs CPU, and
+        # with --jobs 2 there is no idle core to absorb it, which would bias the ratio.
+        m, _bg = timed_cli(["render", "--jobs", str(jobs), "--json"], ws,
+                           f"render {count} episodes ({label} config), jobs {jobs}", memory=False)
+        check_render(m, f"render {count} short ({label}), jobs {jobs}", expect=count)
+        runs[jobs].append(m.seconds)
+        if last is not None:
+            shutil.rmtree(last, ignore_errors=True)
+        last = ws
+    assert last is not None
+    return {jobs: sum(times) / len(times) for jobs, times in runs.items()}, last
+
+
+def scenario_parallel_short(rep: Report, tmp: Path, count: int) -> dict[str, Any]:
+    """Figure 9 with the settings a new workspace has (intro music, spoken announcement, 96 kbps),
+    which is what a publication converting its back catalogue renders; then, for information, the
+    same with the fast settings (no intro, no announcement, 64 kbps), whose jobs-2 workspace the
+    scale scenario grows."""
+    heading(f"Issue 9: first render of {count} short essays, jobs 2 vs jobs 1")
+    print("  default config: the repository's audioessay.toml (intro music, announcement, 96 kbps)", flush=True)
+    times, default_ws = _short_pair(tmp, count, None, "default")
     ratio = times[1] / times[2]
-    rep.raw["parallel_short"] = {"count": count, "jobs1": times[1], "jobs2": times[2]}
+    shutil.rmtree(default_ws, ignore_errors=True)
+    print("  fast config: [audio] intro = \"\", announce = \"\", bitrate = 64", flush=True)
+    fast, fast_ws = _short_pair(tmp, count, FAST_AUDIO, "fast")
+    fast_ratio = fast[1] / fast[2]
+    rep.raw["parallel_short"] = {"count": count, "jobs1": times[1], "jobs2": times[2],
+                                 "fast_jobs1": fast[1], "fast_jobs2": fast[2]}
     rep.add(Figure("9", "9", f"first render of {count} short essays, jobs 2 speed-up", ratio, "x", ">= 1.70x",
-                   ratio >= 1.7, f"jobs 1 {times[1]:.2f} s, jobs 2 {times[2]:.2f} s, "
+                   ratio >= 1.7, f"default config, means of 2 runs each: jobs 1 {times[1]:.2f} s, jobs 2 {times[2]:.2f} s, "
                                  f"{times[2] / count:.3f} s per episode at jobs 2"))
-    shutil.rmtree(workspaces[1], ignore_errors=True)
-    return {"workspace": workspaces[2], "count": count, "per_episode": times[2] / count}
+    rep.add(Figure("9f", "9", "the same with the fast config (information)", fast_ratio, "x", "-", None,
+                   f"jobs 1 {fast[1]:.2f} s, jobs 2 {fast[2]:.2f} s: with --jobs 1 the lame encoder already "
+                   "runs beside Python, and fixed start-up and feed work weigh more on short renders"))
+    return {"workspace": fast_ws, "count": count, "per_episode": fast[2] / count}
 
 
 def noop(ws: Path, label: str, repeats: int) -> tuple[float, list[float]]:
@@ -556,7 +583,8 @@ def summary(rep: Report, started: float) -> None:
         if index == 0:
             print("  " + "  ".join("-" * w for w in widths))
     missed = [f.key for f in rep.figures if f.met is False]
-    print(f"\n  {len(rep.figures) - len(missed)} of {len(rep.figures)} targets met"
+    targets = [f for f in rep.figures if f.met is not None]
+    print(f"\n  {len(targets) - len(missed)} of {len(targets)} targets met"
           + (f"; MISSED: {', '.join(missed)}" if missed else ""))
     for note in rep.notes:
         print(f"  note: {note}")
