@@ -3,7 +3,8 @@
 Each table is one rule family: written input -> expected speech (exact string). The
 expectations are what a narrator should say, written by ear, not copied from the code.
 Letters are joined with hyphens ("A-I", "a-m") because espeak-ng reads a lone "A" before
-another word as the article "uh".
+another word as the article "uh" (an A inside the letters, "F-A-Q", is handed to espeak-ng as
+"F-eh-Q" by voice.engine.engine_text; the script keeps the letters).
 """
 
 from __future__ import annotations

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 import wave
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from audioessay.errors import NarrationError, ToolMissingError
 from audioessay.models import VoiceSettings
-from audioessay.voice.cache import TakeCache, TakeRequest, wav_frames
-from audioessay.voice.engine import engine_classes, get_engine
+from audioessay.voice.cache import KEY_VERSION, TakeCache, TakeRequest, wav_frames
+from audioessay.voice.engine import engine_classes, engine_text, get_engine
 from audioessay.voice.narrate import local_executor, narrate
 from audioessay.voice.pyttsx3_engine import MAX_CHUNK, split_for_engine
 
@@ -126,6 +129,91 @@ def test_cache_key_is_the_request() -> None:
     assert base.key != request("Hello there.", voice="en-gb").key
     assert base.key != request("Hello there.", engine="espeak-ng").key
     assert base.key != TakeRequest("Hello there.", VoiceSettings(), "v2").key
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("Read the F-A-Q first.", "Read the F-eh-Q first."),
+        ("A-A-A and B-A-A", "A-eh-A and B-eh-A"),  # only an A with a letter on both sides
+        ("The P-A-Y-E form", "The P-eh-Y-E form"),
+        ("F-A-Q's answers", "F-eh-Q's answers"),
+        ("A-I, U-S-A and B-B-C", "A-I, U-S-A and B-B-C"),  # at either end espeak-ng says "ay" already
+        ("A cat and a dog.", "A cat and a dog."),
+        ("a-m and x-a-y", "a-m and x-a-y"),  # lower case is never a spelled initialism here
+    ],
+)
+def test_engine_text_changes_only_a_capital_a_inside_an_initialism(text: str, spoken: str) -> None:
+    for voice in ("en-us", "en-gb", "en", "gmw/en-US", "en-gb-x-rp"):
+        assert engine_text(VoiceSettings(engine="pyttsx3", voice=voice), text) == spoken
+        assert engine_text(VoiceSettings(engine="espeak-ng", voice=voice), text) == spoken
+    assert engine_text(VoiceSettings(engine="piper", voice="default"), text) == text  # a neural voice reads A-I
+    assert engine_text(VoiceSettings(engine="espeak-ng", voice="de"), text) == text  # German says "ah"
+    assert engine_text(VoiceSettings(engine="espeak-ng", voice="eo"), text) == text
+
+
+def phonemes(text: str, voice: str) -> str:
+    result = subprocess.run(["espeak-ng", "-q", "-x", "-v", voice, text], capture_output=True, text=True,
+                            check=True, timeout=60)
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize("voice", ["en-us", "en-gb", "en"])
+def test_espeak_says_ay_for_the_a_inside_an_initialism(voice: str) -> None:
+    """The quirk engine_text works around, and that the workaround works, in espeak-ng's own
+    phonemes: 'a#' is the reduced vowel of the article ("uh"), 'eI' the letter's name ("ay")."""
+    settings = VoiceSettings(engine="espeak-ng", voice=voice)
+    assert phonemes("F-A-Q", voice) == "'Efa#kj'u:"  # eff uh queue: the bug
+    assert phonemes(engine_text(settings, "F-A-Q"), voice) == "'Ef'eIkj'u:"  # eff ay queue
+    assert phonemes(engine_text(settings, "B-A-A"), voice) == phonemes("B-eh-A", voice)
+    assert "a#" not in phonemes(engine_text(settings, "X-A-Y"), voice)
+
+
+def test_espeak_engine_speaks_the_engine_text(tmp_path: Path) -> None:
+    """espeak-ng's output is deterministic: the engine's take of "F-A-Q" is espeak-ng's own
+    rendering of "F-eh-Q", byte for byte, and not that of "F-A-Q"."""
+    settings = VoiceSettings(engine="espeak-ng", voice="en-us", rate=175)
+    ours = tmp_path / "ours.wav"
+    get_engine("espeak-ng").synthesize("The F-A-Q page.", settings, ours)
+
+    def direct(text: str) -> bytes:
+        out = tmp_path / "direct.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "175", "-a", "100", "-w", str(out)],
+                       input=text.encode(), check=True, timeout=60)
+        return out.read_bytes()
+
+    assert ours.read_bytes() == direct("The F-eh-Q page.")
+    assert ours.read_bytes() != direct("The F-A-Q page.")
+
+
+def test_pyttsx3_engine_speaks_the_engine_text(tmp_path: Path) -> None:
+    eng = get_engine("pyttsx3")
+    driver = eng._start()  # type: ignore[attr-defined]
+    said: list[str] = []
+    original = driver.save_to_file
+
+    def recording(text: str, filename: str) -> None:
+        said.append(text)
+        original(text, filename)
+
+    driver.save_to_file = recording
+    try:
+        eng.synthesize("The F-A-Q page.", VoiceSettings(voice="en-us"), tmp_path / "take.wav")
+    finally:
+        driver.save_to_file = original
+    assert said == ["The F-eh-Q page."]
+    assert seconds(tmp_path / "take.wav") > 0.5
+
+
+def test_takes_are_keyed_on_what_the_engine_is_given() -> None:
+    """The same sound, the same take; and only texts that change get new keys, so an upgrade
+    re-narrates the sentences with such an initialism and nothing else."""
+    assert request("Read the F-A-Q.").key == request("Read the F-eh-Q.").key
+    assert request("Read the F-A-Q.").key != request("Read the F-A-Q.", engine="piper").key
+    assert request("Read the F-A-Q.", engine="piper").key != request("Read the F-eh-Q.", engine="piper").key
+    plain = request("The B-B-C and the A-I.")
+    payload = {"v": KEY_VERSION, "text": plain.text, "settings": asdict(plain.settings), "engine_version": "v1"}
+    assert plain.key == hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def test_corrupt_cache_entry_is_detected_and_remade(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ Conventions (chosen once, so the narration is consistent):
 * Letters are joined with hyphens: AI -> "A-I", BBC -> "B-B-C", AIs -> "A-I's",
   a.m. -> "a-m". espeak-ng reads a lone "A" followed by another word as the article "uh",
   so "A I" would be said "uh eye"; "A-I" is said "ay eye". Change ``LETTER_JOINER`` to
-  alter this everywhere.
+  alter this everywhere. An A *inside* the letters ("F-A-Q") is still "uh" to espeak-ng: the
+  espeak engines are handed "F-eh-Q" (voice.engine.engine_text), while the script keeps "F-A-Q".
 * Currency: "$3.50" -> "three dollars and fifty cents", "€5m" -> "five million euros".
 * Dates: "14 July 2024" -> "the fourteenth of July, twenty twenty-four";
   "July 14, 2024" and "2025-03-14" -> "July fourteenth, twenty twenty-four" style.

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from audioessay.fsutil import sha256_file_cached
 from audioessay.models import VoiceSettings
+from audioessay.voice.engine import engine_text
 
 KEY_VERSION = 1  # bump when the meaning of a take changes (e.g. a new chunking rule)
 
@@ -33,7 +34,7 @@ class TakeRequest:
 
     @property
     def key(self) -> str:
-        payload = {"v": KEY_VERSION, "text": self.text, "settings": asdict(self.settings),
+        payload = {"v": KEY_VERSION, "text": engine_text(self.settings, self.text), "settings": asdict(self.settings),
                    "engine_version": self.engine_version}
         if self.settings.model:  # only then, so that keys without a model stay as they were
             payload["model_sha256"] = file_sha256(Path(self.settings.model))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -36,6 +37,24 @@ class VoiceInfo:
     name: str
     language: str = ""
     gender: str = ""
+
+
+ESPEAK_ENGINES = frozenset({"pyttsx3", "espeak-ng"})  # pyttsx3 drives espeak-ng's library on Linux
+_MIDDLE_A = re.compile(r"(?<=[A-Z]-)A(?=-[A-Z])")
+_ENGLISH_VOICE = re.compile(r"(?:.*/)?en(?:[-_].*)?$", re.IGNORECASE)  # en, en-us, en-gb-x-rp, gmw/en-US
+
+
+def engine_text(settings: VoiceSettings, text: str) -> str:
+    """The text as the engine is given it, which is also what its takes are keyed on.
+
+    espeak-ng's English voices read a capital A *inside* a spelled initialism as the article:
+    "F-A-Q" is said "eff uh queue" (at either end, "A-I" and "U-S-A", it is said right). Given
+    "eh" there instead, they say "ay": "F-eh-Q" is "eff ay queue". Only that A changes, so the
+    script, captions and every other take keep their text, and their cached takes their keys.
+    """
+    if settings.engine in ESPEAK_ENGINES and _ENGLISH_VOICE.match(settings.voice):
+        return _MIDDLE_A.sub("eh", text)
+    return text
 
 
 def voice_names(voices: list[VoiceInfo]) -> set[str]:

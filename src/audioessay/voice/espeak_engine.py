@@ -9,7 +9,7 @@ from pathlib import Path
 
 from audioessay.errors import NarrationError, ToolMissingError
 from audioessay.models import VoiceSettings
-from audioessay.voice.engine import Availability, VoiceInfo, voice_names
+from audioessay.voice.engine import Availability, VoiceInfo, engine_text, voice_names
 from audioessay.voice.system import install_hint
 
 TIMEOUT = 120.0
@@ -70,8 +70,8 @@ class EspeakEngine:
         args = [self._command(), "-v", settings.voice, "-s", str(settings.rate), "-a", amplitude,
                 "-w", str(out)]
         try:
-            result = subprocess.run(args, check=False, input=text.encode("utf-8"), capture_output=True,
-                                    timeout=TIMEOUT)
+            result = subprocess.run(args, check=False, input=engine_text(settings, text).encode("utf-8"),
+                                    capture_output=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             raise NarrationError(f"espeak-ng timed out on: {text[:60]!r}") from None
         if result.returncode != 0:

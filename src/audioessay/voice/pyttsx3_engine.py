@@ -41,7 +41,7 @@ from typing import Any
 
 from audioessay.errors import NarrationError
 from audioessay.models import VoiceSettings
-from audioessay.voice.engine import Availability, VoiceInfo, voice_names
+from audioessay.voice.engine import Availability, VoiceInfo, engine_text, voice_names
 from audioessay.voice.system import install_hint
 
 MAX_CHUNK = 3000  # characters: far below the ~13,500-character crash (bug 2) and cheap for bug 3
@@ -174,7 +174,7 @@ class Pyttsx3Engine:
             raise NarrationError(f"unknown voice '{settings.voice}' for engine pyttsx3",
                                  hint="list voices with 'audioessay voices'")
         pieces: list[bytes] = []
-        for index, chunk in enumerate(split_for_engine(text)):
+        for index, chunk in enumerate(split_for_engine(engine_text(settings, text))):
             part = out.with_name(f"{out.name}.{index}.chunk.wav")
             pieces.append(self._take_with_retries(engine, chunk, settings, part))
         with wave.open(str(out), "wb") as wav:
