@@ -140,6 +140,22 @@ def test_mastering_settings_remaster_without_narrating(ws: Path) -> None:
     assert {mp3(WALK), mp3(HER)} <= rewritten
 
 
+def test_keep_parts_off_remasters_nothing_and_drops_the_parts_of_what_is_remade(ws: Path) -> None:
+    set_key(ws, "audio", "keep_parts", "false")
+    before = snapshot(ws)
+    episodes = by_slug(render(ws))
+    assert not any(e["remade"] or e["synthesized"] for e in episodes.values())
+    assert changed(before, snapshot(ws)) == set()  # where parts go afterwards is no input of the audio
+
+    script = ws / "output" / WALK / "script.txt"
+    script.write_text(script.read_text(encoding="utf-8").replace(
+        "and the street changes.", "and the whole street changes."), encoding="utf-8")
+    episodes = by_slug(render(ws))
+    assert episodes[WALK]["remade"] and not episodes[HER]["remade"]
+    assert not (ws / "output" / WALK / ".encoded").exists()
+    assert any((ws / "output" / HER / ".encoded").iterdir())  # untouched until it is re-made
+
+
 def test_voice_rate_renarrates_every_take(ws: Path) -> None:
     set_key(ws, "voice", "rate", "200")
     episodes = by_slug(render(ws))

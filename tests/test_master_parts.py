@@ -112,6 +112,24 @@ def test_a_damaged_kept_part_is_made_again(tmp_path: Path):
     assert len(decode(second.audio)) == round(second.duration * RATE)
 
 
+def test_without_keep_parts_the_episode_is_the_same_and_no_part_stays(tmp_path: Path):
+    takes = make_takes(tmp_path / "takes", TEXTS)
+    kept = master(tmp_path / "kept", TEXTS, takes)
+    config = AudioConfig(keep_parts=False)
+
+    def lean():
+        return master_episode(script(TEXTS), takes, out_dir=tmp_path / "lean", basename="ep", config=config,
+                              intro_music=None, announcement=None, outro=None, tags=TAGS, jobs=2)
+
+    first = lean()
+    assert first.audio.read_bytes() == kept.audio.read_bytes()  # the same frames, header and tags
+    assert not (tmp_path / "lean" / ".encoded").exists()
+    assert (tmp_path / "kept" / ".encoded").is_dir()
+    again = lean()
+    assert again.parts_reused == 0 and again.parts == first.parts  # nothing kept, so every part is made
+    assert again.audio.read_bytes() == kept.audio.read_bytes()
+
+
 def test_the_aac_copy_has_the_audio_tags_and_chapters(tmp_path: Path):
     import subprocess
 

@@ -661,7 +661,8 @@ def _episode_inputs(ws: Workspace, plan: _Planned, music: Path | None) -> str:
     parts: list[Any] = [
         [r.key for r in plan.requests],
         as_plain(plan.script.sections),
-        as_plain(ws.config.audio),
+        # Where the encoded parts go afterwards does not change the episode.
+        as_plain(dataclasses.replace(ws.config.audio, keep_parts=True)),
         plan.essay.title,
         sha256_file_cached(music) if music else None,
     ]

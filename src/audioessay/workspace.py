@@ -80,6 +80,7 @@ class AudioConfig:
     loudness: float = -16.0  # LUFS integrated target
     true_peak: float = -1.0  # dBTP ceiling
     aac: bool = False  # also write <slug>.m4a (AAC, same bitrate) beside the MP3
+    keep_parts: bool = True  # keep each episode's encoded parts, so that an edit re-encodes one part
 
 
 @dataclass(frozen=True)

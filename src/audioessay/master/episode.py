@@ -285,7 +285,10 @@ def master_episode(
         atomic_write_text(srt, to_srt(cues))
         atomic_write_text(chapters_path, chapters_json([(s, t) for s, _, t in chapters]))
         os.replace(tmp, final)
-    _forget_other_parts(parts_dir, keys)
+    if config.keep_parts:
+        _forget_other_parts(parts_dir, keys)
+    else:  # a large archive's disk: an edit will re-encode the whole episode instead of one part
+        shutil.rmtree(parts_dir, ignore_errors=True)
     aac = out_dir / f"{basename}.m4a"
     if config.aac:
         write_aac(final, aac, bitrate=config.bitrate, tags=tags,
