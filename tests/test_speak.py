@@ -192,6 +192,7 @@ PERCENTAGES = [
 ]
 
 UNITS = [
+    ("CO2 hit 420 ppm.", "C-O two hit four hundred twenty parts per million."),
     ("Walk 1 km.", "Walk one kilometre."),
     ("Walk 5 km.", "Walk five kilometres."),
     ("Walk 5km.", "Walk five kilometres."),
@@ -274,6 +275,9 @@ ABBREVIATIONS = [
 ]
 
 ROMAN_NUMERALS = [
+    ("See Vol. III and ch. IV.", "See volume three and chapter four."),
+    ("It is in vol. II of the set.", "It is in volume two of the set."),
+    ("No. I will not.", "No. I will not."),  # "No." before the pronoun is the word no
     ("World War II ended.", "World War Two ended."),
     ("Read Part III now.", "Read Part three now."),
     ("Henry VIII ruled.", "Henry the Eighth ruled."),
@@ -418,6 +422,21 @@ FAMILIES = {
     "emoji": UNSPEAKABLES,
     "punctuation": WHITESPACE_AND_PUNCTUATION,
 }
+
+
+TELEPHONE_NUMBERS = [
+    ("Call 555-1234 today.", "Call five five five, one two three four today."),
+    ("Call me on (212) 555-1234.", "Call me on two one two, five five five, one two three four."),
+    ("Dial 1-800-555-0199 now.", "Dial one, eight zero zero, five five five, zero one nine nine now."),
+    ("Ring +44 20 7946 0958.", "Ring plus four four, two zero, seven nine four six, zero nine five eight."),
+    # Not telephone numbers: ranges, dates, a signed number.
+    ("Between 500-1000 people came.", "Between five hundred and one thousand people came."),
+    ("Pages 250-1200 are missing.", "Pages two hundred fifty to one thousand two hundred are missing."),
+    ("It was hot at 800-1200 degrees.", "It was hot at eight hundred to one thousand two hundred degrees."),
+    ("In 1939-1945 the war raged.", "In nineteen thirty-nine to nineteen forty-five the war raged."),
+    ("It was 2023-12-04.", "It was December fourth, twenty twenty-three."),
+    ("The +44 prefix.", "The plus forty-four prefix."),
+]
 
 
 @pytest.mark.parametrize("written, spoken", CARDINALS)
@@ -670,3 +689,8 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
     out, decisions = speak(text)
     assert isinstance(out, str)
     assert all(isinstance(d, Decision) for d in decisions)
+
+
+@pytest.mark.parametrize(("written", "spoken"), TELEPHONE_NUMBERS)
+def test_telephone_numbers(written: str, spoken: str) -> None:
+    assert said(written) == spoken

@@ -242,7 +242,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "min": ("minute", "minutes"), "mins": ("minute", "minutes"), "hr": ("hour", "hours"),
     "hrs": ("hour", "hours"), "sec": ("second", "seconds"), "secs": ("second", "seconds"),
     "yr": ("year", "years"), "yrs": ("year", "years"), "ha": ("hectare", "hectares"),
-    "bn": ("billion", "billion"),
+    "bn": ("billion", "billion"), "ppm": ("part per million", "parts per million"),
 }  # fmt: skip
 # "5m people": m is million, not metres, before a word like these.
 _MILLION_NOUNS = _words(
@@ -359,6 +359,33 @@ def _month_dot(m: re.Match[str]) -> str:
     if m.group("mon") in MONTHS or ends_sentence(m.string, m.end()):
         return "."
     return ""
+
+
+# Words after which "555-1234" is a telephone number, not the range "555 to 1,234".
+PHONE_BEFORE = _words("call calls called calling phone phoned phoning tel telephone dial dialled dialed "
+                      "ring rang fax text number mobile cell hotline helpline")
+_PHONE_GROUPS = re.compile(r"\d+")
+
+
+@_rule(
+    "telephone number",
+    r"(?<![\w.,/:+-])(?:"
+    r"(?P<intl>\+\d{1,3}(?:[ \t.-]\(?\d{1,4}\)?){2,5})"  # +44 20 7946 0958
+    r"|(?P<nanp>(?:1[ .-])?(?:\(\d{3}\)[ \t]?|\d{3}[-.])\d{3}[-.]\d{4})"  # (212) 555-1234, 212-555-1234
+    r"|(?P<local>\d{3}-\d{4})"  # 555-1234: only after "call", "phone"...
+    r")(?![\w-]|[.,]\d)",
+)
+def _telephone(m: re.Match[str], rec: Recorder) -> str | None:
+    """Digit by digit, a pause (comma) between the groups as written: "five five five, one two
+    three four". Ranges and dates never look like these, except "555-1234", which is a phone
+    number only after a word like "call" or "phone"."""
+    if m.group("local") and word_before(m.string, m.start()).lower() not in PHONE_BEFORE:
+        return None
+    spoken = ", ".join(digits(group) for group in _PHONE_GROUPS.findall(m.group(0)))
+    if m.group("intl"):
+        spoken = "plus " + spoken
+    rec.add(m.group(0), spoken, "telephone number", attention=True)
+    return spoken
 
 
 @_rule("iso date", r"(?<![\w.-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
@@ -507,6 +534,10 @@ def _abbreviation_keys() -> dict[str, str]:
 
 _ALWAYS = _abbreviation_keys()
 _NUMBER_NEXT = re.compile(r"[ \t]*[#\d]")
+# These are expanded before a Roman numeral too ("vol. II" -> "volume II", which the Roman rule
+# then reads "volume two"); never "No." ("No. I won't"), "p." or "c.".
+_BEFORE_ROMAN = frozenset({"vol.", "Vol.", "vols.", "ch.", "Ch.", "chap.", "sec.", "Sec.", "fig.", "Fig."})
+_ROMAN_NEXT = re.compile(r"[ \t]*[IVXLC]+(?![\w])")
 _ABBREVIATION_KEYS = sorted(
     set(_ALWAYS) | set(TITLES_WITHOUT_PERIOD) | set(BEFORE_NUMBER) | {"St.", "St", "Dr.", "v."},
     key=len,
@@ -536,7 +567,7 @@ def _abbreviation(m: re.Match[str], rec: Recorder) -> str | None:
             return None
         spoken = TITLES_WITHOUT_PERIOD[token]
     elif token in BEFORE_NUMBER:
-        if not _NUMBER_NEXT.match(text, m.end()):
+        if not (_NUMBER_NEXT.match(text, m.end()) or (token in _BEFORE_ROMAN and _ROMAN_NEXT.match(text, m.end()))):
             return None
         spoken = BEFORE_NUMBER[token]
     elif token == "v.":
