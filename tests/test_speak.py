@@ -424,6 +424,25 @@ FAMILIES = {
 }
 
 
+MULTIPLIERS_SIZES_AND_SPANS = [
+    ("It is 1.5x faster, roughly 2-3x.", "It is one point five times faster, roughly two to three times."),
+    ("The box is 10 x 20 x 30 cm.", "The box is ten by twenty by thirty centimetres."),
+    ("A 4x4 car on a 2x2 grid.", "A four by four car on a two by two grid."),
+    ("It is 3 × 4.", "It is three times four."),  # the multiplication sign stays "times"
+    ("She was 5'6\" tall.", "She was five foot six tall."),
+    ("He is 6′2″.", "He is six foot two."),
+    ("The film runs 2h 15m.", "The film runs two hours fifteen minutes."),
+    ("It took 1h 1min.", "It took one hour one minute."),
+    ("In 2024/25 prices rose.", "In twenty twenty-four to twenty-five prices rose."),
+    ("In 1999/00 too.", "In nineteen ninety-nine to two thousand too."),
+    ("Score 3/4.", "Score three quarters."),  # not a span of years
+    ("Mix 2 tbsp of sugar and 1 tsp of salt.", "Mix two tablespoons of sugar and one teaspoon of salt."),
+    ("It costs USD 300 or GBP 250.", "It costs three hundred U-S dollars or two hundred fifty pounds."),
+    ("It raised 5m EUR.", "It raised five million euros."),
+    ("A fee of USD 3.50.", "A fee of three U-S dollars and fifty cents."),
+]
+
+
 TELEPHONE_NUMBERS = [
     ("Call 555-1234 today.", "Call five five five, one two three four today."),
     ("Call me on (212) 555-1234.", "Call me on two one two, five five five, one two three four."),
@@ -693,4 +712,9 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
 
 @pytest.mark.parametrize(("written", "spoken"), TELEPHONE_NUMBERS)
 def test_telephone_numbers(written: str, spoken: str) -> None:
+    assert said(written) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), MULTIPLIERS_SIZES_AND_SPANS)
+def test_multipliers_sizes_and_spans(written: str, spoken: str) -> None:
     assert said(written) == spoken

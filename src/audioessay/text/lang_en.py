@@ -243,6 +243,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "hrs": ("hour", "hours"), "sec": ("second", "seconds"), "secs": ("second", "seconds"),
     "yr": ("year", "years"), "yrs": ("year", "years"), "ha": ("hectare", "hectares"),
     "bn": ("billion", "billion"), "ppm": ("part per million", "parts per million"),
+    "tbsp": ("tablespoon", "tablespoons"), "tsp": ("teaspoon", "teaspoons"),
 }  # fmt: skip
 # "5m people": m is million, not metres, before a word like these.
 _MILLION_NOUNS = _words(
@@ -634,6 +635,87 @@ def _money(amount: str, currency: tuple[str, str, str | None, str | None]) -> st
     if cents:
         parts.append(f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}")
     return " and ".join(parts)
+
+
+# ISO codes written before or after an amount ("USD 300", "250 GBP"), said as the currency.
+CURRENCY_CODES: dict[str, tuple[str, str, str | None, str | None]] = {
+    "USD": ("US dollar", "US dollars", "cent", "cents"),
+    "GBP": ("pound", "pounds", "penny", "pence"),
+    "EUR": ("euro", "euros", "cent", "cents"),
+    "JPY": ("yen", "yen", None, None),
+    "CAD": ("Canadian dollar", "Canadian dollars", "cent", "cents"),
+    "AUD": ("Australian dollar", "Australian dollars", "cent", "cents"),
+    "CHF": ("Swiss franc", "Swiss francs", "centime", "centimes"),
+    "CNY": ("yuan", "yuan", None, None),
+    "INR": ("rupee", "rupees", "paisa", "paise"),
+}
+_CODE = "(?P<code>" + "|".join(CURRENCY_CODES) + ")"
+_CODE_MAG = r"(?:[ \t]?(?P<mag>thousand|million|billion|trillion|bn|tn|m|k|K)(?![\w]))?"
+
+
+@_rule(
+    "currency code",
+    rf"(?<![\w.])(?:{_CODE}[ \t]?(?P<a>{_NUM}){_CODE_MAG}"
+    rf"|(?P<a2>{_NUM}){_CODE_MAG.replace('mag', 'mag2')}[ \t]?(?P<code2>"
+    + "|".join(CURRENCY_CODES) + r"))(?![\w]|[.,]\d)",
+)
+def _currency_code(m: re.Match[str], rec: Recorder) -> str:
+    code, amount, mag = (m.group("code"), m.group("a"), m.group("mag")) if m.group("code") else \
+        (m.group("code2"), m.group("a2"), m.group("mag2"))
+    currency = CURRENCY_CODES[code]
+    spoken = f"{number(amount)} {MAGNITUDES[mag]} {currency[1]}" if mag else _money(amount, currency)
+    rec.add(m.group(0), spoken, "currency")
+    return spoken
+
+
+@_rule(
+    "hours and minutes",
+    r"(?<![\w.,])(?P<h>\d{1,3})[ \t]?(?:h|hr|hrs)[ \t]?(?P<m>\d{1,2})[ \t]?(?:m|min|mins)(?![\w])",
+)
+def _hours_minutes(m: re.Match[str], rec: Recorder) -> str:
+    """ "2h 15m" (a film's or a walk's length): the m is minutes here, never metres."""
+    h, mins = int(m.group("h")), int(m.group("m"))
+    spoken = f"{cardinal(h)} {'hour' if h == 1 else 'hours'} {cardinal(mins)} {'minute' if mins == 1 else 'minutes'}"
+    rec.add(m.group(0), spoken, "unit")
+    return spoken
+
+
+@_rule("feet and inches", r"(?<![\w.,'’])(?P<f>\d{1,2})['’′](?P<i>\d{1,2})(?:\"|”|″|''|′′)")
+def _feet_inches(m: re.Match[str], rec: Recorder) -> str:
+    """ A height, 5'6": "five foot six". """
+    spoken = f"{cardinal(int(m.group('f')))} foot {cardinal(int(m.group('i')))}"
+    rec.add(m.group(0), spoken, "unit")
+    return spoken
+
+
+@_rule("dimensions", r"(?<=\d)(?:[ \t]x[ \t]|x)(?=\d)")
+def _dimensions(m: re.Match[str], rec: Recorder) -> str | None:
+    """ "10 x 20 cm", "4x4": "by". Not in "0x1F" (hexadecimal). """
+    text, start = m.string, m.start()
+    if text[start - 1] == "0" and (start < 2 or not text[start - 2].isalnum()) and m.group(0) == "x":
+        return None
+    rec.add(m.group(0), "by", "dimensions")
+    return " by "
+
+
+@_rule("multiplier", rf"(?<![\w.,])(?P<a>{_NUM})(?:[ \t]?[-–][ \t]?(?P<b>{_NUM}))?[x×](?![\w])")
+def _multiplier(m: re.Match[str], rec: Recorder) -> str:
+    """ "1.5x faster", "2-3x": "times". """
+    spoken = number(m.group("a")) + (f" to {number(m.group('b'))}" if m.group("b") else "") + " times"
+    rec.add(m.group(0), spoken, "multiplier")
+    return spoken
+
+
+@_rule("year span", r"(?<![\w./])(?P<y>\d{4})/(?P<yy>\d{2})(?![\w/]|[.,]\d)")
+def _year_span(m: re.Match[str], rec: Recorder) -> str | None:
+    """ A season or a financial year, 2024/25: "twenty twenty-four to twenty-five". """
+    y, yy = int(m.group("y")), int(m.group("yy"))
+    if not (_is_year(y) and yy == (y + 1) % 100):
+        return None
+    second = year(y + 1) if yy == 0 else cardinal(yy) if yy >= 10 else "oh " + cardinal(yy)
+    spoken = f"{year(y)} to {second}"
+    rec.add(m.group(0), spoken, "year")
+    return spoken
 
 
 @_rule(
