@@ -440,6 +440,7 @@ MULTIPLIERS_SIZES_AND_SPANS = [
     ("It costs USD 300 or GBP 250.", "It costs three hundred U-S dollars or two hundred fifty pounds."),
     ("It raised 5m EUR.", "It raised five million euros."),
     ("A fee of USD 3.50.", "A fee of three U-S dollars and fifty cents."),
+    ("It cost CAD 40 for 2 CAD drawings.", "It cost forty Canadian dollars for two C-A-D drawings."),
 ]
 
 

@@ -657,7 +657,8 @@ _CODE_MAG = r"(?:[ \t]?(?P<mag>thousand|million|billion|trillion|bn|tn|m|k|K)(?!
     "currency code",
     rf"(?<![\w.])(?:{_CODE}[ \t]?(?P<a>{_NUM}){_CODE_MAG}"
     rf"|(?P<a2>{_NUM}){_CODE_MAG.replace('mag', 'mag2')}[ \t]?(?P<code2>"
-    + "|".join(CURRENCY_CODES) + r"))(?![\w]|[.,]\d)",
+    # After a number "CAD" is as often computer-aided design ("2 CAD drawings"): only before one.
+    + "|".join(c for c in CURRENCY_CODES if c != "CAD") + r"))(?![\w]|[.,]\d)",
 )
 def _currency_code(m: re.Match[str], rec: Recorder) -> str:
     code, amount, mag = (m.group("code"), m.group("a"), m.group("mag")) if m.group("code") else \
