@@ -341,12 +341,17 @@ SYMBOLS = [
     ("Some *bold* text.", "Some bold text."),
 ]
 
+EMAILS = [
+    ("Mail me at jo.doe@example.com today.", "Mail me at jo dot doe at example dot com today."),
+    ("Write to first_last+news@my-site.org.", "Write to first underscore last plus news at my dash site dot org."),
+    ("Email info@example.com or visit https://example.com.", "Email info at example dot com or visit."),
+]
+
 LINKS = [
     ("See https://example.com now.", "See now."),
     ("Visit www.example.com today.", "Visit today."),
     ("One person.https://www.youtube.com/watch?v=WGn5y9FQClU", "One person."),
     ("A source (https://example.com/a) here.", "A source here."),
-    ("Mail me at jo.doe@example.com today.", "Mail me at today."),
     ("Watch youtube.com/watch?v=x now.", "Watch now."),
     ("See http://a.example/c?d=1.", "See."),
     ("Get ftp://files.example.org/x now.", "Get now."),
@@ -718,4 +723,27 @@ def test_telephone_numbers(written: str, spoken: str) -> None:
 
 @pytest.mark.parametrize(("written", "spoken"), MULTIPLIERS_SIZES_AND_SPANS)
 def test_multipliers_sizes_and_spans(written: str, spoken: str) -> None:
+    assert said(written) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), EMAILS)
+def test_email_addresses_are_spelled_out(written: str, spoken: str) -> None:
+    assert said(written) == spoken
+
+
+TIMES_AND_MEASURES_MORE = [
+    ("He's 6 ft 2 in tall.", "He's six foot two tall."),
+    ("Walk 2 ft in the rain.", "Walk two feet in the rain."),
+    ("It rose 3 pts.", "It rose three points."),
+    ("At 3.30pm we met.", "At three thirty p-m we met."),
+    ("At 10.05 a.m. sharp.", "At ten oh five a-m sharp."),
+    ("It weighs 3.30 kg.", "It weighs three point three zero kilograms."),  # no am/pm: a decimal
+    ("It was 50-50.", "It was fifty-fifty."),
+    ("A 1-1 draw.", "A one-one draw."),
+    ("WW2 ended.", "World War Two ended."),
+]
+
+
+@pytest.mark.parametrize(("written", "spoken"), TIMES_AND_MEASURES_MORE)
+def test_more_times_and_measures(written: str, spoken: str) -> None:
     assert said(written) == spoken

@@ -136,6 +136,7 @@ ABBREVIATIONS = {
     "et al.": "and others", "a.k.a.": "also known as", "incl.": "including",
     "esp.": "especially", "govt.": "government", "dept.": "department",
     "a.m.": "a-m", "p.m.": "p-m", "WWI": "World War One", "WWII": "World War Two",
+    "WW1": "World War One", "WW2": "World War Two",
 }  # fmt: skip
 # Said only before a capitalized name when written without the period ("Mr Smith").
 TITLES_WITHOUT_PERIOD = {"Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Dr": "Doctor", "Prof": "Professor"}
@@ -244,6 +245,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "yr": ("year", "years"), "yrs": ("year", "years"), "ha": ("hectare", "hectares"),
     "bn": ("billion", "billion"), "ppm": ("part per million", "parts per million"),
     "tbsp": ("tablespoon", "tablespoons"), "tsp": ("teaspoon", "teaspoons"),
+    "pts": ("point", "points"),
 }  # fmt: skip
 # "5m people": m is million, not metres, before a word like these.
 _MILLION_NOUNS = _words(
@@ -477,15 +479,9 @@ def _ampm(m: re.Match[str]) -> str:
     return f" {ap.lower()}{LETTER_JOINER}m{dot}"
 
 
-@_rule(
-    "clock time", rf"(?<![\w:.,])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?(?![\d:]|[.,]\d){_AMPM}?"
-)
-def _clock_time(m: re.Match[str], rec: Recorder) -> str | None:
-    h, mins = int(m.group("h")), int(m.group("m"))
-    if h > 24 or mins > 59:
-        return None  # not a time; the ratio rule reads it
+def _time_words(h: int, mins: int, secs: int, ap: bool) -> str:
     if mins == 0:
-        if m.group("ap"):
+        if ap:
             spoken = cardinal(h)
         elif h == 0:
             spoken = "midnight"
@@ -497,10 +493,30 @@ def _clock_time(m: re.Match[str], rec: Recorder) -> str | None:
         spoken = f"{cardinal(h)} oh {cardinal(mins)}"
     else:
         spoken = f"{cardinal(h)} {cardinal(mins)}"
-    if m.group("s") and int(m.group("s")):
-        secs = int(m.group("s"))
+    if secs:
         spoken += f" and {cardinal(secs)} {'second' if secs == 1 else 'seconds'}"
-    spoken += _ampm(m)
+    return spoken
+
+
+@_rule(
+    "clock time", rf"(?<![\w:.,])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?(?![\d:]|[.,]\d){_AMPM}?"
+)
+def _clock_time(m: re.Match[str], rec: Recorder) -> str | None:
+    h, mins = int(m.group("h")), int(m.group("m"))
+    if h > 24 or mins > 59:
+        return None  # not a time; the ratio rule reads it
+    spoken = _time_words(h, mins, int(m.group("s") or 0), bool(m.group("ap"))) + _ampm(m)
+    rec.add(m.group(0), spoken, "time")
+    return spoken
+
+
+@_rule("dotted time", rf"(?<![\w:.,])(?P<h>\d{{1,2}})\.(?P<m>\d{{2}}){_AMPM}")
+def _dotted_time(m: re.Match[str], rec: Recorder) -> str | None:
+    """ British "3.30pm": a time only with am or pm after it (else it is a decimal). """
+    h, mins = int(m.group("h")), int(m.group("m"))
+    if not (1 <= h <= 12 and mins <= 59):
+        return None
+    spoken = _time_words(h, mins, 0, True) + _ampm(m)
     rec.add(m.group(0), spoken, "time")
     return spoken
 
@@ -681,7 +697,10 @@ def _hours_minutes(m: re.Match[str], rec: Recorder) -> str:
     return spoken
 
 
-@_rule("feet and inches", r"(?<![\w.,'’])(?P<f>\d{1,2})['’′](?P<i>\d{1,2})(?:\"|”|″|''|′′)")
+@_rule(
+    "feet and inches",
+    r"(?<![\w.,'’])(?P<f>\d{1,2})(?:['’′]|[ \t]?(?:ft|feet|foot)[ \t]?)(?P<i>\d{1,2})(?:\"|”|″|''|′′|[ \t]?in(?:ch|ches)?\b)",
+)
 def _feet_inches(m: re.Match[str], rec: Recorder) -> str:
     """ A height, 5'6": "five foot six". """
     spoken = f"{cardinal(int(m.group('f')))} foot {cardinal(int(m.group('i')))}"
@@ -862,7 +881,9 @@ def _range(m: re.Match[str], rec: Recorder) -> str:
     # "between 18-25" is "between eighteen and twenty-five", never "... to ...".
     joiner = "and" if word_before(m.string, m.start()).lower() == "between" else "to"
     spoken = f"{number(a)} {joiner} {number(b)}"
-    if a.isdigit() and b.isdigit() and len(a) == 4 and _is_year(int(a)):
+    if a == b and m.group(0) == f"{a}-{b}":
+        spoken = f"{number(a)}-{number(b)}"  # "50-50", "a 1-1 draw": never "fifty to fifty"
+    elif a.isdigit() and b.isdigit() and len(a) == 4 and _is_year(int(a)):
         first, second = int(a), int(b)
         if len(b) == 2 and second > first % 100:
             second += first // 100 * 100  # "1939-45": to 1945

@@ -130,6 +130,8 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+_EMAIL_PIECES = re.compile(r"[A-Za-z0-9]+|[^A-Za-z0-9]")
+_EMAIL_WORDS = {".": "dot", "@": "at", "_": "underscore", "-": "dash", "+": "plus"}
 _URL_TRAILING = ".,;:!?'\")]}’”"
 _FOOTNOTE = re.compile(r"\[\d+(?:[-–,][ \t]?\d+)*\]|\^\[?\d+\]?")
 # Whatever the patterns above missed must still never be spoken.
@@ -147,8 +149,11 @@ def _drop_links(text: str, rec: Recorder) -> str:
         return " " + link[len(trimmed) :]
 
     def email(m: re.Match[str]) -> str:
-        rec.add(m.group(0), "", "url")
-        return " "
+        # An address is short and the listener may want it: "jo.doe@example.com" is said
+        # "jo dot doe at example dot com" (marked for review).
+        spoken = " ".join(_EMAIL_WORDS.get(piece, piece) for piece in _EMAIL_PIECES.findall(m.group(0)))
+        rec.add(m.group(0), spoken, "email", attention=True)
+        return spoken
 
     if "@" in text:
         text = _EMAIL.sub(email, text)
