@@ -741,6 +741,14 @@ TIMES_AND_MEASURES_MORE = [
     ("It was 50-50.", "It was fifty-fifty."),
     ("A 1-1 draw.", "A one-one draw."),
     ("WW2 ended.", "World War Two ended."),
+    ("The 80/20 rule, or 60/40.", "The eighty-twenty rule, or sixty-forty."),
+    ("It costs 99p, a 1p coin.", "It costs ninety-nine pence, a one penny coin."),
+    ("The 1850s-1860s.", "The eighteen fifties to eighteen sixties."),
+    ("Their ratio: 2.5:1.", "Their ratio: two point five to one."),
+    ("A 3-2 win.", "A three-two win."),  # a range goes up: this is a score
+    ("A 6-4, 6-3 victory.", "A six-four, six-three victory."),
+    ("Ages 18-25.", "Ages eighteen to twenty-five."),
+    ("Between 20-10.", "Between twenty and ten."),
 ]
 
 

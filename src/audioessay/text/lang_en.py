@@ -531,9 +531,9 @@ def _hour_ampm(m: re.Match[str], rec: Recorder) -> str | None:
     return spoken
 
 
-@_rule("ratio", r"(?<![\w:.,])(\d+):(\d+)(?![\d:])")
+@_rule("ratio", r"(?<![\w:.,])(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)(?![\d:]|\.\d)")
 def _ratio(m: re.Match[str], rec: Recorder) -> str:
-    spoken = f"{_whole(m.group(1))} to {_whole(m.group(2))}"
+    spoken = f"{number(m.group(1))} to {number(m.group(2))}"
     rec.add(m.group(0), spoken, "ratio")
     return spoken
 
@@ -801,6 +801,26 @@ def _is_million_context(text: str, pos: int) -> bool:
     return after in _MILLION_NOUNS or (_is_plural_noun(after) and text[pos : pos + 1] == " ")
 
 
+@_rule("decade range", r"(?<![\w.])(?P<a>\d{3}0)s[ \t]?[-–][ \t]?(?P<b>\d{3}0)s(?![\w])")
+def _decade_range(m: re.Match[str], rec: Recorder) -> str | None:
+    """ "the 1850s-1860s": "the eighteen fifties to eighteen sixties". """
+    a, b = int(m.group("a")), int(m.group("b"))
+    if not (_is_year(a) and _is_year(b) and a < b):
+        return None
+    spoken = f"{plural(year(a))} to {plural(year(b))}"
+    rec.add(m.group(0), spoken, "decade")
+    return spoken
+
+
+@_rule("pence", r"(?<![\w.,£$€¥₹])(?P<n>\d{1,2})p(?![\w])")
+def _pence(m: re.Match[str], rec: Recorder) -> str:
+    """ "99p": ninety-nine pence. Three or more digits are video resolutions ("1080p"). """
+    n = int(m.group("n"))
+    spoken = f"{cardinal(n)} {'penny' if n == 1 else 'pence'}"
+    rec.add(m.group(0), spoken, "currency")
+    return spoken
+
+
 @_rule("decade", r"(?<![\w.])(?:(?P<ap>['’‘])(?P<yy>\d{2})|(?P<n>\d+))['’]?s(?![\w])")
 def _decade(m: re.Match[str], rec: Recorder) -> str:
     if m.group("yy"):
@@ -863,6 +883,8 @@ def _fraction(m: re.Match[str], rec: Recorder) -> str:
         if n == 1 and part.startswith("one ") and " over " not in part:
             part = "a " + part[4:]  # "one and a half"
         spoken = f"{_whole(m.group('w'))} and {part}"
+    elif not m.group("w") and n + d == 100 and n % 10 == 0 and d % 10 == 0:
+        spoken = f"{cardinal(n)}-{cardinal(d)}"  # "the 80/20 rule": a split, not four fifths
     else:
         spoken = fraction(n, d)
         if m.group("w"):
@@ -881,6 +903,7 @@ def _range(m: re.Match[str], rec: Recorder) -> str:
     # "between 18-25" is "between eighteen and twenty-five", never "... to ...".
     joiner = "and" if word_before(m.string, m.start()).lower() == "between" else "to"
     spoken = f"{number(a)} {joiner} {number(b)}"
+    rule = "range"
     if a == b and m.group(0) == f"{a}-{b}":
         spoken = f"{number(a)}-{number(b)}"  # "50-50", "a 1-1 draw": never "fifty to fifty"
     elif a.isdigit() and b.isdigit() and len(a) == 4 and _is_year(int(a)):
@@ -889,7 +912,10 @@ def _range(m: re.Match[str], rec: Recorder) -> str:
             second += first // 100 * 100  # "1939-45": to 1945
         if len(str(second)) == 4 and _is_year(second) and second > first:
             spoken = f"{year(first)} {joiner} {year(second)}"
-    rec.add(m.group(0), spoken, "range")
+    elif a.isdigit() and b.isdigit() and int(b) < int(a) and len(a) <= 3 and joiner == "to":
+        # A range goes up: "a 3-2 win", "6-4, 6-3" are scores, said "three-two".
+        spoken, rule = f"{number(a)}-{number(b)}", "score"
+    rec.add(m.group(0), spoken, rule)
     return spoken
 
 
