@@ -734,6 +734,7 @@ def test_email_addresses_are_spelled_out(written: str, spoken: str) -> None:
 TIMES_AND_MEASURES_MORE = [
     ("He's 6 ft 2 in tall.", "He's six foot two tall."),
     ("Walk 2 ft in the rain.", "Walk two feet in the rain."),
+    ("A wall of 6 ft 2 in the garden.", "A wall of six feet two in the garden."),
     ("It rose 3 pts.", "It rose three points."),
     ("At 3.30pm we met.", "At three thirty p-m we met."),
     ("At 10.05 a.m. sharp.", "At ten oh five a-m sharp."),

@@ -699,7 +699,7 @@ def _hours_minutes(m: re.Match[str], rec: Recorder) -> str:
 
 @_rule(
     "feet and inches",
-    r"(?<![\w.,'’])(?P<f>\d{1,2})(?:['’′]|[ \t]?(?:ft|feet|foot)[ \t]?)(?P<i>\d{1,2})(?:\"|”|″|''|′′|[ \t]?in(?:ch|ches)?\b)",
+    r"(?<![\w.,'’])(?P<f>\d{1,2})(?:['’′]|[ \t]?(?:ft|feet|foot)[ \t]?)(?P<i>\d{1,2})(?:\"|”|″|''|′′|[ \t]?inch(?:es)?\b|[ \t]?in\b(?![ \t]+(?:the|a|an|his|her|their|its|our|my|your|this|that)\b))",
 )
 def _feet_inches(m: re.Match[str], rec: Recorder) -> str:
     """ A height, 5'6": "five foot six". """
