@@ -207,6 +207,42 @@ def test_intro_chapter_and_announcement_cue(intro_episode):
     assert abs(heard[-1] - cues[2][0]) <= 0.05  # the outro
 
 
+def test_the_music_is_decoded_once_per_process_and_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Every episode has the same intro music: a worker decodes it once (an ffmpeg start costs more
+    than the decoding), cut for each episode to what its announcement needs; other music is
+    decoded again; and the episode is the same as with a decode of its own."""
+    from audioessay.master import episode as episode_module
+
+    calls: list[Path] = []
+    real = episode_module.decode_to_float32
+
+    def counting(path: Path, **options):
+        calls.append(Path(path))
+        return real(path, **options)
+
+    monkeypatch.setattr(episode_module, "decode_to_float32", counting)
+    monkeypatch.setattr(episode_module, "_MUSIC_MEMO", {})
+    music = tone_take(tmp_path / "music.wav", 30.0, freq=200, rate=44100, volume_db=-30)
+    other = tone_take(tmp_path / "other.wav", 30.0, freq=300, rate=44100, volume_db=-30)
+    script = script_of(("Body", [["The only sentence."]]))
+    results = []
+    for index, (announced, seconds, bed) in enumerate(
+            [("Episode one.", 2.0, music), ("Episode two, longer.", 3.0, music), ("Three.", 1.0, other)]):
+        takes = {announced: tone_take(tmp_path / f"a{index}.wav", seconds, freq=1000),
+                 "The only sentence.": tone_take(tmp_path / f"s{index}.wav", 1.0, freq=700)}
+        results.append(master(tmp_path, script, takes, out_dir=tmp_path / f"out{index}", intro_music=bed,
+                              announcement=announced))
+    assert calls == [music, other]
+    assert results[1].duration > results[0].duration + 0.9  # each cut to its own announcement
+
+    monkeypatch.setattr(episode_module, "_MUSIC_MEMO", {})  # a fresh process: its own decode
+    takes = {"Episode two, longer.": tone_take(tmp_path / "a1.wav", 3.0, freq=1000),
+             "The only sentence.": tone_take(tmp_path / "s1.wav", 1.0, freq=700)}
+    alone = master(tmp_path, script, takes, out_dir=tmp_path / "alone", intro_music=music,
+                   announcement="Episode two, longer.")
+    assert alone.audio.read_bytes() == results[1].audio.read_bytes()
+
+
 def test_cover_art_is_embedded(tmp_path: Path):
     from PIL import Image
 

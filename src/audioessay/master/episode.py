@@ -589,12 +589,37 @@ class _Music:
     def audio(self) -> np.ndarray:
         with self._lock:
             if self._audio is None:
-                data = decode_to_float32(self.path, max_seconds=self.seconds)
-                self._audio = np.frombuffer(data, np.float32).astype(np.float64)
+                decoded = _decoded_music(self.path, self.sha256, math.ceil(self.seconds / MUSIC_BUCKET) * MUSIC_BUCKET)
+                self._audio = decoded[: round(self.seconds * SAMPLE_RATE)]
                 if len(self._audio) < SAMPLE_RATE // 10:
                     raise MasteringError("the intro music has no audio (less than 0.1 s)", path=self.path,
                                          hint="use another file, or set audio.intro = \"\" for no music")
             return self._audio
+
+
+MUSIC_BUCKET = 10.0  # seconds: music is decoded to a whole number of these, then cut to what is needed
+_MUSIC_MEMO: dict[tuple[str, float], np.ndarray] = {}  # (sha256, seconds) -> samples, in this process
+_MUSIC_MEMO_LOCK = threading.Lock()
+
+
+def _decoded_music(path: Path, sha256: str, seconds: float) -> np.ndarray:
+    """The music decoded (by ffmpeg) to ``seconds``, once per process and content.
+
+    Every episode of a show has the same intro music, and starting ffmpeg costs about 60 ms of
+    CPU however little it decodes: a worker mastering a hundred short episodes decoded it a
+    hundred times. The samples are read-only; the memo keeps the last two pieces of music."""
+    key = (sha256, seconds)
+    with _MUSIC_MEMO_LOCK:
+        found = _MUSIC_MEMO.get(key)
+        if found is not None:
+            return found
+        data = decode_to_float32(path, max_seconds=seconds)
+        decoded = np.frombuffer(data, np.float32).astype(np.float64)
+        decoded.setflags(write=False)
+        while len(_MUSIC_MEMO) >= 2:
+            del _MUSIC_MEMO[next(iter(_MUSIC_MEMO))]
+        _MUSIC_MEMO[key] = decoded
+        return decoded
 
 
 def _check_takes(analyses: list[TakeAnalysis], gain: float, basename: str,
