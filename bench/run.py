@@ -379,7 +379,7 @@ def scenario_parallel_short(rep: Report, tmp: Path, count: int) -> dict[str, Any
     rep.add(Figure("9f", "9", "the same with the fast config (information)", fast_ratio, "x", "-", None,
                    f"jobs 1 {fast[1]:.2f} s, jobs 2 {fast[2]:.2f} s: with --jobs 1 the lame encoder already "
                    "runs beside Python, and fixed start-up and feed work weigh more on short renders"))
-    return {"workspace": fast_ws, "count": count, "per_episode": fast[2] / count}
+    return {"workspace": fast_ws, "count": count, "per_episode": fast[2] / count, "config": "fast"}
 
 
 def noop(ws: Path, label: str, repeats: int) -> tuple[float, list[float]]:
@@ -411,17 +411,18 @@ def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | N
         shutil.rmtree(probe, ignore_errors=True)
     if default_estimate is not None and default_estimate <= 180:
         ws = make_workspace(tmp / "scale-default")  # fast enough with the default config: render all for real
-        base = {"workspace": ws, "count": 0, "per_episode": default_estimate / target}
+        base = {"workspace": ws, "count": 0, "per_episode": default_estimate / target, "config": "default"}
     if base is None:  # --quick, or the short scenario did not run: measure the fast config on 20
         ws = make_workspace(tmp / "scale", FAST_AUDIO)
         write_short_essays(ws / "seeds", 20)
         m, _bg = timed_cli(["render", "--jobs", "2", "--json"], ws, "render 20 (fast config), jobs 2",
                            memory=False)
         check_render(m, "scale probe", expect=20)
-        base = {"workspace": ws, "count": 20, "per_episode": m.seconds / 20}
+        base = {"workspace": ws, "count": 20, "per_episode": m.seconds / 20, "config": "fast"}
     ws, have, per_episode = base["workspace"], base["count"], base["per_episode"]
+    config = base.get("config", "fast")
     fast_estimate = per_episode * target
-    print(f"  estimate for {target} with the fast config (intro/announce off, 64 kbps), jobs 2: "
+    print(f"  estimate for {target} with the {config} config, jobs 2: "
           f"{fast_estimate:.0f} s ({per_episode:.3f} s per episode)", flush=True)
     points: list[tuple[int, float]] = []
     if have:
@@ -435,7 +436,7 @@ def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | N
               f"(--scale-budget {budget:.0f} s), then extrapolating", flush=True)
     if goal > have:
         write_short_essays(ws / "seeds", goal, start=have)
-        m, _bg = timed_cli(["render", "--jobs", "2", "--json"], ws, f"render {goal - have} more (fast config)",
+        m, _bg = timed_cli(["render", "--jobs", "2", "--json"], ws, f"render {goal - have} more ({config} config)",
                            memory=False)
         check_render(m, "scale render", expect=goal)
         t, _runs = noop(ws, f"no-op render of {goal}", 3)
