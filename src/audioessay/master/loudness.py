@@ -114,8 +114,10 @@ _BEHIND = round((HOLD + ATTACK * 0.5 + 1) * BLOCK / 44100 / _BLOCK)
 _HIST_LOW, _HIST_STEP, _HIST_BINS = -100.0, 0.1, 1300  # envelope in dBFS: -100 to +30
 
 
-def measure_piece(samples: np.ndarray, rate: int, start_seconds: float) -> PieceLoudness:
-    """K-weight ``samples`` (float, full scale 1.0) placed at ``start_seconds``; bin its energy."""
+def measure_piece(samples: np.ndarray, rate: int, start_seconds: float, *, peaks: bool = True) -> PieceLoudness:
+    """K-weight ``samples`` (float, full scale 1.0) placed at ``start_seconds``; bin its energy.
+
+    ``peaks=False`` leaves out the limiter model's histogram (empty), for a loudness alone."""
     energy = k_weighted_energy(samples, rate)
     if len(energy) == 0:
         return PieceLoudness(0, np.zeros(0), np.zeros(_HIST_BINS))
@@ -125,7 +127,8 @@ def measure_piece(samples: np.ndarray, rate: int, start_seconds: float) -> Piece
     edges = np.ceil((np.arange(first + 1, last + 1) * BIN_SECONDS - start_seconds) * rate - 1e-6).astype(np.int64)
     edges = np.clip(edges, 0, len(energy))
     bins = np.add.reduceat(energy, np.concatenate([[0], edges])) / rate
-    return PieceLoudness(first, bins, _peak_histogram(samples, energy[: len(samples)], rate))
+    histogram = _peak_histogram(samples, energy[: len(samples)], rate) if peaks else np.zeros(_HIST_BINS)
+    return PieceLoudness(first, bins, histogram)
 
 
 def _peak_histogram(samples: np.ndarray, energy: np.ndarray, rate: int) -> np.ndarray:
@@ -223,7 +226,7 @@ def integrated_loudness(bins: np.ndarray, gain_db: float = 0.0) -> float:
 def loudness_of(samples: np.ndarray, rate: int) -> float:
     """Integrated loudness of one clip (float, full scale 1.0)."""
     meter = LoudnessMeter(end_seconds=len(samples) / rate if len(samples) >= 0.4 * rate else None)
-    meter.add_samples(samples, rate, 0.0)
+    meter.add(measure_piece(samples, rate, 0.0, peaks=False))  # the limiter model is not needed here
     return meter.integrated()
 
 
