@@ -748,6 +748,10 @@ TIMES_AND_MEASURES_MORE = [
     ("Their ratio: 2.5:1.", "Their ratio: two point five to one."),
     ("A 3-2 win.", "A three-two win."),  # a range goes up: this is a score
     ("A 6-4, 6-3 victory.", "A six-four, six-three victory."),
+    ("They won 21-17.", "They won twenty-one-seventeen."),
+    ("The shop is open 10-6 daily.", "The shop is open ten to six daily."),  # hours, not a score
+    ("See pp. 145-7 and pages 45-7.", "See pages one hundred forty-five to one hundred forty-seven and "
+                                      "pages forty-five to forty-seven."),
     ("Ages 18-25.", "Ages eighteen to twenty-five."),
     ("Between 20-10.", "Between twenty and ten."),
 ]

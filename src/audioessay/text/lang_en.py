@@ -900,8 +900,9 @@ def _is_year(n: int) -> bool:
 @_rule("range", rf"(?<![\w.,/:-])(?P<a>{_NUM})(?:-|[ \t]?–[ \t]?|[ \t]-[ \t])(?P<b>{_NUM})(?![\w-]|[.,:/]\d)")
 def _range(m: re.Match[str], rec: Recorder) -> str:
     a, b = m.group("a"), m.group("b")
+    before = word_before(m.string, m.start())
     # "between 18-25" is "between eighteen and twenty-five", never "... to ...".
-    joiner = "and" if word_before(m.string, m.start()).lower() == "between" else "to"
+    joiner = "and" if before.lower() == "between" else "to"
     spoken = f"{number(a)} {joiner} {number(b)}"
     rule = "range"
     if a == b and m.group(0) == f"{a}-{b}":
@@ -912,11 +913,25 @@ def _range(m: re.Match[str], rec: Recorder) -> str:
             second += first // 100 * 100  # "1939-45": to 1945
         if len(str(second)) == 4 and _is_year(second) and second > first:
             spoken = f"{year(first)} {joiner} {year(second)}"
-    elif a.isdigit() and b.isdigit() and int(b) < int(a) and len(a) <= 3 and joiner == "to":
-        # A range goes up: "a 3-2 win", "6-4, 6-3" are scores, said "three-two".
+    elif a.isdigit() and b.isdigit() and int(b) < int(a) and len(a) <= 2 and joiner == "to" and (
+            before.lower() in SCORE_BEFORE or _SCORE_AFTER.match(m.string, m.end())):
+        # "a 3-2 win", "won 21-17", "a 6-4, 6-3 victory": scores, said "three-two". Without such a
+        # word it stays "ten to six" (opening hours: "open 10-6").
         spoken, rule = f"{number(a)}-{number(b)}", "score"
+    elif a.isdigit() and b.isdigit() and len(b) < len(a) and int(a[: len(a) - len(b)] + b) > int(a) \
+            and before.lower() in PAGE_BEFORE:
+        # "pp. 145-7" and "pages 45-7" are 145 to 147 and 45 to 47.
+        spoken = f"{number(a)} to {number(a[: len(a) - len(b)] + b)}"
     rec.add(m.group(0), spoken, rule)
     return spoken
+
+
+SCORE_BEFORE = _words("won lost beat beaten score scored finished ended drew trailed led leading trailing "
+                      "winning losing defeated")
+_SCORE_AFTER = re.compile(
+    r"(?:,[ \t]*\d{1,2}-\d{1,2})*[ \t]+(?:win|wins|victory|victories|defeat|defeats|loss|losses|lead|draw|"
+    r"vote|votes|decision|majority|score|scoreline|result|thrashing|comeback|final|margin)\b")
+PAGE_BEFORE = _words("pages page pp p lines verses chapters sections columns folios")
 
 
 _ERA_AFTER = re.compile(r"[ \t]*(?:AD|BC|BCE|CE|A\.D\.|B\.C\.|A-D|B-C|B-C-E|C-E)(?![\w])")
