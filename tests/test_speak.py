@@ -750,6 +750,11 @@ TIMES_AND_MEASURES_MORE = [
     ("A 6-4, 6-3 victory.", "A six-four, six-three victory."),
     ("They won 21-17.", "They won twenty-one-seventeen."),
     ("The shop is open 10-6 daily.", "The shop is open ten to six daily."),  # hours, not a score
+    ("Lose 3-0 at home, a 90-10 split.", "Lose three-zero at home, a ninety-ten split."),
+    ("A 10-1 shot.", "A ten to one shot."),  # odds
+    ("Open 9am-5pm, or 9 a.m.-5 p.m. daily.", "Open nine a-m to five p-m, or nine a-m to five p-m daily."),
+    ("It was 6' tall.", "It was six feet tall."),
+    ("The year 1999/2000.", "The year nineteen ninety-nine to two thousand."),
     ("See pp. 145-7 and pages 45-7.", "See pages one hundred forty-five to one hundred forty-seven and "
                                       "pages forty-five to forty-seven."),
     ("Ages 18-25.", "Ages eighteen to twenty-five."),

@@ -479,6 +479,13 @@ def _ampm(m: re.Match[str]) -> str:
     return f" {ap.lower()}{LETTER_JOINER}m{dot}"
 
 
+@_rule("time range", r"(?:(?<=[AaPp][Mm])|(?<=[AaPp]\.[Mm]))\.?[ \t]?[-–][ \t]?(?=\d{1,2}(?:[:.]\d{2})?[ \t]?[AaPp]\.?[Mm])")
+def _time_range(m: re.Match[str], rec: Recorder) -> str:
+    """ "9am-5pm": the dash between two times is "to". """
+    rec.add(m.group(0), "to", "range")
+    return (". " if m.group(0).startswith(".") else " ") + "to "
+
+
 def _time_words(h: int, mins: int, secs: int, ap: bool) -> str:
     if mins == 0:
         if ap:
@@ -708,6 +715,15 @@ def _feet_inches(m: re.Match[str], rec: Recorder) -> str:
     return spoken
 
 
+@_rule("feet", r"(?<![\w.,'’])(?P<f>\d{1,3})['’′](?=[ \t]+(?:tall|high|long|wide|deep|away|across)\b)")
+def _feet(m: re.Match[str], rec: Recorder) -> str:
+    """ "6' tall": six feet. """
+    n = int(m.group("f"))
+    spoken = f"{cardinal(n)} {'foot' if n == 1 else 'feet'}"
+    rec.add(m.group(0), spoken, "unit")
+    return spoken
+
+
 @_rule("dimensions", r"(?<=\d)(?:[ \t]x[ \t]|x)(?=\d)")
 def _dimensions(m: re.Match[str], rec: Recorder) -> str | None:
     """ "10 x 20 cm", "4x4": "by". Not in "0x1F" (hexadecimal). """
@@ -726,10 +742,16 @@ def _multiplier(m: re.Match[str], rec: Recorder) -> str:
     return spoken
 
 
-@_rule("year span", r"(?<![\w./])(?P<y>\d{4})/(?P<yy>\d{2})(?![\w/]|[.,]\d)")
+@_rule("year span", r"(?<![\w./])(?P<y>\d{4})/(?P<yy>\d{2}|\d{4})(?![\w/]|[.,]\d)")
 def _year_span(m: re.Match[str], rec: Recorder) -> str | None:
-    """ A season or a financial year, 2024/25: "twenty twenty-four to twenty-five". """
+    """ A season or a financial year, 2024/25 or 1999/2000: "twenty twenty-four to twenty-five". """
     y, yy = int(m.group("y")), int(m.group("yy"))
+    if len(m.group("yy")) == 4:
+        if not (_is_year(y) and yy == y + 1):
+            return None
+        spoken = f"{year(y)} to {year(yy)}"
+        rec.add(m.group(0), spoken, "year")
+        return spoken
     if not (_is_year(y) and yy == (y + 1) % 100):
         return None
     second = year(y + 1) if yy == 0 else cardinal(yy) if yy >= 10 else "oh " + cardinal(yy)
@@ -927,10 +949,10 @@ def _range(m: re.Match[str], rec: Recorder) -> str:
 
 
 SCORE_BEFORE = _words("won lost beat beaten score scored finished ended drew trailed led leading trailing "
-                      "winning losing defeated")
+                      "winning losing defeated win wins lose loses beats draw draws")
 _SCORE_AFTER = re.compile(
     r"(?:,[ \t]*\d{1,2}-\d{1,2})*[ \t]+(?:win|wins|victory|victories|defeat|defeats|loss|losses|lead|draw|"
-    r"vote|votes|decision|majority|score|scoreline|result|thrashing|comeback|final|margin)\b")
+    r"vote|votes|decision|majority|score|scoreline|result|thrashing|comeback|final|margin|split)\b")
 PAGE_BEFORE = _words("pages page pp p lines verses chapters sections columns folios")
 
 
