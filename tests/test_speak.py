@@ -754,6 +754,9 @@ TIMES_AND_MEASURES_MORE = [
     ("A 10-1 shot.", "A ten to one shot."),  # odds
     ("Open 9am-5pm, or 9 a.m.-5 p.m. daily.", "Open nine a-m to five p-m, or nine a-m to five p-m daily."),
     ("It was 6' tall.", "It was six feet tall."),
+    ("A 1:50,000 map.", "A one to fifty thousand map."),
+    ("The 1980s–90s were wild.", "The nineteen eighties to nineteen nineties were wild."),
+    ("The 3rd-4th centuries.", "The third to fourth centuries."),
     ("The year 1999/2000.", "The year nineteen ninety-nine to two thousand."),
     ("See pp. 145-7 and pages 45-7.", "See pages one hundred forty-five to one hundred forty-seven and "
                                       "pages forty-five to forty-seven."),

@@ -538,7 +538,7 @@ def _hour_ampm(m: re.Match[str], rec: Recorder) -> str | None:
     return spoken
 
 
-@_rule("ratio", r"(?<![\w:.,])(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)(?![\d:]|\.\d)")
+@_rule("ratio", rf"(?<![\w:.,])({_NUM}):({_NUM})(?![\d:]|[.,]\d)")
 def _ratio(m: re.Match[str], rec: Recorder) -> str:
     spoken = f"{number(m.group(1))} to {number(m.group(2))}"
     rec.add(m.group(0), spoken, "ratio")
@@ -823,10 +823,12 @@ def _is_million_context(text: str, pos: int) -> bool:
     return after in _MILLION_NOUNS or (_is_plural_noun(after) and text[pos : pos + 1] == " ")
 
 
-@_rule("decade range", r"(?<![\w.])(?P<a>\d{3}0)s[ \t]?[-–][ \t]?(?P<b>\d{3}0)s(?![\w])")
+@_rule("decade range", r"(?<![\w.])(?P<a>\d{3}0)s[ \t]?[-–][ \t]?['’]?(?P<b>\d{3}0|\d0)s(?![\w])")
 def _decade_range(m: re.Match[str], rec: Recorder) -> str | None:
-    """ "the 1850s-1860s": "the eighteen fifties to eighteen sixties". """
+    """ "the 1850s-1860s", "the 1980s-90s": "the eighteen fifties to eighteen sixties". """
     a, b = int(m.group("a")), int(m.group("b"))
+    if b < 100:
+        b += a // 100 * 100
     if not (_is_year(a) and _is_year(b) and a < b):
         return None
     spoken = f"{plural(year(a))} to {plural(year(b))}"
@@ -867,6 +869,14 @@ def _short_year(m: re.Match[str], rec: Recorder) -> str:
     yy = int(m.group("yy"))
     spoken = f"oh {cardinal(yy)}" if yy < 10 else cardinal(yy)
     rec.add(m.group(0), spoken, "year")
+    return spoken
+
+
+@_rule("ordinal range", r"(?<![\w.])(?P<a>\d{1,3})(?:st|nd|rd|th)[ \t]?[-–][ \t]?(?P<b>\d{1,3})(?:st|nd|rd|th)(?![\w])")
+def _ordinal_range(m: re.Match[str], rec: Recorder) -> str:
+    """ "the 3rd-4th centuries": "the third to fourth". """
+    spoken = f"{ordinal(int(m.group('a')))} to {ordinal(int(m.group('b')))}"
+    rec.add(m.group(0), spoken, "range")
     return spoken
 
 
