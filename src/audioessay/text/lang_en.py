@@ -82,6 +82,11 @@ def number(text: str) -> str:
     return sign + words
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """ "one foot", "six feet": the number in words and the noun that agrees with it. """
+    return f"{cardinal(n)} {one if n == 1 else many}"
+
+
 def ordinal(n: int) -> str:
     """21 -> "twenty-first"."""
     return _tidy(num2words(n, lang="en", to="ordinal"))
@@ -501,7 +506,7 @@ def _time_words(h: int, mins: int, secs: int, ap: bool) -> str:
     else:
         spoken = f"{cardinal(h)} {cardinal(mins)}"
     if secs:
-        spoken += f" and {cardinal(secs)} {'second' if secs == 1 else 'seconds'}"
+        spoken += f" and {counted(secs, 'second', 'seconds')}"
     return spoken
 
 
@@ -699,7 +704,7 @@ def _currency_code(m: re.Match[str], rec: Recorder) -> str:
 def _hours_minutes(m: re.Match[str], rec: Recorder) -> str:
     """ "2h 15m" (a film's or a walk's length): the m is minutes here, never metres."""
     h, mins = int(m.group("h")), int(m.group("m"))
-    spoken = f"{cardinal(h)} {'hour' if h == 1 else 'hours'} {cardinal(mins)} {'minute' if mins == 1 else 'minutes'}"
+    spoken = f"{counted(h, 'hour', 'hours')} {counted(mins, 'minute', 'minutes')}"
     rec.add(m.group(0), spoken, "unit")
     return spoken
 
@@ -718,8 +723,7 @@ def _feet_inches(m: re.Match[str], rec: Recorder) -> str:
 @_rule("feet", r"(?<![\w.,'’])(?P<f>\d{1,3})['’′](?=[ \t]+(?:tall|high|long|wide|deep|away|across)\b)")
 def _feet(m: re.Match[str], rec: Recorder) -> str:
     """ "6' tall": six feet. """
-    n = int(m.group("f"))
-    spoken = f"{cardinal(n)} {'foot' if n == 1 else 'feet'}"
+    spoken = counted(int(m.group("f")), "foot", "feet")
     rec.add(m.group(0), spoken, "unit")
     return spoken
 
@@ -839,8 +843,7 @@ def _decade_range(m: re.Match[str], rec: Recorder) -> str | None:
 @_rule("pence", r"(?<![\w.,£$€¥₹])(?P<n>\d{1,2})p(?![\w])")
 def _pence(m: re.Match[str], rec: Recorder) -> str:
     """ "99p": ninety-nine pence. Three or more digits are video resolutions ("1080p"). """
-    n = int(m.group("n"))
-    spoken = f"{cardinal(n)} {'penny' if n == 1 else 'pence'}"
+    spoken = counted(int(m.group("n")), "penny", "pence")
     rec.add(m.group(0), spoken, "currency")
     return spoken
 
