@@ -421,14 +421,14 @@ def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | N
         base = {"workspace": ws, "count": 20, "per_episode": m.seconds / 20, "config": "fast"}
     ws, have, per_episode = base["workspace"], base["count"], base["per_episode"]
     config = base.get("config", "fast")
-    fast_estimate = per_episode * target
+    estimate = per_episode * target
     print(f"  estimate for {target} with the {config} config, jobs 2: "
-          f"{fast_estimate:.0f} s ({per_episode:.3f} s per episode)", flush=True)
+          f"{estimate:.0f} s ({per_episode:.3f} s per episode)", flush=True)
     points: list[tuple[int, float]] = []
     if have:
         t, _runs = noop(ws, f"no-op render of {have}", 3)
         points.append((have, t))
-    if full_scale or fast_estimate <= 180:
+    if full_scale or estimate <= 180:
         goal = target
     else:
         goal = min(target, have + int(budget / per_episode))
@@ -449,14 +449,14 @@ def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | N
         slope = max(0.0, (t1 - t0) / (n1 - n0)) if n1 > n0 else 0.0
         value = t1 + slope * (target - n1)
         how = (f"EXTRAPOLATED linearly from {n0} episodes ({t0:.2f} s) and {n1} ({t1:.2f} s): "
-               f"{slope * 1000:.2f} ms per episode; rendering {target} for real would take ~{fast_estimate:.0f} s "
+               f"{slope * 1000:.2f} ms per episode; rendering {target} for real would take ~{estimate:.0f} s "
                "(use --full-scale)")
         rep.note(f"figure 7 is {how}")
     # No floor from figure 8: a no-op neither builds the feed (its inputs did not change) nor reads
     # the episode files the feed check already read (.audioessay/published.json, checked.json), so
     # what it still does per episode is in the measured slope.
     met, detail = value <= 2.0, (how if n1 == target else f"extrapolated from {n1} episodes")
-    rep.raw["scale"] = {"points": points, "value": value, "fast_estimate_s": fast_estimate}
+    rep.raw["scale"] = {"points": points, "value": value, "estimate_s": estimate, "config": config}
     rep.add(Figure("7", "9", f"no-op render of a {target}-episode workspace", value, "s", "<= 2.00 s", met, detail))
     rep.raw["scale_workspace"] = str(ws)
 

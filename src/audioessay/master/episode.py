@@ -561,9 +561,10 @@ def _remove_stale_work(out_dir: Path, basename: str) -> None:
 
 
 class _Music:
-    """The intro music at 44.1 kHz mono, only as much as the intro can use, decoded once and
-    only when the intro part is made; its length (all that planning needs) is remembered in the
-    part folder, so a render that reuses the intro part does not decode the music at all."""
+    """The intro music at 44.1 kHz mono, only as much as the intro can use, decoded only when the
+    intro part is made (and then once per process: :func:`_decoded_music`); its length (all that
+    planning needs) is remembered in the part folder, so a render that reuses the intro part does
+    not decode the music at all."""
 
     def __init__(self, path: Path, announcement_take: Path | None, parts_dir: Path) -> None:
         self.path = path
