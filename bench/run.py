@@ -155,15 +155,18 @@ def wait_for_quiet(max_wait: float, threshold: float = 0.25) -> None:
     print(f"  (machine still busy after {max_wait:.0f} s: measuring anyway)", flush=True)
 
 
-def timed_cli(args: list[str], cwd: Path, label: str, memory: bool = True) -> tuple[Measured, float]:
-    """Run ``audioessay ARGS`` in ``cwd``; print and return the measurement and the background load."""
+def timed_cli(args: list[str], cwd: Path, label: str, memory: bool = True) -> tuple[Measured, CpuWatch]:
+    """Run ``audioessay ARGS`` in ``cwd``; print and return the measurement and the CPU it and
+    other processes used (``watch.own_cores``: the render's whole process tree, which this
+    process reaps; ``watch.background``: everything else)."""
     with CpuWatch() as watch:
         m = run_measured([AUDIOESSAY, *args], cwd=cwd, memory=memory)
     rss = f", tree peak {m.tree.peak_rss / MB:.0f} MB RSS / {m.tree.peak_pss / MB:.0f} MB PSS" if memory else ""
-    print(f"  {label}: {m.seconds:.2f} s{rss}, bg {watch.background:.2f} cores", flush=True)
+    print(f"  {label}: {m.seconds:.2f} s{rss}, {watch.own_cores:.2f} cores busy, bg {watch.background:.2f} cores",
+          flush=True)
     if m.returncode != 0:
         print(f"  !! exit {m.returncode}: {m.stderr.strip()[-2000:]}", flush=True)
-    return m, watch.background
+    return m, watch
 
 
 def render_json(m: Measured) -> dict[str, Any]:
@@ -287,7 +290,8 @@ def scenario_mastering(rep: Report, tmp: Path, quick: bool, repeats: int) -> dic
     for index in range(repeats):
         ws = make_workspace(tmp / f"long-{index}")
         shutil.copy(LONG_ESSAY, ws / "seeds" / LONG_ESSAY.name)
-        m, bg = timed_cli(["render", "--jobs", "2", "--json"], ws, f"render (cold cache) #{index + 1}")
+        m, watch = timed_cli(["render", "--jobs", "2", "--json"], ws, f"render (cold cache) #{index + 1}")
+        bg = watch.background
         data = check_render(m, "full render", expect=1)
         episode = data["episodes"][0]
         full.append(m.seconds)
@@ -334,52 +338,81 @@ def scenario_mastering(rep: Report, tmp: Path, quick: bool, repeats: int) -> dic
 # --------------------------------------------------------------------------- issue 9: scale
 
 
-def _short_pair(tmp: Path, count: int, audio: dict[str, Any] | None, label: str) -> tuple[dict[int, float], Path]:
+@dataclass
+class ShortRuns:
+    """Figure 9's renders: mean seconds and mean busy cores per --jobs value, the last jobs-2 workspace."""
+
+    seconds: dict[int, float]
+    cores: dict[int, float]
+    workspace: Path
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds[1] / self.seconds[2]
+
+    @property
+    def ceiling(self) -> float:
+        """The most --jobs 2 could give on this machine's cores for the CPU work that --jobs 1 did
+        in the same run: jobs 1 already kept ``cores[1]`` cores busy (LAME and mpg123 run beside
+        the Python that feeds them), so even every core busy through the whole jobs-2 render
+        would be NCPU / cores[1] times faster."""
+        return NCPU / self.cores[1]
+
+
+def _short_pair(tmp: Path, count: int, audio: dict[str, Any] | None, label: str) -> ShortRuns:
     """First renders of ``count`` short essays in fresh workspaces, in the order jobs 2, 1, 1, 2.
 
-    Returns the mean time per --jobs value and the last jobs-2 workspace. On this kind of machine
-    a sustained load slows later runs (by up to 15% over a minute, with no other process busy);
-    the symmetric order cancels such a drift from the ratio of the means."""
-    runs: dict[int, list[float]] = {1: [], 2: []}
+    On this kind of machine a sustained load slows later runs (by up to 15% over a minute, with
+    no other process busy); the symmetric order cancels such a drift from the ratio of the means."""
+    runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     last: Path | None = None
     for index, jobs in enumerate((2, 1, 1, 2)):
         ws = make_workspace(tmp / f"short-{label}-{index}", audio)
         write_short_essays(ws / "seeds", count)
         # No memory sampling: reading every process's smaps_rollup 50 times a second costs CPU, and
         # with --jobs 2 there is no idle core to absorb it, which would bias the ratio.
-        m, _bg = timed_cli(["render", "--jobs", str(jobs), "--json"], ws,
-                           f"render {count} episodes ({label} config), jobs {jobs}", memory=False)
+        m, watch = timed_cli(["render", "--jobs", str(jobs), "--json"], ws,
+                             f"render {count} episodes ({label} config), jobs {jobs}", memory=False)
         check_render(m, f"render {count} short ({label}), jobs {jobs}", expect=count)
-        runs[jobs].append(m.seconds)
+        runs[jobs].append((m.seconds, watch.own_cores))
         if last is not None:
             shutil.rmtree(last, ignore_errors=True)
         last = ws
     assert last is not None
-    return {jobs: sum(times) / len(times) for jobs, times in runs.items()}, last
+
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values)
+
+    return ShortRuns({jobs: mean([t for t, _ in r]) for jobs, r in runs.items()},
+                     {jobs: mean([c for _, c in r]) for jobs, r in runs.items()}, last)
 
 
 def scenario_parallel_short(rep: Report, tmp: Path, count: int) -> dict[str, Any]:
     """Figure 9 with the settings a new workspace has (intro music, spoken announcement, 96 kbps),
     which is what a publication converting its back catalogue renders; then, for information, the
     same with the fast settings (no intro, no announcement, 64 kbps), whose jobs-2 workspace the
-    scale scenario grows."""
+    scale scenario grows. Each also prints the ceiling the jobs-1 run's own parallelism leaves."""
     heading(f"Issue 9: first render of {count} short essays, jobs 2 vs jobs 1")
     print("  default config: the repository's audioessay.toml (intro music, announcement, 96 kbps)", flush=True)
-    times, default_ws = _short_pair(tmp, count, None, "default")
-    ratio = times[1] / times[2]
-    shutil.rmtree(default_ws, ignore_errors=True)
+    default = _short_pair(tmp, count, None, "default")
+    shutil.rmtree(default.workspace, ignore_errors=True)
     print("  fast config: [audio] intro = \"\", announce = \"\", bitrate = 64", flush=True)
-    fast, fast_ws = _short_pair(tmp, count, FAST_AUDIO, "fast")
-    fast_ratio = fast[1] / fast[2]
-    rep.raw["parallel_short"] = {"count": count, "jobs1": times[1], "jobs2": times[2],
-                                 "fast_jobs1": fast[1], "fast_jobs2": fast[2]}
-    rep.add(Figure("9", "9", f"first render of {count} short essays, jobs 2 speed-up", ratio, "x", ">= 1.70x",
-                   ratio >= 1.7, f"default config, means of 2 runs each: jobs 1 {times[1]:.2f} s, jobs 2 {times[2]:.2f} s, "
-                                 f"{times[2] / count:.3f} s per episode at jobs 2"))
-    rep.add(Figure("9f", "9", "the same with the fast config (information)", fast_ratio, "x", "-", None,
-                   f"jobs 1 {fast[1]:.2f} s, jobs 2 {fast[2]:.2f} s: with --jobs 1 the lame encoder already "
-                   "runs beside Python, and fixed start-up and feed work weigh more on short renders"))
-    return {"workspace": fast_ws, "count": count, "per_episode": fast[2] / count, "config": "fast"}
+    fast = _short_pair(tmp, count, FAST_AUDIO, "fast")
+    rep.raw["parallel_short"] = {"count": count, "jobs1": default.seconds[1], "jobs2": default.seconds[2],
+                                 "cores1": default.cores[1], "cores2": default.cores[2],
+                                 "fast_jobs1": fast.seconds[1], "fast_jobs2": fast.seconds[2],
+                                 "fast_cores1": fast.cores[1], "fast_cores2": fast.cores[2]}
+    t = default.seconds
+    rep.add(Figure("9", "9", f"first render of {count} short essays, jobs 2 speed-up", default.ratio, "x", ">= 1.70x",
+                   default.ratio >= 1.7, f"default config, means of 2 runs each: jobs 1 {t[1]:.2f} s, "
+                                         f"jobs 2 {t[2]:.2f} s, {t[2] / count:.3f} s per episode at jobs 2"))
+    rep.add(Figure("9c", "9", f"ceiling of figure 9 on {NCPU} cores (information)", default.ceiling, "x", "-", None,
+                   f"jobs 1 kept {default.cores[1]:.2f} cores busy, jobs 2 {default.cores[2]:.2f}: {NCPU} cores "
+                   f"busy throughout would give {default.ceiling:.2f}x; measured {default.ratio / default.ceiling:.0%} of it"))
+    rep.add(Figure("9f", "9", "the same with the fast config (information)", fast.ratio, "x", "-", None,
+                   f"jobs 1 {fast.seconds[1]:.2f} s ({fast.cores[1]:.2f} cores busy), jobs 2 {fast.seconds[2]:.2f} s "
+                   f"({fast.cores[2]:.2f} cores busy); ceiling {fast.ceiling:.2f}x"))
+    return {"workspace": fast.workspace, "count": count, "per_episode": fast.seconds[2] / count, "config": "fast"}
 
 
 def noop(ws: Path, label: str, repeats: int) -> tuple[float, list[float]]:

@@ -71,8 +71,9 @@ def test_doctor_names_each_missing_tool_and_its_install_command_per_platform(wor
 def test_render_without_a_mastering_tool_stops_at_once_in_one_line(workspace: Path, tmp_path: Path,
                                                                    tools: tuple[str, ...], missing: str,
                                                                    message: str) -> None:
-    # The default engine, pyttsx3, loads espeak-ng's library and needs no command on PATH.
-    result = run_cli(["render"], cwd=workspace, env=path_with(tmp_path, *tools))
+    # The default engine, pyttsx3, loads espeak-ng's library and needs no command on PATH. Two new
+    # essays and two jobs: the workers that would narrate while the scripts are written start early.
+    result = run_cli(["render", "--jobs", "2"], cwd=workspace, env=path_with(tmp_path, *tools))
     assert result.returncode == 1
     line = one_error_line(result.stderr)
     assert message in line

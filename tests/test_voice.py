@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import hashlib
 import json
 import subprocess
 import sys
 import wave
 from dataclasses import asdict
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +19,7 @@ from audioessay.errors import NarrationError, ToolMissingError
 from audioessay.models import VoiceSettings
 from audioessay.voice.cache import KEY_VERSION, TakeCache, TakeRequest, wav_frames
 from audioessay.voice.engine import engine_classes, engine_text, get_engine
-from audioessay.voice.narrate import local_executor, narrate
+from audioessay.voice.narrate import EarlyNarration, local_executor, narrate
 from audioessay.voice.pyttsx3_engine import MAX_CHUNK, split_for_engine
 
 SENTENCES = [
@@ -243,6 +246,41 @@ def test_narrate_uses_the_cache_and_an_edit_renarrates_one_take(tmp_path: Path) 
         third = narrate(edited, cache, pool, jobs=2)
     assert sum(o.synthesized for o in third.values()) == 1
     assert all(o.path and o.path.exists() for o in third.values())
+
+
+class CountingExecutor(cf.Executor):
+    """Counts the takes each narration task is sent (a task's first argument is its batch)."""
+
+    def __init__(self, inner: cf.Executor) -> None:
+        self.inner, self.sent = inner, Counter[str]()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        self.sent.update(r.key for r in args[0])
+        return self.inner.submit(fn, *args, **kwargs)
+
+
+def test_takes_sent_early_are_narrated_once_and_reported_as_narrated(tmp_path: Path) -> None:
+    """render sends each new episode's takes while it still writes scripts (EarlyNarration):
+    narrate() then waits for them instead of sending them again, and reports them as narrated by
+    this run even when they reached the cache before narrate() looked."""
+    cache = TakeCache(tmp_path)
+    requests = [request(s, voice="en-us") for s in SENTENCES]
+    extra = request("A sentence that only the last call asks for.", voice="en-us")
+    progress: list[tuple[int, int]] = []
+    with local_executor(2) as pool:
+        narrate(requests[:1], cache, pool, jobs=2)  # already in the cache before the run
+        counting = CountingExecutor(pool)
+        early = EarlyNarration(cache, counting, jobs=2)
+        early.send(requests[:2])
+        early.send(requests)  # overlapping: what was sent is not sent again
+        cf.wait(early.futures)  # finished and committed before narrate() runs
+        assert all(cache.get(r.key) for r in requests)
+        outcomes = narrate([*requests, extra], cache, counting, jobs=2, early=early,
+                           progress=lambda done, total: progress.append((done, total)))
+    assert counting.sent == {requests[1].key: 1, requests[2].key: 1, extra.key: 1}
+    assert [outcomes[r.key].synthesized for r in requests] == [False, True, True]
+    assert outcomes[extra.key].synthesized and all(o.path and o.path.exists() for o in outcomes.values())
+    assert progress[0] == (0, 3) and progress[-1] == (3, 3)
 
 
 def test_failed_take_is_reported_not_raised(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ from audioessay.text.scriptfile import (
 from audioessay.text.speak import speak
 from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.engine import require_available
-from audioessay.voice.narrate import default_jobs, local_executor, narrate
+from audioessay.voice.narrate import EarlyNarration, default_jobs, local_executor, narrate
 from audioessay.workspace import Workspace
 
 Progress = Callable[[int, int], None]
@@ -431,6 +431,8 @@ def render(
     early = local_executor(jobs) if executor is None and jobs > 1 and sum(
         1 for e in essays if not _build_record_path(ws, e.slug).exists()) > 1 else None
     handed_over = False  # once the pool below owns the early workers, it stops them
+    # The early workers narrate each new episode's takes as soon as its script is written.
+    sent_early = EarlyNarration(cache, early, jobs) if early is not None else None
     try:
         if early is not None:
             _start_workers(early, jobs)
@@ -438,6 +440,8 @@ def render(
         if overrides.engine or any(e.engine is None for e in essays):
             # A missing engine is this machine's problem, not each essay's: one message, before any work.
             require_available(overrides.engine or ws.config.voice.engine)
+        if sent_early is not None:
+            require_mastering_tools()  # as below, but before the first take is narrated
         ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=not paths and not fail_fast,
                                       memo=memos.essays)
         for essay in essays:
@@ -454,6 +458,8 @@ def render(
                         hint=f"review it, then run 'audioessay review {essay.slug} --approve'",
                     )
                 planned.append(_plan(ws, essay, script, result, overrides, entries[essay.slug], engines))
+                if sent_early is not None and not _build_record_path(ws, essay.slug).exists():
+                    sent_early.send(planned[-1].requests)  # a new episode: its takes are all needed
             except AudioessayError as exc:
                 report.fail(essay.source.as_posix(), exc)
         memos.save(essays, every=not paths and not (fail_fast and report.errors))
@@ -476,6 +482,8 @@ def render(
             _stop_pool(ws, early)
         pool = (early or local_executor(jobs)) if owned else executor
         handed_over = True
+    except cf.BrokenExecutor:  # an early worker was killed from outside while the scripts were written
+        raise _worker_stopped() from None
     finally:
         if not handed_over:  # an error or a stop before narration: the early workers must go
             _stop_pool(ws, early)
@@ -487,11 +495,10 @@ def render(
             outcomes = remote.narrate([r for p in todo for r in p.requests], cache, progress=progress) if todo else {}
         else:
             outcomes = narrate([r for p in todo for r in p.requests], cache, pool, jobs=jobs,
-                               progress=progress) if todo and pool is not None else {}
+                               progress=progress, early=sent_early) if todo and pool is not None else {}
     except cf.BrokenExecutor:  # a worker was killed from outside (a signal, the OOM killer)
         _stop_pool(ws, pool if owned else None)
-        raise NarrationError("a narration worker process stopped unexpectedly",
-                             hint="run the command again; the takes already made are kept") from None
+        raise _worker_stopped() from None
     except BaseException:
         _stop_pool(ws, pool if owned else None)
         raise
@@ -565,6 +572,11 @@ def render(
             _stop_pool(ws, local_masters)
     records = {plan.essay.slug: plan.record for plan in planned if plan.record is not None}
     return _finish(ws, report, ledger, base_url, cover, publish=True, records=records)
+
+
+def _worker_stopped() -> NarrationError:
+    return NarrationError("a narration worker process stopped unexpectedly",
+                          hint="run the command again; the takes already made are kept")
 
 
 def _stop_pool(ws: Workspace, pool: cf.Executor | None) -> None:

@@ -20,6 +20,7 @@ from audioessay.errors import AudioessayError, NarrationError
 from audioessay.voice.cache import TakeCache, TakeRequest, wav_frames
 from audioessay.voice.engine import Engine, get_engine
 
+BATCH_MAX = 12  # takes in one task at most
 _ENGINES: dict[str, Engine] = {}  # one engine per worker process (espeak state is process-global)
 
 
@@ -70,6 +71,41 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+class EarlyNarration:
+    """Takes sent to the workers while render is still writing scripts.
+
+    With several new episodes and more than one job, render hands each new episode's takes here
+    as soon as its script is written, so that the workers narrate while the main process writes
+    the remaining scripts instead of waiting for all of them. :func:`narrate` then gathers these
+    takes with the rest. A key sent here is never sent again, and its outcome comes from the worker
+    that made it (so it counts as narrated, not as taken from the cache).
+    """
+
+    def __init__(self, cache: TakeCache, executor: cf.Executor, jobs: int) -> None:
+        self.cache, self.executor, self.jobs = cache, executor, jobs
+        self.futures: list[cf.Future[list[TakeOutcome]]] = []
+        self.keys: set[str] = set()
+
+    def send(self, requests: Iterable[TakeRequest]) -> None:
+        """Start narrating those of ``requests`` the cache lacks and nobody was sent yet."""
+        missing: dict[str, TakeRequest] = {}
+        for request in requests:
+            if request.key not in self.keys and request.key not in missing and self.cache.get(request.key) is None:
+                missing[request.key] = request
+        if not missing:
+            return
+        self.keys.update(missing)
+        # One episode's takes at a time: a short essay's few takes go as one task (one round trip
+        # to a worker, not one per sentence); a long one is cut into batches like any other list.
+        wanted = list(missing.values())
+        for batch in [wanted] if len(wanted) <= BATCH_MAX else batches(wanted, self.jobs):
+            self.futures.append(self.executor.submit(synthesize_batch, batch, str(self.cache.root)))
+
+    def cancel(self) -> None:
+        for future in self.futures:
+            future.cancel()
+
+
 def narrate(
     requests: Iterable[TakeRequest],
     cache: TakeCache,
@@ -77,17 +113,22 @@ def narrate(
     *,
     jobs: int,
     progress: Callable[[int, int], None] | None = None,
+    early: EarlyNarration | None = None,
 ) -> dict[str, TakeOutcome]:
     """Make sure every request has a take; returns an outcome per key (path or error).
 
-    Takes already in the cache are found here without touching the executor.
+    Takes already in the cache are found here without touching the executor; takes already
+    sent by ``early`` are waited for, not sent again.
     """
     unique: dict[str, TakeRequest] = {}
     for request in requests:
         unique.setdefault(request.key, request)
     outcomes: dict[str, TakeOutcome] = {}
     missing: list[TakeRequest] = []
+    sent = early.keys if early is not None else set()
     for key, request in unique.items():
+        if key in sent:
+            continue
         cached = cache.get(key)
         if cached is not None:
             outcomes[key] = TakeOutcome(key, cached, synthesized=False)
@@ -95,8 +136,22 @@ def narrate(
             missing.append(request)
     return outcomes | run_in_batches(
         missing, executor, lambda batch: executor.submit(synthesize_batch, batch, str(cache.root)),
-        jobs=jobs, progress=progress,
+        jobs=jobs, progress=progress, started=early.futures if early is not None else (),
+        started_count=len(sent),
     )
+
+
+def batches(requests: list[TakeRequest], jobs: int) -> list[list[TakeRequest]]:
+    """``requests`` cut into batches of similar size, the longest sentences in the first ones.
+
+    Small batches cut per-task overhead; enough of them (6 per worker) keeps every core busy,
+    and sending the longest first means that a long sentence does not finish alone at the end."""
+    if not requests:
+        return []
+    ordered = sorted(requests, key=lambda r: len(r.text), reverse=True)
+    size = max(1, min(BATCH_MAX, len(ordered) // (jobs * 6)))
+    count = math.ceil(len(ordered) / size)
+    return [ordered[i::count] for i in range(count)]  # interleaved: similar sizes
 
 
 def run_in_batches(
@@ -106,24 +161,22 @@ def run_in_batches(
     *,
     jobs: int,
     progress: Callable[[int, int], None] | None = None,
+    started: Iterable[cf.Future[list[TakeOutcome]]] = (),
+    started_count: int = 0,
 ) -> dict[str, TakeOutcome]:
-    """Send ``missing`` to ``submit`` in batches and gather the outcomes as they complete.
+    """Send ``missing`` to ``submit`` in batches and gather the outcomes as they complete, with
+    those of the batches already ``started`` (``started_count`` takes).
 
     Shared by the local pool and the cluster (which submits a store-aware task instead)."""
     outcomes: dict[str, TakeOutcome] = {}
-    total, done = len(missing), 0
+    total, done = len(missing) + started_count, 0
     if progress:
         progress(0, total)
-    if not missing:
+    futures = list(started)
+    if not missing and not futures:
         return outcomes
-    # Longest first, so that a long sentence does not finish alone at the end.
-    missing = sorted(missing, key=lambda r: len(r.text), reverse=True)
-    # Small batches cut per-task overhead; enough of them (6 per worker) keeps both cores busy.
-    batch_size = max(1, min(12, total // (jobs * 6)))
-    n_batches = math.ceil(total / batch_size)
-    batches = [missing[i::n_batches] for i in range(n_batches)]  # interleaved: similar sizes
-    futures = [submit(batch) for batch in batches]
     try:
+        futures += [submit(batch) for batch in batches(missing, jobs)]
         for future in cf.as_completed(futures):
             for outcome in future.result():
                 outcomes[outcome.key] = outcome
