@@ -8,8 +8,8 @@ import json
 import subprocess
 import sys
 import wave
-from dataclasses import asdict
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 

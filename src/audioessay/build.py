@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -705,17 +706,34 @@ def _build_record_path(ws: Workspace, slug: str) -> Path:
     return ws.episode_dir(slug) / "build.json"
 
 
+# The episode's files beside its audio, by their build.json keys; their sizes are kept as KEY_bytes.
+_SIDECARS = ("transcript", "transcript_srt", "chapters", "report")
+
+
 def _up_to_date(ws: Workspace, plan: _Planned) -> bool:
     record = plan.record = _read_record(ws, plan.essay.slug)
     if not record or record.get("inputs") != plan.inputs:
         return False
-    return _intact(ws, record, "audio") and (not record.get("aac") or _intact(ws, record, "aac"))
+    return all(_intact(ws, record, key) for key in ("audio", "aac", *_SIDECARS) if record.get(key))
 
 
 def _intact(ws: Workspace, record: dict[str, Any], key: str) -> bool:
-    """True when the file that ``record[key]`` names is there with the size ``record[key + "_bytes"]``."""
-    path = ws.root / record[key]
-    return path.is_file() and path.stat().st_size == record.get(f"{key}_bytes")
+    """True when the file that ``record[key]`` names is there with the size ``record[key + "_bytes"]``
+    (a sidecar that an older build.json gave no size for: any size but 0). Derived files are not
+    flushed to the disk one by one, so a power cut can leave one empty or short: it is remade."""
+    try:
+        info = (ws.root / record[key]).stat()
+    except OSError:
+        return False
+    expected = record.get(f"{key}_bytes")
+    if expected is None and key in _SIDECARS:
+        return stat.S_ISREG(info.st_mode) and info.st_size > 0
+    return stat.S_ISREG(info.st_mode) and info.st_size == expected
+
+
+def _sidecar_sizes(ws: Workspace, record: dict[str, Any]) -> dict[str, int]:
+    """``KEY_bytes`` for each sidecar file ``record`` names, as the files are now."""
+    return {f"{key}_bytes": (ws.root / record[key]).stat().st_size for key in _SIDECARS if record.get(key)}
 
 
 _RECORD_KEYS = ("inputs", "audio", "audio_bytes", "duration")
@@ -751,7 +769,9 @@ def _record(ws: Workspace, plan: _Planned, mastered: Any) -> None:
         "chapters": rel(mastered.chapters), "report": rel(mastered.report),
         **_feed_fields(plan),
     }
-    atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(record, indent=2) + "\n")
+    record |= _sidecar_sizes(ws, record)
+    # Not flushed: after a power cut an empty or stale build.json only makes the episode be remade.
+    atomic_write_text(_build_record_path(ws, plan.essay.slug), json.dumps(record, indent=2) + "\n", durable=False)
     plan.record = None  # read back from the file when needed
 
 
@@ -774,15 +794,16 @@ def _refresh(ws: Workspace, plan: _Planned, tags: Any) -> None:
     if record.get("tag_inputs") != plan.tag_inputs:
         updated["audio_bytes"] = _retag(ws.root / record["audio"], tags,
                                         ws.root / record["report"] if record.get("report") else None)
+        updated |= _sidecar_sizes(ws, updated)  # the report states the new size
         plan.result.notes.append("tags rewritten; the audio was kept")
         if record.get("aac"):
             # The MP3's new size is recorded first: if the AAC copy then fails, the episode
             # stays in the feed (without a current AAC, which the next render remakes).
             atomic_write_text(path, json.dumps({**updated, "tag_inputs": record.get("tag_inputs")}, indent=2)
-                              + "\n")
+                              + "\n", durable=False)
             updated["aac_bytes"] = _remake_aac(ws, ws.root / record["audio"], ws.root / record["aac"], tags)
     if updated != record:
-        atomic_write_text(path, json.dumps(updated, indent=2) + "\n")
+        atomic_write_text(path, json.dumps(updated, indent=2) + "\n", durable=False)
         plan.record = updated
 
 
@@ -815,7 +836,7 @@ def _retag(audio: Path, tags: Any, report: Path | None) -> int:
                                  hint="delete the episode's build.json to master it again") from None
         if isinstance(data, dict) and data.get("audio_bytes") != size:
             data["audio_bytes"] = size
-            atomic_write_text(report, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            atomic_write_text(report, json.dumps(data, ensure_ascii=False, indent=2) + "\n", durable=False)
     return size
 
 

@@ -281,9 +281,10 @@ def master_episode(
         cues = finish_cues([Cue(offset + a, offset + b, tuple(lines))
                             for record, offset in zip(done, offsets) for a, b, lines in record.cues])
         vtt, srt, chapters_path = out_dir / f"{basename}.vtt", out_dir / f"{basename}.srt", out_dir / "chapters.json"
-        atomic_write_text(vtt, to_vtt(cues))
-        atomic_write_text(srt, to_srt(cues))
-        atomic_write_text(chapters_path, chapters_json([(s, t) for s, _, t in chapters]))
+        # Derived files: not flushed one by one (fsutil.atomic_open); build.json records their sizes.
+        atomic_write_text(vtt, to_vtt(cues), durable=False)
+        atomic_write_text(srt, to_srt(cues), durable=False)
+        atomic_write_text(chapters_path, chapters_json([(s, t) for s, _, t in chapters]), durable=False)
         os.replace(tmp, final)
     if config.keep_parts:
         _forget_other_parts(parts_dir, keys)
@@ -303,7 +304,7 @@ def master_episode(
         config=config, records=done, short=short, reused=len(parts) - len(todo), silence=silence, allowed=allowed,
         clipped=clipped, timeline=timeline, encoded=encoded, jobs=jobs, seconds=time.monotonic() - started,
         problems=problems,
-    ))
+    ), durable=False)
     return MasterResult(final, duration, audio_bytes, measured.integrated_lufs, measured.true_peak_dbtp,
                         vtt, srt, chapters_path, report, tuple(problems), len(parts), len(parts) - len(todo),
                         aac if config.aac else None)
@@ -464,7 +465,7 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
             problems=problems, intro=intro_info,
         )
         os.replace(temporary, out)
-        atomic_write_text(out.with_suffix(".json"), record.to_json())
+        atomic_write_text(out.with_suffix(".json"), record.to_json(), durable=False)
         return record
     finally:
         for path in (temporary, log):
@@ -584,7 +585,7 @@ class _Music:
                 return int(memo["samples"])
         samples = len(self.audio())
         atomic_write_text(self._memo, json.dumps({"sha256": self.sha256, "seconds": self.seconds,
-                                                  "samples": samples}) + "\n")
+                                                  "samples": samples}) + "\n", durable=False)
         return samples
 
     def audio(self) -> np.ndarray:
