@@ -101,10 +101,6 @@ class EarlyNarration:
         for batch in [wanted] if len(wanted) <= BATCH_MAX else batches(wanted, self.jobs):
             self.futures.append(self.executor.submit(synthesize_batch, batch, str(self.cache.root)))
 
-    def cancel(self) -> None:
-        for future in self.futures:
-            future.cancel()
-
 
 def narrate(
     requests: Iterable[TakeRequest],
