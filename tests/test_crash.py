@@ -15,6 +15,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -186,3 +187,34 @@ def test_interrupted_render_stops_cleanly_and_resumes(tmp_path: Path, signum: in
     again = run_cli(["render"], cwd=ws)
     assert again.returncode == 0, again.stderr
     assert_complete_and_clean(ws)
+
+
+def test_a_worker_killed_while_the_scripts_are_written_stops_the_render_with_one_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With several new episodes and two jobs, takes are narrated while the scripts are still
+    being written (EarlyNarration). A worker killed from outside then (the OOM killer, a signal)
+    stops the render with NarrationError, which the command prints in one line; the takes the
+    workers finished are kept and nothing half-written is left."""
+    from audioessay.build import render
+    from audioessay.errors import NarrationError
+    from audioessay.voice.narrate import EarlyNarration
+    from audioessay.workspace import load_workspace
+
+    ws = make_workspace(tmp_path / "ws", ESSAYS)
+    real_send = EarlyNarration.send
+    killed: list[int] = []
+
+    def send_then_kill_a_worker(self: EarlyNarration, requests: Any) -> None:
+        real_send(self, requests)
+        if not killed:
+            self.futures[0].result(timeout=120)  # the workers are up and one batch is narrated
+            killed.append(next(iter(self.executor._processes)))  # type: ignore[attr-defined]
+            os.kill(killed[0], signal.SIGKILL)
+
+    monkeypatch.setattr(EarlyNarration, "send", send_then_kill_a_worker)
+    with pytest.raises(NarrationError, match="a narration worker process stopped unexpectedly"):
+        render(load_workspace(ws), jobs=2)
+    assert killed
+    takes = list((ws / ".audioessay" / "cache").glob("takes/*/*.wav"))
+    assert takes and all(wav_frames(take) for take in takes)
+    assert not [p for p in ws.rglob(".*part*")]

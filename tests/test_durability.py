@@ -109,3 +109,19 @@ def test_a_build_record_without_sidecar_sizes_is_still_up_to_date(tmp_path: Path
 
     episodes = render_json(ws)
     assert not episodes[WALK]["remade"] and episodes[HER]["remade"]
+
+
+def test_a_damaged_transcript_is_left_out_of_the_feed_until_it_is_remade(tmp_path: Path) -> None:
+    """`serve` and `publish` rewrite the feed without rendering: a transcript a power cut left
+    empty is not linked (the MP3 and the other files still are) until the next render remakes it."""
+    from audioessay.build import republish
+    from audioessay.workspace import load_workspace
+
+    ws = make_workspace(tmp_path / "ws", ESSAYS)
+    render_json(ws)
+    (ws / "output" / WALK / f"{WALK}.vtt").write_bytes(b"")
+    text = republish(load_workspace(ws), "http://127.0.0.1:8000/").read_text(encoding="utf-8")
+    assert f"{WALK}.vtt" not in text and f"{WALK}.srt" in text and f"{WALK}.mp3" in text
+    assert f"{HER}.vtt" in text
+    render_json(ws)
+    assert f"{WALK}.vtt" in (ws / "feeds" / "feed.xml").read_text(encoding="utf-8")

@@ -82,6 +82,23 @@ def test_render_without_a_mastering_tool_stops_at_once_in_one_line(workspace: Pa
     assert no_takes(workspace)  # nothing was narrated for nothing
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_missing_mastering_tool_is_not_reported_when_nothing_is_to_be_mastered(workspace: Path, tmp_path: Path,
+                                                                                jobs: str) -> None:
+    """Scripts nobody approved (text.require_approval) are not narrated nor mastered: the missing
+    encoder does not matter yet, the scripts are written and each essay asks for a review, whatever
+    the number of jobs (with two, the takes would otherwise be narrated while scripts are written)."""
+    config = workspace / "audioessay.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[text]\nrequire_approval = true\n", encoding="utf-8")
+    result = run_cli(["render", "--jobs", jobs], cwd=workspace, env=path_with(tmp_path, "espeak-ng", "ffmpeg", "mpg123"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2 and all("not approved" in line for line in errors), result.stderr
+    assert "lame" not in result.stderr
+    assert len(list(workspace.glob("output/*/script.txt"))) == 2
+    assert no_takes(workspace)
+
+
 @pytest.mark.parametrize("tools", [("ffmpeg",), ()], ids=["no-espeak-ng", "nothing"])
 def test_render_without_the_espeak_ng_command_stops_at_once_in_one_line(workspace: Path, tmp_path: Path,
                                                                         tools: tuple[str, ...]) -> None:

@@ -252,10 +252,11 @@ class CountingExecutor(cf.Executor):
     """Counts the takes each narration task is sent (a task's first argument is its batch)."""
 
     def __init__(self, inner: cf.Executor) -> None:
-        self.inner, self.sent = inner, Counter[str]()
+        self.inner, self.sent, self.tasks = inner, Counter[str](), 0
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
         self.sent.update(r.key for r in args[0])
+        self.tasks += 1
         return self.inner.submit(fn, *args, **kwargs)
 
 
@@ -281,6 +282,21 @@ def test_takes_sent_early_are_narrated_once_and_reported_as_narrated(tmp_path: P
     assert [outcomes[r.key].synthesized for r in requests] == [False, True, True]
     assert outcomes[extra.key].synthesized and all(o.path and o.path.exists() for o in outcomes.values())
     assert progress[0] == (0, 3) and progress[-1] == (3, 3)
+
+
+def test_narrate_waits_for_takes_sent_early_that_are_still_being_narrated(tmp_path: Path) -> None:
+    """An episode's takes go as tasks of at most 12 (13 takes: 2 tasks, not 13), and narrate()
+    gathers them while they are still running."""
+    cache = TakeCache(tmp_path)
+    requests = [request(f"Sentence number {n} of the episode.", voice="en-us") for n in range(13)]
+    with local_executor(2) as pool:
+        counting = CountingExecutor(pool)
+        early = EarlyNarration(cache, counting, jobs=2)
+        early.send(requests)
+        assert counting.tasks == 2 and not all(f.done() for f in early.futures)
+        outcomes = narrate(requests, cache, counting, jobs=2, early=early)
+    assert counting.tasks == 2 and set(counting.sent.values()) == {1}
+    assert all(outcomes[r.key].synthesized and outcomes[r.key].path for r in requests)
 
 
 def test_failed_take_is_reported_not_raised(tmp_path: Path) -> None:

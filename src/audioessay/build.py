@@ -427,13 +427,12 @@ def render(
     engines: dict[str, str] = {}
     memos = _Memos(ws)
     essays = read_essays(ws, paths, report, fail_fast=fail_fast, memo=memos.essays)
-    # Several episodes never made before: the local workers will be needed, so they start now
-    # and import while the scripts are written.
-    early = local_executor(jobs) if executor is None and jobs > 1 and sum(
-        1 for e in essays if not _build_record_path(ws, e.slug).exists()) > 1 else None
+    new = {e.slug for e in essays if not _build_record_path(ws, e.slug).exists()}  # never made before
+    # Several new episodes: the local workers will be needed, so they start now and import while
+    # the scripts are written.
+    early = local_executor(jobs) if executor is None and jobs > 1 and len(new) > 1 else None
     handed_over = False  # once the pool below owns the early workers, it stops them
-    # The early workers narrate each new episode's takes as soon as its script is written.
-    sent_early = EarlyNarration(cache, early, jobs) if early is not None else None
+    sent_early: EarlyNarration | None = None
     try:
         if early is not None:
             _start_workers(early, jobs)
@@ -441,8 +440,10 @@ def render(
         if overrides.engine or any(e.engine is None for e in essays):
             # A missing engine is this machine's problem, not each essay's: one message, before any work.
             require_available(overrides.engine or ws.config.voice.engine)
-        if sent_early is not None:
-            require_mastering_tools()  # as below, but before the first take is narrated
+        if early is not None and _mastering_tools_found():
+            # The early workers narrate each new episode's takes as soon as its script is written.
+            # Not when the episodes could not be mastered: that is said once, below, before any take.
+            sent_early = EarlyNarration(cache, early, jobs)
         ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=not paths and not fail_fast,
                                       memo=memos.essays)
         for essay in essays:
@@ -459,7 +460,7 @@ def render(
                         hint=f"review it, then run 'audioessay review {essay.slug} --approve'",
                     )
                 planned.append(_plan(ws, essay, script, result, overrides, entries[essay.slug], engines))
-                if sent_early is not None and not _build_record_path(ws, essay.slug).exists():
+                if sent_early is not None and essay.slug in new:
                     sent_early.send(planned[-1].requests)  # a new episode: its takes are all needed
             except AudioessayError as exc:
                 report.fail(essay.source.as_posix(), exc)
@@ -573,6 +574,17 @@ def render(
             _stop_pool(ws, local_masters)
     records = {plan.essay.slug: plan.record for plan in planned if plan.record is not None}
     return _finish(ws, report, ledger, base_url, cover, publish=True, records=records)
+
+
+def _mastering_tools_found() -> bool:
+    """Whether ffmpeg, lame, mpg123 and libebur128 are all there (render says which is not)."""
+    from audioessay.master.tools import require_mastering_tools
+
+    try:
+        require_mastering_tools()
+    except AudioessayError:
+        return False
+    return True
 
 
 def _worker_stopped() -> NarrationError:
@@ -732,8 +744,14 @@ def _intact(ws: Workspace, record: dict[str, Any], key: str) -> bool:
 
 
 def _sidecar_sizes(ws: Workspace, record: dict[str, Any]) -> dict[str, int]:
-    """``KEY_bytes`` for each sidecar file ``record`` names, as the files are now."""
-    return {f"{key}_bytes": (ws.root / record[key]).stat().st_size for key in _SIDECARS if record.get(key)}
+    """``KEY_bytes`` for each sidecar file ``record`` names, as the files are now (none for a file
+    that is gone: the next render remakes the episode)."""
+    sizes = {}
+    for key in _SIDECARS:
+        with contextlib.suppress(OSError):
+            if record.get(key):
+                sizes[f"{key}_bytes"] = (ws.root / record[key]).stat().st_size
+    return sizes
 
 
 _RECORD_KEYS = ("inputs", "audio", "audio_bytes", "duration")
@@ -954,15 +972,15 @@ def published_episodes(ws: Workspace, ledger: Any,
         record = (records or {}).get(entry.slug) or _read_record(ws, entry.slug)
         if not record:
             continue
-        audio = ws.root / record["audio"]
-        if not audio.is_file() or audio.stat().st_size != record["audio_bytes"]:
+        if not _intact(ws, record, "audio"):
             continue  # never point the feed at a missing or partial file
 
-        def optional(key: str, record: dict[str, Any] = record) -> Path | None:
-            return Path(record[key]) if record.get(key) else None
+        def whole(key: str, record: dict[str, Any] = record) -> Path | None:
+            """The file, unless it is missing or partial (then it is left out of the feed until
+            the next render makes it again; the MP3 is enough)."""
+            return Path(record[key]) if record.get(key) and _intact(ws, record, key) else None
 
-        # A missing or partial AAC copy is left out (the next render makes it again); the MP3 is enough.
-        aac = optional("aac") if record.get("aac") and _intact(ws, record, "aac") else None
+        aac = whole("aac")
 
         episodes.append(Episode(
             slug=entry.slug, title=record.get("title") or entry.title, source=Path(entry.source),
@@ -971,8 +989,8 @@ def published_episodes(ws: Workspace, ledger: Any,
             links=tuple(Link(url, text) for url, text in record.get("links", [])),
             guid=entry.guid, pub_date=entry.pub_date, number=entry.number,
             explicit=record.get("explicit"), author=record.get("author"),
-            transcript_vtt=optional("transcript"), transcript_srt=optional("transcript_srt"),
-            chapters=optional("chapters"), aac=aac,
+            transcript_vtt=whole("transcript"), transcript_srt=whole("transcript_srt"),
+            chapters=whole("chapters"), aac=aac,
             aac_bitrate=record.get("aac_bitrate") if aac is not None else None,
         ))
     return episodes

@@ -95,10 +95,10 @@ class EarlyNarration:
         if not missing:
             return
         self.keys.update(missing)
-        # One episode's takes at a time: a short essay's few takes go as one task (one round trip
-        # to a worker, not one per sentence); a long one is cut into batches like any other list.
+        # One episode's takes at a time, in tasks of at most BATCH_MAX: a short essay's few takes
+        # are one round trip to a worker, not one per sentence; other episodes' keep the others busy.
         wanted = list(missing.values())
-        for batch in [wanted] if len(wanted) <= BATCH_MAX else batches(wanted, self.jobs):
+        for batch in _interleaved(wanted, math.ceil(len(wanted) / BATCH_MAX)):
             self.futures.append(self.executor.submit(synthesize_batch, batch, str(self.cache.root)))
 
 
@@ -142,12 +142,14 @@ def batches(requests: list[TakeRequest], jobs: int) -> list[list[TakeRequest]]:
 
     Small batches cut per-task overhead; enough of them (6 per worker) keeps every core busy,
     and sending the longest first means that a long sentence does not finish alone at the end."""
-    if not requests:
-        return []
+    size = max(1, min(BATCH_MAX, len(requests) // (jobs * 6)))
+    return _interleaved(requests, math.ceil(len(requests) / size))
+
+
+def _interleaved(requests: list[TakeRequest], count: int) -> list[list[TakeRequest]]:
+    """``count`` batches of similar sizes, dealt out longest sentence first."""
     ordered = sorted(requests, key=lambda r: len(r.text), reverse=True)
-    size = max(1, min(BATCH_MAX, len(ordered) // (jobs * 6)))
-    count = math.ceil(len(ordered) / size)
-    return [ordered[i::count] for i in range(count)]  # interleaved: similar sizes
+    return [ordered[i::count] for i in range(count)]
 
 
 def run_in_batches(
