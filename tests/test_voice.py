@@ -271,7 +271,7 @@ def test_takes_sent_early_are_narrated_once_and_reported_as_narrated(tmp_path: P
     with local_executor(2) as pool:
         narrate(requests[:1], cache, pool, jobs=2)  # already in the cache before the run
         counting = CountingExecutor(pool)
-        early = EarlyNarration(cache, counting, jobs=2)
+        early = EarlyNarration(cache, counting)
         early.send(requests[:2])
         early.send(requests)  # overlapping: what was sent is not sent again
         cf.wait(early.futures)  # finished and committed before narrate() runs
@@ -291,7 +291,7 @@ def test_narrate_waits_for_takes_sent_early_that_are_still_being_narrated(tmp_pa
     requests = [request(f"Sentence number {n} of the episode.", voice="en-us") for n in range(13)]
     with local_executor(2) as pool:
         counting = CountingExecutor(pool)
-        early = EarlyNarration(cache, counting, jobs=2)
+        early = EarlyNarration(cache, counting)
         early.send(requests)
         assert counting.tasks == 2 and not all(f.done() for f in early.futures)
         outcomes = narrate(requests, cache, counting, jobs=2, early=early)

@@ -443,7 +443,7 @@ def render(
         if early is not None and _mastering_tools_found():
             # The early workers narrate each new episode's takes as soon as its script is written.
             # Not when the episodes could not be mastered: that is said once, below, before any take.
-            sent_early = EarlyNarration(cache, early, jobs)
+            sent_early = EarlyNarration(cache, early)
         ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=not paths and not fail_fast,
                                       memo=memos.essays)
         for essay in essays:

@@ -81,8 +81,8 @@ class EarlyNarration:
     that made it (so it counts as narrated, not as taken from the cache).
     """
 
-    def __init__(self, cache: TakeCache, executor: cf.Executor, jobs: int) -> None:
-        self.cache, self.executor, self.jobs = cache, executor, jobs
+    def __init__(self, cache: TakeCache, executor: cf.Executor) -> None:
+        self.cache, self.executor = cache, executor
         self.futures: list[cf.Future[list[TakeOutcome]]] = []
         self.keys: set[str] = set()
 
@@ -137,7 +137,7 @@ def narrate(
     )
 
 
-def batches(requests: list[TakeRequest], jobs: int) -> list[list[TakeRequest]]:
+def _batches(requests: list[TakeRequest], jobs: int) -> list[list[TakeRequest]]:
     """``requests`` cut into batches of similar size, the longest sentences in the first ones.
 
     Small batches cut per-task overhead; enough of them (6 per worker) keeps every core busy,
@@ -174,7 +174,7 @@ def run_in_batches(
     if not missing and not futures:
         return outcomes
     try:
-        futures += [submit(batch) for batch in batches(missing, jobs)]
+        futures += [submit(batch) for batch in _batches(missing, jobs)]
         for future in cf.as_completed(futures):
             for outcome in future.result():
                 outcomes[outcome.key] = outcome
