@@ -130,3 +130,48 @@ def test_write_is_atomic_deterministic_and_skipped_when_unchanged(tmp_path: Path
 def test_page_without_episodes(tmp_path: Path):
     html = render_page(dataclasses.replace(SHOW, title="Empty"), [], SHOW.base_url, "feeds/cover.png")
     assert "No episodes yet." in html and 'src="cover.png"' in html
+
+
+def test_every_text_value_is_escaped():
+    nasty = '<script>alert(1)</script> & "quotes"'
+    show = dataclasses.replace(SHOW, title=nasty, author=nasty, description=nasty)
+    episode = dataclasses.replace(
+        EPISODES[0], title=nasty, author=nasty, description=nasty,
+        links=(Link('https://example.org/?q="<x>"&a=1', nasty), Link("ftp://example.org/<y>", nasty)))
+    html = render_page(show, [episode], "https://example.com/p&q", "feeds/cover.jpg")
+    assert "<script>" not in html and '"quotes"' not in html
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"
+    # show title x4 (title, feed link, cover alt, h1), episode title x2 (h2, aria-label), two authors,
+    # two descriptions, two link labels
+    assert html.count(escaped) == 12
+    assert 'href="https://example.org/?q=&quot;&lt;x&gt;&quot;&amp;a=1"' in html
+    assert "(ftp://example.org/&lt;y&gt;)" in html
+    assert 'href="https://example.com/p&amp;q/feeds/feed.xml"' in html
+    outline = Outline()
+    outline.feed(html)
+    outline.close()
+    assert outline.stack == [] and not outline.find("script")
+    assert outline.text["h1"] == [nasty] and outline.text["h2"] == [nasty]
+    assert outline.find("audio")[0]["aria-label"] == f"Play episode 1: {nasty}"
+
+
+def test_quotes_keep_the_entities_the_page_always_had():
+    """Escaping spells entities as html.escape does, so an unchanged show keeps an unchanged page."""
+    show = dataclasses.replace(SHOW, title="It's \"ours\"")
+    html = render_page(show, [], SHOW.base_url, "feeds/cover.jpg")
+    assert "<title>It&#x27;s &quot;ours&quot;</title>" in html
+
+
+def test_a_changed_template_makes_the_page_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from audioessay.publish import feed, page
+
+    path, memo = tmp_path / "feeds" / "index.html", tmp_path / ".audioessay" / "published.json"
+    assert write_page(path, SHOW, EPISODES, SHOW.base_url, "feeds/cover.jpg", memo) is True
+    renders: list[object] = []
+    real_render = page.render_page
+    monkeypatch.setattr(page, "render_page", lambda *args: renders.append(args) or real_render(*args))
+    assert write_page(path, SHOW, EPISODES, SHOW.base_url, "feeds/cover.jpg", memo) is False
+    assert renders == []  # the memo says the page is current
+    monkeypatch.setattr(feed, "templates_version", lambda: "an edited template")
+    assert write_page(path, SHOW, EPISODES, SHOW.base_url, "feeds/cover.jpg", memo) is False  # same bytes
+    assert len(renders) == 1

@@ -21,6 +21,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -43,6 +44,7 @@ from audioessay.models import Episode, Link
 from audioessay.publish import podcast_ext
 from audioessay.publish.podcast_ext import ITUNES_NS, PODCAST_NS, podcast_guid
 from audioessay.publish.public import is_public, public_stat
+from audioessay.templating import templates_version
 from audioessay.workspace import APPLE_CATEGORIES, ShowConfig
 
 FEED_RELPATH = "feeds/feed.xml"
@@ -91,18 +93,41 @@ def public_url(base_url: str, relpath: str | PurePosixPath | Path) -> str:
     return base_with_slash(base_url) + "/".join(quote(p, safe="") for p in parts)
 
 
-def _link_html(link: Link) -> str:
-    url = xml_text(link.url).strip()
-    label = html.escape(xml_text(link.text).strip() or url)
-    if urlsplit(url).scheme.lower() in LINK_SCHEMES:
-        return f'<a href="{html.escape(url)}">{label}</a>'
-    return label if label == html.escape(url) else f"{label} ({html.escape(url)})"
+@dataclass(frozen=True)
+class NoteLink:
+    """A source link of the show notes, as plain text: ``label`` (the URL when the link has no
+    text) and ``url``; ``linked`` when its scheme may be a link (:data:`LINK_SCHEMES`), else the
+    URL is only shown."""
+
+    label: str
+    url: str
+    linked: bool
+
+
+def note_links(links: Iterable[Link]) -> list[NoteLink]:
+    """The show notes' links, cleaned (:func:`xml_text`, stripped); links without a URL are left out."""
+    result = []
+    for link in links:
+        url = xml_text(link.url).strip()
+        if url:
+            label = xml_text(link.text).strip() or url
+            result.append(NoteLink(label, url, urlsplit(url).scheme.lower() in LINK_SCHEMES))
+    return result
+
+
+def _link_html(link: NoteLink) -> str:
+    label = html.escape(link.label)
+    if link.linked:
+        return f'<a href="{html.escape(link.url)}">{label}</a>'
+    return label if link.label == link.url else f"{label} ({html.escape(link.url)})"
 
 
 def show_notes_html(description: str, links: Iterable[Link] = ()) -> str:
-    """Show notes as HTML: a ``<p>`` per paragraph, then a ``<ul>`` of source links. All text escaped."""
+    """Show notes as HTML: a ``<p>`` per paragraph, then a ``<ul>`` of source links. All text escaped.
+
+    (The feed's episode descriptions; the web page renders the same notes from its template.)"""
     parts = [f"<p>{html.escape(p)}</p>" for p in paragraphs(description)]
-    items = [f"<li>{_link_html(link)}</li>" for link in links if xml_text(link.url).strip()]
+    items = [f"<li>{_link_html(link)}</li>" for link in note_links(links)]
     if items:
         parts.append("<ul>" + "".join(items) + "</ul>")
     return "\n".join(parts)
@@ -281,14 +306,17 @@ def _add_entry(fg: FeedGenerator, show: ShowConfig, episode: Episode, base: str,
     entry.podcastindex.person(author)
 
 
-PUBLISHED_MODULES = ("audioessay.publish.feed", "audioessay.publish.podcast_ext", "audioessay.publish.page")
-PUBLISHED_DISTRIBUTIONS = ("feedgen", "lxml")
+PUBLISHED_MODULES = ("audioessay.publish.feed", "audioessay.publish.podcast_ext", "audioessay.publish.page",
+                     "audioessay.templating")
+PUBLISHED_DISTRIBUTIONS = ("feedgen", "lxml", "Jinja2", "MarkupSafe")
 
 
 def published_memo(memo: Path) -> StateFile:
     """The memo of the feed and page last written (``.audioessay/published.json``), for
-    :class:`~audioessay.fsutil.DerivedFile`; valid for this code and these feedgen and lxml."""
-    return StateFile(memo, code_version(PUBLISHED_MODULES, PUBLISHED_DISTRIBUTIONS))
+    :class:`~audioessay.fsutil.DerivedFile`; valid for this code, these templates and these
+    feedgen, lxml, Jinja2 and MarkupSafe."""
+    version = code_version(PUBLISHED_MODULES, PUBLISHED_DISTRIBUTIONS)
+    return StateFile(memo, sha256_text(f"{version}\0templates={templates_version()}"))
 
 
 def inputs_key(*inputs: Any) -> str:
@@ -489,6 +517,24 @@ def _check_channel(channel: etree._Element, root: Path, base: str | None) -> lis
 
 def _check_item(item: etree._Element, root: Path, base: str | None, files: _FileChecks) -> list[str]:
     label = f"item '{item.findtext('title') or '?'}'"
+    duration_text = (item.findtext("itunes:duration", namespaces=_NS) or "").strip()
+    problems = _check_item_tags(label, item, duration_text)
+    enclosure = item.find("enclosure")
+    if enclosure is None or not all(enclosure.get(a) for a in ("url", "length", "type")):
+        problems.append(f"{label}: <enclosure> with url, length and type is missing")
+    else:
+        problems += _check_enclosure(label, enclosure, duration_text, root, base, files)
+    problems += _check_sidecars(label, item, root, base, files)
+    for alternate in item.findall("podcast:alternateEnclosure", _NS):
+        problems += _check_alternate(label, alternate, duration_text, root, base, files)
+    description = item.findtext("description") or ""
+    if len(description) > MAX_EPISODE_DESCRIPTION_CHARS:
+        problems.append(f"{label}: <description> is over {MAX_EPISODE_DESCRIPTION_CHARS} characters")
+    return problems
+
+
+def _check_item_tags(label: str, item: etree._Element, duration_text: str) -> list[str]:
+    """An item's own tags: the required ones are there, and explicit, pubDate and duration are well formed."""
     problems = []
     for tag in ("title", "guid", "pubDate", "itunes:duration", "itunes:episode", "itunes:explicit"):
         if not (item.findtext(tag, namespaces=_NS) or "").strip():
@@ -501,14 +547,15 @@ def _check_item(item: etree._Element, root: Path, base: str | None, files: _File
             email.utils.parsedate_to_datetime(pub_date)
         except (TypeError, ValueError):
             problems.append(f"{label}: <pubDate> {pub_date!r} is not an RFC 2822 date")
-    duration_text = (item.findtext("itunes:duration", namespaces=_NS) or "").strip()
     if duration_text and not duration_text.isdigit():
         problems.append(f"{label}: <itunes:duration> must be whole seconds, not {duration_text!r}")
-    enclosure = item.find("enclosure")
-    if enclosure is None or not all(enclosure.get(a) for a in ("url", "length", "type")):
-        problems.append(f"{label}: <enclosure> with url, length and type is missing")
-    else:
-        problems += _check_enclosure(label, enclosure, duration_text, root, base, files)
+    return problems
+
+
+def _check_sidecars(label: str, item: etree._Element, root: Path, base: str | None,
+                    files: _FileChecks) -> list[str]:
+    """An item's transcripts and chapters: public files, and what their type says they are."""
+    problems = []
     for transcript in item.findall("podcast:transcript", _NS):
         relpath, why = _local(root, base, transcript.get("url", ""))
         kind = transcript.get("type", "")
@@ -523,11 +570,6 @@ def _check_item(item: etree._Element, root: Path, base: str | None, files: _File
             problems.append(f"{label}: chapters: {why}")
         elif bad := files.result(root, relpath, "chapters", _check_chapters):
             problems.append(f"{label}: chapters file {relpath} {bad}")
-    for alternate in item.findall("podcast:alternateEnclosure", _NS):
-        problems += _check_alternate(label, alternate, duration_text, root, base, files)
-    description = item.findtext("description") or ""
-    if len(description) > MAX_EPISODE_DESCRIPTION_CHARS:
-        problems.append(f"{label}: <description> is over {MAX_EPISODE_DESCRIPTION_CHARS} characters")
     return problems
 
 

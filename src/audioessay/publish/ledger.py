@@ -31,10 +31,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Literal, overload
 
 from audioessay.errors import PublishError
 from audioessay.fsutil import atomic_write_bytes
+
+__all__ = [
+    "BACKUP_NAME", "LEDGER_FORMAT", "RESTORE_HINT", "EssayRef", "Ledger", "LedgerEntry", "RemovedPolicy",
+    "ledger_to_json", "load_ledger", "save_ledger",
+]
 
 LEDGER_FORMAT = 1
 BACKUP_NAME = "episodes.json.bak"  # kept in the workspace's private .audioessay/ folder
@@ -43,6 +48,9 @@ RESTORE_HINT = (
     "restore episodes.json from version control or from .audioessay/episodes.json.bak; "
     "do not delete it: every episode would get a new guid and podcast apps would list them all again"
 )
+
+
+RemovedPolicy = Literal["keep", "drop"]  # what the feed does with episodes whose essay is gone
 
 
 def _new_guid() -> str:
@@ -153,9 +161,19 @@ class Ledger:
         entry = draft.apply(self.match(slug, source, source_sha256, exclude), essay, now, new_guid)
         return draft.ledger(), entry
 
+    @overload
+    def sync(self, essays: Sequence[EssayRef], now: dt.datetime,
+             *, new_guid: Callable[[], str] = ..., errors: None = None) -> tuple[Ledger, list[LedgerEntry]]: ...
+
+    @overload
+    def sync(self, essays: Sequence[EssayRef], now: dt.datetime,
+             *, new_guid: Callable[[], str] = ...,
+             errors: dict[int, PublishError] | None) -> tuple[Ledger, list[LedgerEntry | None]]: ...
+
     def sync(self, essays: Sequence[EssayRef], now: dt.datetime,
              *, new_guid: Callable[[], str] = _new_guid,
-             errors: dict[int, PublishError] | None = None) -> tuple[Ledger, list[LedgerEntry]]:
+             errors: dict[int, PublishError] | None = None) -> tuple[Ledger, list[LedgerEntry]] | \
+            tuple[Ledger, list[LedgerEntry | None]]:
         """Assign every essay of the workspace at once; entries left without an essay are marked removed.
 
         Slug matches are settled for all essays first, then source paths, then hashes, so an
@@ -201,7 +219,7 @@ class Ledger:
         for entry in list(draft.by_id.values()):
             if entry.id not in seen and not entry.removed:
                 draft.put(replace(entry, removed=True))
-        return draft.ledger(), result  # type: ignore[return-value]
+        return draft.ledger(), result
 
     def mark_removed(self, entry_id: str) -> Ledger:
         """A new ledger where the entry is marked removed (its guid and number stay reserved)."""
@@ -217,7 +235,7 @@ class Ledger:
             raise KeyError(entry_id)
         return self._with(replace(entry, removed=False))
 
-    def entries_for_feed(self, removed_policy: Literal["keep", "drop"]) -> list[LedgerEntry]:
+    def entries_for_feed(self, removed_policy: RemovedPolicy) -> list[LedgerEntry]:
         """Entries to publish, newest first: ``keep`` includes removed essays, ``drop`` leaves them out."""
         if removed_policy not in ("keep", "drop"):
             raise ValueError(f"removed_policy must be 'keep' or 'drop', not {removed_policy!r}")
@@ -350,7 +368,7 @@ def _parse_time(value: str, path: Path, where: str) -> dt.datetime:
     return _utc(parsed)
 
 
-def _parse_entry(entry_id: str, data: Any, path: Path) -> LedgerEntry:
+def _parse_entry(entry_id: str, data: object, path: Path) -> LedgerEntry:
     if not isinstance(data, dict):
         raise _corrupt(path, f"episode '{entry_id}' is not an object")
     missing = sorted(set(_FIELDS) - set(data))
