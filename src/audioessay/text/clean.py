@@ -2,7 +2,8 @@
 
 What is written for the eye and not for the ear goes: code, tables, images, HTML, URLs,
 emphasis markers, footnote markers. URLs and sources are kept as :class:`Link` values for
-the show notes. A trailing "Sources" (References, Notes...) section is show notes, not speech.
+the show notes. A trailing "Sources" (References, Notes...) section is show notes, not speech;
+the headings that start one come from the language (:attr:`Language.notes_titles`).
 
 This is a deliberately small line-based reader, not a full CommonMark parser: essays use
 a handful of constructs, and every block keeps its source line for error messages.
@@ -13,17 +14,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from audioessay.models import Block, Link
+from audioessay.text.lang_base import get_language
 
 DESCRIPTION_MAX = 400
 DESCRIPTION_MIN = 80  # a shorter first paragraph is joined by the next
-
-# Heading texts (case-insensitive, optional colon) that start the show notes.
-NOTES_TITLES = frozenset({
-    "sources", "source", "references", "further reading", "bibliography", "notes", "links",
-    "works cited", "footnotes", "citations",
-})
 
 _PH_OPEN, _PH_CLOSE = "\ue000", "\ue001"  # private-use brackets for protected spans
 
@@ -126,11 +123,11 @@ class _Inline:
             return whole[len(url):]
         text, dest, label = match.group("text"), match.group("dest"), match.group("label")
         if dest is None:
-            url = self.refs.get(_ref_key(label or text))
-            if url is None:  # "[sic]", "[12]": not a link; clean what is inside the brackets
+            found = self.refs.get(_ref_key(label or text))
+            if found is None:  # "[sic]", "[12]": not a link; clean what is inside the brackets
                 rest = f"[{self._tokens(label)}]" if label is not None else ""
                 return f"[{self._tokens(text)}]{rest}"
-            dest = url
+            dest = found
         spoken = self.clean_nested(text)
         self._link(dest, self._restore(spoken))
         return spoken
@@ -202,136 +199,211 @@ def describe(blocks: list[Block] | tuple[Block, ...]) -> str:
 # --------------------------------------------------------------------------- blocks
 
 
+_Kind = Literal["heading", "paragraph", "quote"]
+
+
 @dataclass
 class _Raw:
     """A block before inline cleaning: its source lines with their 1-based numbers."""
 
-    kind: str  # heading, paragraph, quote
+    kind: _Kind
     lines: list[tuple[int, str]]
     level: int = 0  # heading level; 0 for other blocks
     notes: bool = False  # inside a Sources section
 
 
-def _is_notes_title(text: str) -> bool:
-    return inline_text(text).rstrip(":").strip().casefold() in NOTES_TITLES
+def _is_notes_title(text: str, titles: frozenset[str]) -> bool:
+    return inline_text(text).rstrip(":").strip().casefold() in titles
+
+
+class _MarkdownReader:
+    """Split Markdown into raw blocks, link reference definitions and footnotes, line by line.
+
+    Each ``_step`` method looks at the current line: it returns False when the line is not its
+    construct, else it consumes the line(s) it owns and returns True. The steps are tried in
+    the order of :attr:`_STEPS`; a line none of them takes is prose.
+    """
+
+    def __init__(self, lines: list[str], first_line: int) -> None:
+        self.lines, self.first_line = lines, first_line
+        self.i, self.n = 0, len(lines)
+        self.raws: list[_Raw] = []
+        self.refs: dict[str, str] = {}
+        self.footnotes: list[tuple[int, str]] = []
+        self.current: _Raw | None = None
+        self.in_list = False
+
+    def read(self) -> tuple[list[_Raw], dict[str, str], list[tuple[int, str]]]:
+        steps = [getattr(self, name) for name in self._STEPS]
+        while self.i < self.n:
+            line = self.lines[self.i]
+            if not any(step(line) for step in steps):
+                self._prose(line)
+        self._flush()
+        return self.raws, self.refs, self.footnotes
+
+    _STEPS = (
+        "_fenced_code", "_blank", "_indented_code", "_raw_html", "_atx_heading", "_setext_underline",
+        "_thematic_break", "_footnote_definition", "_reference_definition", "_table", "_quote",
+        "_list_item",
+    )
+
+    @property
+    def _number(self) -> int:
+        return self.first_line + self.i
+
+    def _flush(self) -> None:
+        if self.current is not None and self.current.lines:
+            self.raws.append(self.current)
+        self.current = None
+
+    def _end_block(self) -> None:
+        """Close the open block and any list (code, HTML, headings, rules and tables end both)."""
+        self._flush()
+        self.in_list = False
+
+    def _skip_until(self, closing: re.Pattern[str], *, search: bool = False) -> None:
+        """Skip lines up to and including the first that ``closing`` matches (or to the end)."""
+        find = closing.search if search else closing.match
+        while self.i < self.n and not find(self.lines[self.i]):
+            self.i += 1
+        self.i += 1
+
+    def _fenced_code(self, line: str) -> bool:
+        fence = _FENCE.match(line)
+        if not fence:
+            return False
+        self._end_block()  # fenced code: skip to the closing fence (or the end)
+        marker = fence.group(1)
+        self.i += 1
+        self._skip_until(re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$"))
+        return True
+
+    def _blank(self, line: str) -> bool:
+        if line.strip():
+            return False
+        self._flush()
+        self.i += 1
+        return True
+
+    def _indented_code(self, line: str) -> bool:
+        if self.current is not None or self.in_list or not _INDENTED.match(line):
+            return False
+        lines = self.lines
+        while self.i < self.n and (not lines[self.i].strip() or _INDENTED.match(lines[self.i])):
+            self.i += 1
+        return True
+
+    def _raw_html(self, line: str) -> bool:
+        raw_html = _HTML_RAW_OPEN.match(line)
+        if not raw_html:
+            return False
+        self._end_block()  # <script>, <style>, <pre>: nothing in them is prose
+        self._skip_until(re.compile(rf"</{raw_html.group(1)}\s*>", re.IGNORECASE), search=True)
+        return True
+
+    def _atx_heading(self, line: str) -> bool:
+        atx = _ATX.match(line)
+        if not atx:
+            return False
+        self._end_block()
+        self.raws.append(_Raw("heading", [(self._number, atx.group(2) or "")], level=len(atx.group(1))))
+        self.i += 1
+        return True
+
+    def _setext_underline(self, line: str) -> bool:
+        current = self.current
+        if current is None or current.kind != "paragraph" or self.in_list or not _SETEXT.match(line):
+            return False
+        current.kind, current.level = "heading", 1 if "=" in line else 2
+        self._flush()
+        self.i += 1
+        return True
+
+    def _thematic_break(self, line: str) -> bool:
+        if not _HR.match(line):
+            return False
+        self._end_block()
+        self.i += 1
+        return True
+
+    def _footnote_definition(self, line: str) -> bool:
+        footnote = _FOOTNOTE_DEF.match(line)
+        if not footnote:
+            return False
+        self._flush()
+        number = self._number
+        parts = [footnote.group(2)]
+        self.i += 1
+        lines = self.lines
+        while self.i < self.n and lines[self.i].strip() and _INDENTED.match(lines[self.i]):
+            parts.append(lines[self.i].strip())
+            self.i += 1
+        self.footnotes.append((number, " ".join(parts)))
+        return True
+
+    def _reference_definition(self, line: str) -> bool:
+        ref = _REF_DEF.match(line)
+        if not ref or self.current is not None:
+            return False
+        self.refs.setdefault(_ref_key(ref.group(1)), ref.group(2))
+        self.i += 1
+        return True
+
+    def _table(self, line: str) -> bool:
+        i, lines = self.i, self.lines
+        if not ("|" in line and i + 1 < self.n and "-" in lines[i + 1] and _TABLE_DELIM.match(lines[i + 1])):
+            return False
+        self._end_block()  # a table: numbers in cells do not read as prose
+        self.i += 2
+        while self.i < self.n and lines[self.i].strip() and "|" in lines[self.i]:
+            self.i += 1
+        return True
+
+    def _quote(self, line: str) -> bool:
+        if not _QUOTE.match(line):
+            return False
+        content = re.sub(r"^(?:[ \t]*>[ ]?)+", "", line)
+        if self.current is None or self.current.kind != "quote":
+            self._flush()
+            self.current = _Raw("quote", [])
+        if content.strip():
+            self.current.lines.append((self._number, _strip_line_markers(content)))
+        elif self.current.lines:  # a '>' line on its own separates quoted paragraphs
+            self._flush()
+            self.current = _Raw("quote", [])
+        self.i += 1
+        return True
+
+    def _list_item(self, line: str) -> bool:
+        item = _ITEM.match(line)
+        if not item:
+            return False
+        current = self.current
+        # Every list item is its own paragraph; only a '-' or '1.' item may interrupt prose.
+        if (current is not None and current.kind == "paragraph" and not self.in_list
+                and not re.match(r"^[ \t]*(?:[-*+•]|1[.)])[ \t]", line)):
+            return False
+        self._flush()
+        self.in_list = True
+        self.current = _Raw("paragraph", [(self._number, _TASK.sub("", item.group(1)))])
+        self.i += 1
+        return True
+
+    def _prose(self, line: str) -> None:
+        if self.current is None:
+            if not _INDENTED.match(line):
+                self.in_list = False
+            self.current = _Raw("paragraph", [])
+        self.current.lines.append((self._number, line.strip()))  # hard-wrapped lines (and lazy ones) join
+        self.i += 1
 
 
 def _markdown_blocks(
     lines: list[str], first_line: int,
 ) -> tuple[list[_Raw], dict[str, str], list[tuple[int, str]]]:
     """Split Markdown into raw blocks; return them, link reference definitions and footnotes."""
-    raws: list[_Raw] = []
-    refs: dict[str, str] = {}
-    footnotes: list[tuple[int, str]] = []
-    current: _Raw | None = None
-    in_list = False
-    i, n = 0, len(lines)
-
-    def flush() -> None:
-        nonlocal current
-        if current is not None and current.lines:
-            raws.append(current)
-        current = None
-
-    while i < n:
-        line, number = lines[i], first_line + i
-        stripped = line.strip()
-        fence = _FENCE.match(line)
-        if fence:  # fenced code: skip to the closing fence (or the end)
-            flush()
-            in_list = False
-            marker = fence.group(1)
-            closing = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
-            i += 1
-            while i < n and not closing.match(lines[i]):
-                i += 1
-            i += 1
-            continue
-        if not stripped:
-            flush()
-            i += 1
-            continue
-        if current is None and not in_list and _INDENTED.match(line):  # indented code
-            while i < n and (not lines[i].strip() or _INDENTED.match(lines[i])):
-                i += 1
-            continue
-        raw_html = _HTML_RAW_OPEN.match(line)
-        if raw_html:  # <script>, <style>, <pre>: nothing in them is prose
-            flush()
-            in_list = False
-            closing = re.compile(rf"</{raw_html.group(1)}\s*>", re.IGNORECASE)
-            while i < n and not closing.search(lines[i]):
-                i += 1
-            i += 1
-            continue
-        atx = _ATX.match(line)
-        if atx:
-            flush()
-            in_list = False
-            raws.append(_Raw("heading", [(number, atx.group(2) or "")], level=len(atx.group(1))))
-            i += 1
-            continue
-        if current is not None and current.kind == "paragraph" and not in_list and _SETEXT.match(line):
-            current.kind, current.level = "heading", 1 if "=" in line else 2
-            flush()
-            i += 1
-            continue
-        if _HR.match(line):
-            flush()
-            in_list = False
-            i += 1
-            continue
-        footnote = _FOOTNOTE_DEF.match(line)
-        if footnote:
-            flush()
-            parts = [footnote.group(2)]
-            i += 1
-            while i < n and lines[i].strip() and _INDENTED.match(lines[i]):
-                parts.append(lines[i].strip())
-                i += 1
-            footnotes.append((number, " ".join(parts)))
-            continue
-        ref = _REF_DEF.match(line)
-        if ref and current is None:
-            refs.setdefault(_ref_key(ref.group(1)), ref.group(2))
-            i += 1
-            continue
-        if "|" in line and i + 1 < n and "-" in lines[i + 1] and _TABLE_DELIM.match(lines[i + 1]):
-            flush()  # a table: numbers in cells do not read as prose
-            in_list = False
-            i += 2
-            while i < n and lines[i].strip() and "|" in lines[i]:
-                i += 1
-            continue
-        if _QUOTE.match(line):
-            content = re.sub(r"^(?:[ \t]*>[ ]?)+", "", line)
-            if current is None or current.kind != "quote":
-                flush()
-                current = _Raw("quote", [])
-            if content.strip():
-                current.lines.append((number, _strip_line_markers(content)))
-            elif current.lines:  # a '>' line on its own separates quoted paragraphs
-                flush()
-                current = _Raw("quote", [])
-            i += 1
-            continue
-        item = _ITEM.match(line)
-        if item and not (current is not None and current.kind == "paragraph" and not in_list
-                         and not re.match(r"^[ \t]*(?:[-*+•]|1[.)])[ \t]", line)):
-            # Every list item is its own paragraph; only a '-' or '1.' item may interrupt prose.
-            flush()
-            in_list = True
-            current = _Raw("paragraph", [(number, _TASK.sub("", item.group(1)))])
-            i += 1
-            continue
-        if current is None:
-            if not _INDENTED.match(line):
-                in_list = False
-            current = _Raw("paragraph", [])
-        current.lines.append((number, stripped))  # hard-wrapped lines (and lazy ones) join
-        i += 1
-    flush()
-    return raws, refs, footnotes
+    return _MarkdownReader(lines, first_line).read()
 
 
 def _strip_line_markers(content: str) -> str:
@@ -351,13 +423,13 @@ def _plain_blocks(lines: list[str], first_line: int) -> list[_Raw]:
     return raws
 
 
-def _mark_notes(raws: list[_Raw], plain: bool) -> None:
+def _mark_notes(raws: list[_Raw], plain: bool, titles: frozenset[str]) -> None:
     """Flag the Sources section: in Markdown up to the next heading of the same or higher level,
     in plain text from a Sources line to the end (if what follows looks like references)."""
     if plain:
         for start, raw in enumerate(raws):
             rest = raws[start + 1:]
-            if _is_notes_title(raw.lines[0][1]) and all(
+            if _is_notes_title(raw.lines[0][1], titles) and all(
                 _URL.search(r.lines[0][1]) or len(r.lines[0][1]) < 200 for r in rest
             ):
                 for r in raws[start:]:
@@ -369,9 +441,9 @@ def _mark_notes(raws: list[_Raw], plain: bool) -> None:
         if raw.kind == "heading":
             if level and raw.level <= level:
                 level = 0
-            if not level and _is_notes_title(raw.lines[0][1]):
+            if not level and _is_notes_title(raw.lines[0][1], titles):
                 level = raw.level
-        elif not level and raw.kind == "paragraph" and _is_notes_title(raw.lines[0][1]):
+        elif not level and raw.kind == "paragraph" and _is_notes_title(raw.lines[0][1], titles):
             level = 7  # "**Sources**" on a line of its own
         raw.notes = bool(level)
 
@@ -402,21 +474,27 @@ def dedupe_links(links: list[Link]) -> list[Link]:
     return [chosen[key] for key in order]
 
 
-def clean_markdown(body: str, first_line: int, *, plain: bool = False) -> tuple[list[Block], list[Link], str]:
+def clean_markdown(
+    body: str, first_line: int, *, plain: bool = False, language: str = "en",
+) -> tuple[list[Block], list[Link], str]:
     """Turn an essay body into spoken blocks, show-notes links and a description.
 
     ``first_line`` is the 1-based source line of the body's first line (after front matter
     or a title line), so that ``Block.line`` points into the file. ``plain`` reads the body
     as plain text (.txt): every non-empty line is a paragraph and there are no headings.
+    ``language`` says which headings start the sources section (English: "Sources", "Notes"...).
     """
+    titles = get_language(language).notes_titles
     # Comments go first (they may span lines); their newlines stay so line numbers hold.
     body = re.sub(r"<!--.*?(?:-->|\Z)", lambda m: "\n" * m.group(0).count("\n"), body, flags=re.DOTALL)
     lines = body.split("\n")
+    refs: dict[str, str] = {}
+    footnotes: list[tuple[int, str]] = []
     if plain:
-        raws, refs, footnotes = _plain_blocks(lines, first_line), {}, []
+        raws = _plain_blocks(lines, first_line)
     else:
         raws, refs, footnotes = _markdown_blocks(lines, first_line)
-    _mark_notes(raws, plain)
+    _mark_notes(raws, plain, titles)
 
     blocks: list[Block] = []
     links: list[Link] = []
@@ -424,17 +502,24 @@ def clean_markdown(body: str, first_line: int, *, plain: bool = False) -> tuple[
     for raw in raws:
         if raw.notes:
             if raw.kind != "heading":
-                texts = [line for _, line in raw.lines if not _is_notes_title(line)]
-                if len(texts) > 1 and not all(_URL.search(t) for t in texts):
-                    texts = [" ".join(texts)]  # one reference wrapped over lines
-                for text in texts:  # else one reference a line, e.g. a list of bare URLs
-                    notes.extend(_note_links(text, refs))
+                notes.extend(_notes_of(raw, refs, titles))
             continue
         cleaner = _Inline(refs=refs)
         text = cleaner.clean(" ".join(line for _, line in raw.lines))
         links.extend(cleaner.links)
         if text:
-            blocks.append(Block(kind=raw.kind, text=text, line=raw.lines[0][0]))  # type: ignore[arg-type]
+            blocks.append(Block(kind=raw.kind, text=text, line=raw.lines[0][0]))
     for _, text in footnotes:
         notes.extend(_note_links(text, refs))
     return blocks, dedupe_links(links + notes), describe(blocks)
+
+
+def _notes_of(raw: _Raw, refs: dict[str, str], titles: frozenset[str]) -> list[Link]:
+    """The show-notes links of one block inside the Sources section."""
+    texts = [line for _, line in raw.lines if not _is_notes_title(line, titles)]
+    if len(texts) > 1 and not all(_URL.search(t) for t in texts):
+        texts = [" ".join(texts)]  # one reference wrapped over lines
+    notes: list[Link] = []
+    for text in texts:  # else one reference a line, e.g. a list of bare URLs
+        notes.extend(_note_links(text, refs))
+    return notes

@@ -1,17 +1,20 @@
-"""What a language gives :func:`audioessay.text.speak.speak`, and the registry of languages.
+"""What a language gives the text stage, and the registry of languages.
 
-A language is an ordered tuple of rules plus a few words the language-neutral stages need
-(how to say a bare number, what to say when a sentence was nothing but a link). Each
-language lives in its own module ``lang_<code>.py`` that defines ``LANGUAGE``; adding one
-means writing that module and one line in :data:`_MODULES`.
+A language is an ordered tuple of rules for :func:`audioessay.text.speak.speak` plus the words
+the language-neutral stages need: how to say a bare number, what to say when a sentence was
+nothing but a link, which abbreviations do not end a sentence
+(:func:`audioessay.text.sentences.split_sentences`), which headings start the sources
+(:func:`audioessay.text.clean.clean_markdown`). Each language is one module or package that
+defines ``LANGUAGE`` (English: :mod:`audioessay.text.en`); adding one means writing it and one
+line in :data:`_MODULES` (or a call to :func:`register_language`).
 """
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from audioessay.models import Decision
@@ -69,8 +72,18 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class SentenceWords:
+    """Where a period followed by a capital does not end a sentence (see split_sentences)."""
+
+    never_end: frozenset[str] = frozenset()  # "Dr", "e.g": titles and Latin abbreviations
+    before_number: frozenset[str] = frozenset()  # "No", "p": not an end when a number follows
+    may_end: frozenset[str] = frozenset()  # "etc", "Inc": an end only before a usual opener
+    starters: frozenset[str] = frozenset()  # "The", "But": words that usually open a sentence
+
+
+@dataclass(frozen=True)
 class Language:
-    """Everything speak() needs to know about one language."""
+    """Everything the text stage needs to know about one language."""
 
     code: str
     name: str
@@ -78,11 +91,24 @@ class Language:
     number: Callable[[str], str]  # "1,200.5" -> words; the last-resort pass for stray digits
     link_word: str  # said when a sentence held nothing but a link, so it is never silent
     note_word: str  # likewise for a sentence that held nothing but a footnote marker
+    sentence_words: SentenceWords = SentenceWords()
+    notes_titles: frozenset[str] = frozenset()  # headings (casefolded) that start the show notes
+    email_words: Mapping[str, str] = field(default_factory=dict)  # "." -> "dot" in an address
+    numero: str = ""  # what the sign "№" is written as before the rules run ("No. "); "" leaves it
+    superscript_units: tuple[str, ...] = ()  # "km": "km²" is a unit, not a footnote marker
 
 
-# Language code -> module defining LANGUAGE. Imported on first use so startup stays cheap.
-_MODULES: dict[str, str] = {"en": "audioessay.text.lang_en"}
+# Language code -> module (or package) defining LANGUAGE. Imported on first use so startup
+# stays cheap.
+_MODULES: dict[str, str] = {"en": "audioessay.text.en"}
 _LOADED: dict[str, Language] = {}
+
+
+def register_language(code: str, module: str) -> None:
+    """Make ``code`` mean the ``LANGUAGE`` defined by ``module`` (a dotted module name)."""
+    key = code.strip().lower()
+    _MODULES[key] = module
+    _LOADED.pop(key, None)
 
 
 def available_languages() -> tuple[str, ...]:

@@ -12,6 +12,9 @@ end at:
   "Inc." and similar unless the next word usually opens a sentence ("... etc. The next");
 * decimal points and periods inside words or links (no whitespace follows them).
 
+The word lists (which abbreviations, which sentence openers) come from the language
+(:class:`audioessay.text.lang_base.SentenceWords`); the examples above are English.
+
 Only whitespace is changed: every other character is kept, in order.
 """
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from audioessay.text.lang_en import BEFORE_NUMBER_STEMS, NEVER_SENTENCE_END, SENTENCE_STARTERS
+from audioessay.text.lang_base import SentenceWords, get_language
 
 # Terminal punctuation, closing quotes/brackets, a link glued to the end of the sentence
 # ("...one person.https://..."), then the whitespace we may split at.
@@ -28,15 +31,10 @@ _LAST_TOKEN = re.compile(r"(\S+)$")
 _NEXT_WORD = re.compile(r"[\"'‘“«(\[]*([A-Za-z]+)")
 _OPENING = "\"'‘“«([_*"
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # "U.S", "a.m", "Ph.D" (final period stripped)
-# Abbreviations that usually sit mid-sentence but can end one.
-_MAY_END = frozenset(
-    ["etc", "Etc", "Inc", "Ltd", "Co", "Corp", "Jr", "Sr", "al", "St", "Bros"]
-    + ["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"]
-)
 _SPACES = re.compile(r"\s+")
 
 
-def _is_boundary(text: str, m: re.Match[str]) -> bool:
+def _is_boundary(text: str, m: re.Match[str], words: SentenceWords) -> bool:
     punct, closers, after = m.group("punct"), m.group("closers") or m.group("link"), m.end()
     if after == len(text):
         return True
@@ -47,23 +45,27 @@ def _is_boundary(text: str, m: re.Match[str]) -> bool:
         return True  # "!", "?", an ellipsis, or a period inside closing quotes/brackets
     token = _LAST_TOKEN.search(text, 0, m.start())
     word = token.group(1).lstrip(_OPENING) if token else ""
-    if word in NEVER_SENTENCE_END:
+    if word in words.never_end:
         return False
-    if first.isdigit() and word in BEFORE_NUMBER_STEMS:
+    if first.isdigit() and word in words.before_number:
         return False  # "No. 5", "p. 12", "approx. 40"
-    if word in _MAY_END or _DOTTED.fullmatch(word) or (len(word) == 1 and word.isupper()):
+    if word in words.may_end or _DOTTED.fullmatch(word) or (len(word) == 1 and word.isupper()):
         nxt = _NEXT_WORD.match(text, after)
-        return nxt is None or nxt.group(1) in SENTENCE_STARTERS
+        return nxt is None or nxt.group(1) in words.starters
     return True
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences, each whitespace-normalized; [] for blank text."""
+def split_sentences(text: str, language: str = "en") -> list[str]:
+    """Split prose into sentences, each whitespace-normalized; [] for blank text.
+
+    Raises ValueError for an unknown language (see ``available_languages()``).
+    """
+    words = get_language(language).sentence_words
     text = _SPACES.sub(" ", text).strip()
     sentences: list[str] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        if _is_boundary(text, m):
+        if _is_boundary(text, m, words):
             sentences.append(text[start : max(m.end("closers"), m.end("link"))])
             start = m.end()
     if start < len(text):

@@ -8,8 +8,9 @@
 2. Links and e-mail addresses dropped (never spoken), including URLs glued to a word.
 3. Footnote markers ``[1]`` ``^1`` ``¹`` dropped.
 4. The lexicon (below).
-5. The language's own rules (``lang_<code>.py``): dates, times, abbreviations, currency,
-   numbers, Roman numerals, initialisms, symbols.
+5. The language's own rules (its module in :mod:`audioessay.text.lang_base`'s registry, e.g.
+   :mod:`audioessay.text.en`): dates, times, abbreviations, currency, numbers, Roman numerals,
+   initialisms, symbols.
 6. Safety nets: any digit left is read as a number; any link fragment left is dropped.
 7. Whitespace and punctuation tidied; sentence punctuation and quotes are kept, since
    espeak-ng uses them for intonation.
@@ -43,8 +44,6 @@ _MAX_PASSES = 4  # the first pass plus confirmation; more only for pathological 
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPERSCRIPT_RUN = re.compile(f"[{_SUPERSCRIPTS}]+")
 _TO_ASCII_DIGITS = str.maketrans(_SUPERSCRIPTS, "0123456789")
-# m² and km³ are units, not footnotes.
-_UNIT_BEFORE_SUPERSCRIPT = re.compile(r"\d[ \t]?(?:km|cm|mm|m|ft|mi)$")
 _VULGAR_FRACTIONS = {
     "½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅖": "2/5",
     "⅗": "3/5", "⅘": "4/5", "⅙": "1/6", "⅚": "5/6", "⅛": "1/8", "⅜": "3/8", "⅝": "5/8",
@@ -52,9 +51,8 @@ _VULGAR_FRACTIONS = {
 }  # fmt: skip
 _VULGAR_RUN = re.compile("[" + "".join(_VULGAR_FRACTIONS) + "]")
 # Before NFKC: characters it would turn into something worse ("™" -> "TM", a fake initialism).
-_PRE_NFKC = str.maketrans(
-    {"\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "–", "№": "No. ", "™": "", "®": "", "©": ""}
-)
+# The language says what "№" becomes (English: "No. ", which its rules read "number").
+_PRE_NFKC = {"\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "–", "™": "", "®": "", "©": ""}
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -70,13 +68,25 @@ def _is_variation_selector(c: str) -> bool:
     return 0xFE00 <= o <= 0xFE0F or 0xE0100 <= o <= 0xE01EF
 
 
-def _clean_unicode(text: str, rec: Recorder) -> str:
+@lru_cache(maxsize=16)
+def _pre_nfkc(numero: str) -> dict[int, str]:
+    return str.maketrans(_PRE_NFKC | ({"№": numero} if numero else {}))
+
+
+@lru_cache(maxsize=16)
+def _unit_before_superscript(units: tuple[str, ...]) -> re.Pattern[str] | None:
+    # m² and km³ are units, not footnotes.
+    return re.compile(r"\d[ \t]?(?:" + "|".join(units) + ")$") if units else None
+
+
+def _clean_unicode(text: str, language: Language, rec: Recorder) -> str:
     if text.isascii():
         return _ASCII_CONTROL.sub(" ", text)
+    unit_before = _unit_before_superscript(language.superscript_units)
 
     def superscript(m: re.Match[str]) -> str:
         start = m.start()
-        if m.group(0) in ("²", "³") and _UNIT_BEFORE_SUPERSCRIPT.search(text, max(0, start - 8), start):
+        if m.group(0) in ("²", "³") and unit_before and unit_before.search(text, max(0, start - 8), start):
             return m.group(0).translate(_TO_ASCII_DIGITS)  # "km²" -> "km2", a unit
         rec.add(m.group(0), "", "footnote")
         return ""
@@ -89,7 +99,7 @@ def _clean_unicode(text: str, rec: Recorder) -> str:
 
     text = _SUPERSCRIPT_RUN.sub(superscript, text)
     text = _VULGAR_RUN.sub(vulgar, text)
-    text = unicodedata.normalize("NFKC", text.translate(_PRE_NFKC))
+    text = unicodedata.normalize("NFKC", text.translate(_pre_nfkc(language.numero)))
     text = _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(0), 0)), text)
     text = _NON_ASCII_RUN.sub(lambda m: _drop_unspeakable(m.group(0), rec), text)
     return _ASCII_CONTROL.sub(" ", text)
@@ -131,14 +141,13 @@ _URL = re.compile(
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 _EMAIL_PIECES = re.compile(r"[A-Za-z0-9]+|[^A-Za-z0-9]")
-_EMAIL_WORDS = {".": "dot", "@": "at", "_": "underscore", "-": "dash", "+": "plus"}
 _URL_TRAILING = ".,;:!?'\")]}’”"
 _FOOTNOTE = re.compile(r"\[\d+(?:[-–,][ \t]?\d+)*\]|\^\[?\d+\]?")
 # Whatever the patterns above missed must still never be spoken.
 _LINK_FRAGMENT = re.compile(r"\S*(?:://|www\.|http)\S*", re.IGNORECASE)
 
 
-def _drop_links(text: str, rec: Recorder) -> str:
+def _drop_links(text: str, language: Language, rec: Recorder) -> str:
     def url(m: re.Match[str]) -> str:
         link = m.group(0)
         trimmed = link.rstrip(_URL_TRAILING)
@@ -151,7 +160,8 @@ def _drop_links(text: str, rec: Recorder) -> str:
     def email(m: re.Match[str]) -> str:
         # An address is short and the listener may want it: "jo.doe@example.com" is said
         # "jo dot doe at example dot com" (marked for review).
-        spoken = " ".join(_EMAIL_WORDS.get(piece, piece) for piece in _EMAIL_PIECES.findall(m.group(0)))
+        words = language.email_words
+        spoken = " ".join(words.get(piece, piece) for piece in _EMAIL_PIECES.findall(m.group(0)))
         rec.add(m.group(0), spoken, "email", attention=True)
         return spoken
 
@@ -274,8 +284,8 @@ def _drop_link_fragments(text: str, rec: Recorder) -> str:
 
 
 def _normalize_once(text: str, language: Language, lexicon: _Lexicon | None, rec: Recorder) -> str:
-    text = _clean_unicode(text, rec)
-    text = _drop_links(text, rec)
+    text = _clean_unicode(text, language, rec)
+    text = _drop_links(text, language, rec)
     text = _drop_footnotes(text, rec)
     if lexicon is not None:
         text = lexicon.apply(text, rec)
