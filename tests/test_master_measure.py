@@ -19,7 +19,7 @@ from audioessay.master.measure import (
     integrated,
     measure_mp3,
 )
-from audioessay.master.tools import ebur128_library
+from audioessay.system import ebur128_library
 
 RATE = 44100
 

@@ -14,8 +14,9 @@ from test_master_support import tone_take, wav_bytes
 
 from audioessay.errors import ToolMissingError
 from audioessay.master import ffmpeg as ffmpeg_module
-from audioessay.master.ffmpeg import decode_to_float32, find_tool, probe
+from audioessay.master.ffmpeg import decode_to_float32, probe
 from audioessay.master.pcm import clip_length, frames_at, read_clip, read_wav_info, resample
+from audioessay.system import ffmpeg_path
 
 
 def raw_wav(path: Path, data: bytes, *, tag: int, channels: int, rate: int, bits: int) -> Path:
@@ -97,9 +98,9 @@ def test_resampling_keeps_a_tone_and_its_timing():
 
 
 def test_missing_ffmpeg_says_how_to_install(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(ffmpeg_module.shutil, "which", lambda name: None)
+    monkeypatch.setenv("PATH", "")
     with pytest.raises(ToolMissingError) as caught:
-        find_tool("ffmpeg")
+        ffmpeg_path()
     message = str(caught.value)
     assert "sudo apt-get install -y ffmpeg" in message and "sudo dnf install -y ffmpeg" in message
     assert "brew install ffmpeg" in message

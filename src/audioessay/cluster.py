@@ -26,18 +26,15 @@ import importlib.metadata
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from audioessay.errors import AudioessayError, ToolMissingError
-from audioessay.master.tags import EpisodeTags
-from audioessay.models import Script
+from audioessay.master.job import MasterJob, master_job
 from audioessay.store import INSTALL_HINT, Store
 from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.narrate import TakeOutcome, narrate, run_in_batches, synthesize_batch
-from audioessay.workspace import AudioConfig
 
 # The environment variables the render command reads its cluster options from (cli.py).
 SCHEDULER_ENV = "AUDIOESSAY_SCHEDULER"
@@ -45,41 +42,10 @@ STORE_ENV = "AUDIOESSAY_STORE"
 CONNECT_TIMEOUT = 20.0  # seconds to reach the scheduler
 WORKER_TIMEOUT = 60.0  # seconds to wait for a first worker
 
-# Dask runs tasks in threads, but an engine's state is process-global (NOTES.md: espeak):
-# one narration batch at a time per worker process, whatever its --nthreads.
+# Dask runs tasks in threads, but an engine's state is process-global (espeak-ng keeps its state
+# and its callback per process, so a process runs one engine at a time): one narration batch at a
+# time per worker process, whatever its --nthreads.
 _ENGINE_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class MasterJob:
-    """Everything one episode's mastering needs, as plain values a worker can receive.
-
-    In a store render, ``takes``, ``intro_music`` and ``tags.cover`` are paths relative to
-    the store, and ``out_dir`` is where the client puts the downloaded files."""
-
-    script: Script
-    takes: Mapping[str, Path]  # sentence (and announcement, outro) text -> its take
-    out_dir: Path
-    basename: str
-    config: AudioConfig
-    intro_music: Path | None
-    announcement: str | None
-    outro: str | None
-    tags: EpisodeTags
-    jobs: int
-
-
-def master_job(job: MasterJob) -> Any:
-    """Task: master one episode into ``job.out_dir``; returns the :class:`MasterResult`.
-
-    Idempotent: ``master_episode`` writes temporary files and renames them into place."""
-    from audioessay.master.episode import master_episode
-
-    return master_episode(
-        job.script, job.takes, out_dir=job.out_dir, basename=job.basename, config=job.config,
-        intro_music=job.intro_music, announcement=job.announcement, outro=job.outro, tags=job.tags,
-        jobs=job.jobs,
-    )
 
 
 def _one_engine_at_a_time(fn: Callable[..., Any], *args: Any) -> Any:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import ctypes.util
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from audioessay import system
 from audioessay.errors import AudioessayError
-from audioessay.voice.system import INSTALL
 
 CORE_ENGINES = ("pyttsx3", "espeak-ng")
 
@@ -22,10 +20,6 @@ class Check:
     fix: tuple[str, ...] = ()
 
 
-def _install_lines(tool: str) -> tuple[str, ...]:
-    return tuple(f"{os_name}: {cmd}" for os_name, cmd in INSTALL[tool].items())
-
-
 def run_checks(cwd: Path) -> list[Check]:
     """Every check, in order; none raises."""
     from audioessay.voice.engine import engine_classes, get_engine
@@ -33,12 +27,10 @@ def run_checks(cwd: Path) -> list[Check]:
 
     checks = [Check("python", sys.version_info >= (3, 11), sys.version.split()[0],
                     ("install Python 3.11 or newer",))]
-    for tool in ("espeak-ng", "ffmpeg", "lame", "mpg123"):
-        path = shutil.which(tool)
-        checks.append(Check(tool, path is not None, path or "not on PATH", _install_lines(tool)))
-    library = ctypes.util.find_library("ebur128")
-    checks.append(Check("libebur128", library is not None, library or "not found by the dynamic loader",
-                        _install_lines("libebur128")))
+    for tool in system.TOOLS:  # found exactly as render finds them
+        where = system.locate(tool)
+        missing = "not found by the dynamic loader" if tool in system.LIBRARIES else "not on PATH"
+        checks.append(Check(tool, where is not None, where or missing, system.install_lines(tool)))
     for name in sorted(engine_classes()):
         engine = get_engine(name)
         status = engine.availability()

@@ -37,7 +37,7 @@ from audioessay.master.ffmpeg import stderr_tail
 from audioessay.master.limiter import Limiter
 from audioessay.master.pcm import SAMPLE_RATE
 from audioessay.master.timeline import IntroLayout, Silence, Take, Timeline
-from audioessay.master.tools import lame_path
+from audioessay.system import lame_path
 
 FRAME = 1152  # samples per MPEG-1 Layer III frame
 FRAME_GAP = FRAME + FRAME // 2  # the average samples a join adds between two parts' inputs

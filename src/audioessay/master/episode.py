@@ -45,6 +45,7 @@ from audioessay.master.analysis import (
     SHORT_TAKE_RATIO,
     SILENCE_DBFS,
     TRUNCATED_TAKE_RATIO,
+    SilenceProfile,
     TakeAnalysis,
     analyse_take,
     clock,
@@ -78,15 +79,16 @@ from audioessay.master.timeline import (
     MUSIC_ALONE_MAX,
     MUSIC_FADE,
     IntroLayout,
+    Piece,
     Silence,
     Take,
     Timeline,
     plan_timeline,
 )
-from audioessay.master.tools import require_mastering_tools
 from audioessay.master.transcript import Cue, chapters_json, finish_cues, sentence_cues, to_srt, to_vtt
 from audioessay.memory import trim
 from audioessay.models import Script
+from audioessay.system import require_mastering_tools
 from audioessay.workspace import AudioConfig
 
 __all__ = ["EpisodeTags", "MasterResult", "master_episode", "require_mastering_tools"]
@@ -186,28 +188,76 @@ def master_episode(
     Parts already made by an earlier render from the same content are reused.
     """
     started = time.monotonic()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", basename):
-        raise MasteringError(f"episode file name {basename!r} must be ASCII letters, digits, '.', '_' or '-'")
-    if not script.sentences():
-        raise MasteringError(f"{basename}: the script has no sentences", hint="check the script file")
+    _check_request(script, basename)
     require_mastering_tools()  # fail now, not after the first part, when a tool is missing
-    announcement = announcement.strip() if announcement and announcement.strip() else None
-    outro = outro.strip() if outro and outro.strip() else None
+    announcement, outro = _spoken(announcement), _spoken(outro)
     jobs = max(1, jobs)
     out_dir = Path(out_dir)
     parts_dir = out_dir / PARTS_DIR
     parts_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_work(out_dir, basename)
 
+    context = _plan(script, takes, basename=basename, config=config, intro_music=intro_music,
+                    announcement=announcement, outro=outro, title=tags.title, parts_dir=parts_dir)
+    parts = plan_parts(context.timeline)
+    keys = [_part_key(context, part, index == len(parts) - 1) for index, part in enumerate(parts)]
+    done, reused = _master_parts(context, parts, keys, jobs)
+    encoded = Encoded.of(parts, [r.frames for r in done])
+    offsets = [o / SAMPLE_RATE for o in encoded.offsets()]
+    duration = encoded.total / SAMPLE_RATE
+    review = _review(context, parts, done, offsets, duration)
+
+    written = _write_episode(out_dir, context, keys, done, encoded, offsets, tags)
+    problems = review.problems + written.problems
+    if config.keep_parts:
+        _forget_other_parts(parts_dir, keys)
+    else:  # a large archive's disk: an edit will re-encode the whole episode instead of one part
+        shutil.rmtree(parts_dir, ignore_errors=True)
+    aac = _write_aac(written, out_dir / f"{basename}.m4a", config, tags)
+
+    audio_bytes = written.audio.stat().st_size
+    report = out_dir / "report.json"
+    atomic_write_text(report, _report_json(
+        basename=basename, tags=tags, duration=duration, audio_bytes=audio_bytes, measured=review.measured,
+        config=config, records=done, short=review.short, reused=reused, silence=review.silence,
+        allowed=review.allowed, clipped=review.clipped, timeline=context.timeline, encoded=encoded, jobs=jobs,
+        seconds=time.monotonic() - started, problems=problems,
+    ), durable=False)
+    return MasterResult(written.audio, duration, audio_bytes, review.measured.integrated_lufs,
+                        review.measured.true_peak_dbtp, written.vtt, written.srt, written.chapters_path, report,
+                        tuple(problems), len(parts), reused, aac)
+
+
+def _check_request(script: Script, basename: str) -> None:
+    """Refuse an episode file name that is not plain ASCII, and a script with nothing to say."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", basename):
+        raise MasteringError(f"episode file name {basename!r} must be ASCII letters, digits, '.', '_' or '-'")
+    if not script.sentences():
+        raise MasteringError(f"{basename}: the script has no sentences", hint="check the script file")
+
+
+def _spoken(text: str | None) -> str | None:
+    """An announcement or outro text, stripped; None when there is nothing to say."""
+    return text.strip() if text and text.strip() else None
+
+
+def _plan(script: Script, takes: Mapping[str, Path], *, basename: str, config: AudioConfig,
+          intro_music: Path | None, announcement: str | None, outro: str | None, title: str,
+          parts_dir: Path) -> _Context:
+    """The intro music (its length only), then the timeline: what every part job shares."""
     music = _Music(Path(intro_music), takes.get(announcement) if announcement else None, parts_dir) \
         if intro_music else None
-    timeline = plan_timeline(script, takes, clip_length, config, episode_title=tags.title,
+    timeline = plan_timeline(script, takes, clip_length, config, episode_title=title,
                              music_available=music.length() if music is not None else None,
                              announcement=announcement, outro=outro)
-    parts = plan_parts(timeline)
-    context = _Context(timeline, config, basename, music, music.sha256 if music is not None else None, parts_dir)
-    keys = [_part_key(context, part, index == len(parts) - 1) for index, part in enumerate(parts)]
-    records: list[_PartRecord | None] = [_load_part(parts_dir, key) for key in keys]
+    return _Context(timeline, config, basename, music, music.sha256 if music is not None else None, parts_dir)
+
+
+def _master_parts(context: _Context, parts: list[Part], keys: list[str],
+                  jobs: int) -> tuple[list[_PartRecord], int]:
+    """Every part's record, in order: kept parts are reused, the others are made on ``jobs``
+    threads. Also returns how many parts were reused."""
+    records: list[_PartRecord | None] = [_load_part(context.work, key) for key in keys]
     todo = [index for index, record in enumerate(records) if record is None]
     if len(todo) == 1 or (todo and jobs == 1):  # no threads for one part at a time
         for index in todo:
@@ -225,52 +275,95 @@ def master_episode(
                     future.cancel()
     done: list[_PartRecord] = [r for r in records if r is not None]
     assert len(done) == len(parts)
-    encoded = Encoded.of(parts, [r.frames for r in done])
-    offsets = [o / SAMPLE_RATE for o in encoded.offsets()]
-    duration = encoded.total / SAMPLE_RATE
+    return done, len(parts) - len(todo)
 
-    problems = [p for r in done for p in r.problems]
+
+@dataclass(frozen=True)
+class _Review:
+    """The finished episode's checks, from its parts' records (nothing is decoded again)."""
+
+    problems: list[str]
+    short: list[dict[str, Any]]
+    silence: _Silence
+    allowed: float  # seconds: the longest silence expected
+    measured: Loudness
+    clipped: int
+
+
+def _review(context: _Context, parts: list[Part], records: list[_PartRecord], offsets: list[float],
+            duration: float) -> _Review:
+    """Check the episode as a whole: short takes, the longest silence (across joins too, which
+    raises :class:`MasteringError` when it is too long), clipping and loudness."""
+    timeline, config = context.timeline, context.config
+    problems = [p for r in records for p in r.problems]
     starts = {t.start: t for t in timeline.spoken}
 
     def take_in(index: int, at: int | None) -> Take | None:
         return starts.get(parts[index].start + at) if at is not None else None
 
     short: list[dict[str, Any]] = []
-    for index, record in enumerate(done):
+    for index, record in enumerate(records):
         for entry in record.short:
             take = take_in(index, entry["at"])
             short.append({"sentence": take.number if take else 0,
                           **{k: v for k, v in entry.items() if k != "at"}})
             problems.append(f"the take of {describe(take)} is short: {entry['seconds']:.2f} s of speech "
                             f"where about {entry['expected_seconds']:.1f} s was expected")
-    silence = _longest_silence(done, offsets, duration, take_in)
+    silence = _longest_silence(records, offsets, duration, take_in)
     allowed = timeline.longest_allowed_pause + 1.0
     if silence.seconds > allowed:
         raise MasteringError(
-            f"{basename}: {silence.seconds:.1f} s of silence at {clock(silence.start)}, after "
+            f"{context.basename}: {silence.seconds:.1f} s of silence at {clock(silence.start)}, after "
             f"{silence.after}; at most {allowed:.1f} s is expected (the longest pause plus 1 s)",
             path=silence.path, hint="the engine may have produced silence: delete that take to narrate it "
                                     "again, or shorten the [pause] in the script",
         )
-    measured = combine([r.loudness for r in done])
-    clipped = sum(r.clipped for r in done)
+    measured = combine([r.loudness for r in records])
+    clipped = sum(r.clipped for r in records)
     if clipped:
-        problems.append(f"{clipped} samples at full scale in {sum(r.clipped_takes for r in done)} take(s): "
+        problems.append(f"{clipped} samples at full scale in {sum(r.clipped_takes for r in records)} take(s): "
                         "the voice may be distorted; lower the engine's volume")
+    problems += _level_problems(measured, config)
+    return _Review(problems, short, silence, allowed, measured, clipped)
+
+
+def _level_problems(measured: Loudness, config: AudioConfig) -> list[str]:
+    """The finished episode's misses of the loudness target and of the true-peak ceiling."""
+    problems = []
     if abs(measured.integrated_lufs - config.loudness) > 1.0:
         problems.append(f"loudness {measured.integrated_lufs:.1f} LUFS misses the {config.loudness:.1f} "
                         "LUFS target by more than 1 LU")
     if measured.true_peak_dbtp > config.true_peak:
         problems.append(f"true peak {measured.true_peak_dbtp:.1f} dBTP is above {config.true_peak:.1f} dBTP")
+    return problems
 
+
+@dataclass(frozen=True)
+class _Written:
+    """The episode's files, in place, and what writing them found."""
+
+    audio: Path
+    vtt: Path
+    srt: Path
+    chapters_path: Path
+    chapters: list[tuple[float, float, str]]  # (start, end, title) in seconds
+    problems: list[str]
+
+
+def _write_episode(out_dir: Path, context: _Context, keys: list[str], records: list[_PartRecord],
+                   encoded: Encoded, offsets: list[float], tags: EpisodeTags) -> _Written:
+    """Join the parts into the tagged MP3 and write the transcripts and chapters; the MP3 is
+    renamed into place last."""
+    basename = context.basename
     final = out_dir / f"{basename}.mp3"
+    problems: list[str] = []
     # A private folder beside the output: the same file system, so the final rename is atomic.
     with tempfile.TemporaryDirectory(prefix=f".{basename}.master-", dir=out_dir) as work_dir:
         work = Path(work_dir)
         tmp = work / f"{basename}.mp3"
-        chapters = _chapters(timeline, encoded)
+        chapters = _chapters(context.timeline, encoded)
         try:
-            join([_part_path(parts_dir, key) for key in keys], tmp,
+            join([_part_path(context.work, key) for key in keys], tmp,
                  tag_bytes(tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters]))
         except OSError as exc:
             raise MasteringError(f"cannot write the episode: {exc.strerror or exc}", path=final,
@@ -279,41 +372,31 @@ def master_episode(
         if frames is not None and frames != sum(encoded.frames):
             problems.append(f"the joined MP3 has {frames} frames where its parts have {sum(encoded.frames)}")
         cues = finish_cues([Cue(offset + a, offset + b, tuple(lines))
-                            for record, offset in zip(done, offsets) for a, b, lines in record.cues])
+                            for record, offset in zip(records, offsets) for a, b, lines in record.cues])
         vtt, srt, chapters_path = out_dir / f"{basename}.vtt", out_dir / f"{basename}.srt", out_dir / "chapters.json"
         # Derived files: not flushed one by one (fsutil.atomic_open); build.json records their sizes.
         atomic_write_text(vtt, to_vtt(cues), durable=False)
         atomic_write_text(srt, to_srt(cues), durable=False)
         atomic_write_text(chapters_path, chapters_json([(s, t) for s, _, t in chapters]), durable=False)
         os.replace(tmp, final)
-    if config.keep_parts:
-        _forget_other_parts(parts_dir, keys)
-    else:  # a large archive's disk: an edit will re-encode the whole episode instead of one part
-        shutil.rmtree(parts_dir, ignore_errors=True)
-    aac = out_dir / f"{basename}.m4a"
-    if config.aac:
-        write_aac(final, aac, bitrate=config.bitrate, tags=tags,
-                  chapters=[(round(s * 1000), round(e * 1000), t) for s, e, t in chapters])
-    elif aac.exists():
-        aac.unlink()  # no longer asked for: not left to be published by mistake
+    return _Written(final, vtt, srt, chapters_path, chapters, problems)
 
-    audio_bytes = final.stat().st_size
-    report = out_dir / "report.json"
-    atomic_write_text(report, _report_json(
-        basename=basename, tags=tags, duration=duration, audio_bytes=audio_bytes, measured=measured,
-        config=config, records=done, short=short, reused=len(parts) - len(todo), silence=silence, allowed=allowed,
-        clipped=clipped, timeline=timeline, encoded=encoded, jobs=jobs, seconds=time.monotonic() - started,
-        problems=problems,
-    ), durable=False)
-    return MasterResult(final, duration, audio_bytes, measured.integrated_lufs, measured.true_peak_dbtp,
-                        vtt, srt, chapters_path, report, tuple(problems), len(parts), len(parts) - len(todo),
-                        aac if config.aac else None)
+
+def _write_aac(written: _Written, aac: Path, config: AudioConfig, tags: EpisodeTags) -> Path | None:
+    """The AAC copy when ``audio.aac`` asks for one; otherwise an old copy is removed."""
+    if config.aac:
+        write_aac(written.audio, aac, bitrate=config.bitrate, tags=tags,
+                  chapters=[(round(s * 1000), round(e * 1000), t) for s, e, t in written.chapters])
+        return aac
+    if aac.exists():
+        aac.unlink()  # no longer asked for: not left to be published by mistake
+    return None
 
 
 # --------------------------------------------------------------------------- one part
 
 
-def _pieces(timeline: Timeline, part: Part) -> list[Any]:
+def _pieces(timeline: Timeline, part: Part) -> list[Piece]:
     # An empty take (0 samples) belongs to the part it starts in: its fault must be seen.
     return [p for p in timeline.pieces if p.start < part.end and
             (p.start + p.length > part.start or (p.length == 0 and p.start >= part.start))]
@@ -377,13 +460,74 @@ def _forget_other_parts(parts_dir: Path, keys: list[str]) -> None:
 
 def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
     """Analyse, level, limit, encode and measure one part; keep it in the part folder."""
-    timeline, config = context.timeline, context.config
-    pieces = _pieces(timeline, part)
-    spoken = [p for p in pieces if isinstance(p, Take)]
+    pieces = _pieces(context.timeline, part)
     layout = next((p for p in pieces if isinstance(p, IntroLayout)), None)
-    if layout is not None and timeline.announcement is not None:
-        spoken.insert(0, timeline.announcement)
-    analyses = [analyse_take(take, origin=part.start) for take in spoken]
+    analyses = _analyse_part(context, part, pieces, layout)
+    problems: list[str] = []
+    level = _level_part(context, part, layout, analyses, problems)
+    short, clipped, clipped_takes = _check_takes(analyses, level.gain, context.basename, part.start)
+    by_start = {a.take.start: a for a in analyses if a.take.role != "announcement"}
+    profile = silence_profile(pieces, by_start, level.intro_levels, level.gain)
+    _check_part_silence(context, profile)
+
+    out = _part_path(context.work, key)
+    temporary = temp_sibling(out)
+    log = temp_sibling(out.with_suffix(".log"))
+    try:
+        encoding = _encode_part(context, part, level, temporary, log)
+        origin = part.start / SAMPLE_RATE
+        longest = profile.longest
+        record = _PartRecord(
+            key=key, frames=encoding.frames, audio_bytes=temporary.stat().st_size,
+            gain_db=round(encoding.gain, 3), limit_dbfs=round(encoding.limit, 3), passes=encoding.passes,
+            loudness=encoding.loudness, cues=_part_cues(analyses, part, encoding.gain),
+            first_sound=None if profile.first_sound is None else profile.first_sound - origin,
+            sound_end=None if profile.sound_end is None else profile.sound_end - origin,
+            # Takes are named by where they start in the part, not by their number: a kept part
+            # is reused after sentences were added before it, and the numbers are looked up then.
+            last_take=profile.last_take.start - part.start if profile.last_take else None,
+            silence={"start": longest.start - origin, "seconds": longest.seconds,
+                     "after": longest.after.start - part.start if longest.after else None},
+            short=short, clipped=clipped, clipped_takes=clipped_takes,
+            limited_ms=round(encoding.limiter.reduced_blocks * BLOCK / SAMPLE_RATE * 1000, 1),
+            problems=problems, intro=level.intro_info,
+        )
+        os.replace(temporary, out)
+        atomic_write_text(out.with_suffix(".json"), record.to_json(), durable=False)
+        return record
+    finally:
+        for path in (temporary, log):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        trim()
+
+
+def _analyse_part(context: _Context, part: Part, pieces: list[Piece],
+                  layout: IntroLayout | None) -> list[TakeAnalysis]:
+    """Every take heard in the part (the announcement too, when the intro is in it), read once."""
+    spoken = [p for p in pieces if isinstance(p, Take)]
+    if layout is not None and context.timeline.announcement is not None:
+        spoken.insert(0, context.timeline.announcement)
+    return [analyse_take(take, origin=part.start) for take in spoken]
+
+
+@dataclass(frozen=True)
+class _PartLevel:
+    """How loud one part is to be: the gain and limit it is first encoded with."""
+
+    meter: LoudnessMeter
+    target: float  # LUFS
+    gain: float  # dB
+    limit: float  # dBFS
+    intro_audio: np.ndarray | None  # the rendered intro, when the part holds it
+    intro_levels: np.ndarray | None
+    intro_info: dict[str, Any] | None  # speech and music loudness, for the report
+
+
+def _level_part(context: _Context, part: Part, layout: IntroLayout | None, analyses: list[TakeAnalysis],
+                problems: list[str]) -> _PartLevel:
+    """Measure the part's takes (and intro), then the gain that brings it to its target."""
+    config = context.config
     meter = LoudnessMeter(end_seconds=part.length / SAMPLE_RATE)
     for analysis in analyses:
         if analysis.take.role != "announcement":
@@ -391,7 +535,6 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
     target = config.loudness
     intro_audio = intro_levels = None
     intro_info = None
-    problems: list[str] = []
     if layout is not None:
         intro_audio, intro_info = _intro(context, layout, analyses, problems)
         meter.add_samples(intro_audio, SAMPLE_RATE, (layout.start - part.start) / SAMPLE_RATE)
@@ -406,11 +549,12 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
             target -= MUSIC_UNDER_SPEECH_LU  # music alone: under where the speech will be
     limit = config.true_peak - LIMITER_MARGIN_DB
     gain = meter.gain_for(target - ENCODER_LEVEL_DB, limit)
+    return _PartLevel(meter, target, gain, limit, intro_audio, intro_levels, intro_info)
 
-    short, clipped, clipped_takes = _check_takes(analyses, gain, context.basename, part.start)
-    by_start = {a.take.start: a for a in analyses if a.take.role != "announcement"}
-    profile = silence_profile(pieces, by_start, intro_levels, gain)
-    allowed = timeline.longest_allowed_pause + 1.0
+
+def _check_part_silence(context: _Context, profile: SilenceProfile) -> None:
+    """Raise :class:`MasteringError` when the part's longest silence is longer than any pause allows."""
+    allowed = context.timeline.longest_allowed_pause + 1.0
     if profile.longest.seconds > allowed:
         where = profile.longest.after
         raise MasteringError(
@@ -421,57 +565,55 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
                  "or shorten the [pause] in the script",
         )
 
-    out = _part_path(context.work, key)
-    temporary = temp_sibling(out)
-    log = temp_sibling(out.with_suffix(".log"))
-    try:
-        def encode(gain_db: float, limit_dbfs: float) -> tuple[int, PartLoudness, Limiter]:
-            limiter = Limiter(gain_db, limit_dbfs)
-            chunks = render(timeline, intro_audio, part.start, part.end)
-            frames = encode_part(chunks, limiter, config.bitrate, temporary, log)
-            return frames, measure_mp3(temporary), limiter
 
+@dataclass(frozen=True)
+class _PartEncoding:
+    """A part encoded into its temporary file, and what its last pass measured."""
+
+    frames: int
+    loudness: PartLoudness
+    limiter: Limiter
+    gain: float
+    limit: float
+    passes: int
+
+
+def _encode_part(context: _Context, part: Part, level: _PartLevel, temporary: Path, log: Path) -> _PartEncoding:
+    """Encode the part into ``temporary`` and measure it; once more with a corrected gain and
+    limit if it missed its loudness target or the true-peak ceiling."""
+    timeline, config = context.timeline, context.config
+
+    def encode(gain_db: float, limit_dbfs: float) -> tuple[int, PartLoudness, Limiter]:
+        limiter = Limiter(gain_db, limit_dbfs)
+        chunks = render(timeline, level.intro_audio, part.start, part.end)
+        frames = encode_part(chunks, limiter, config.bitrate, temporary, log)
+        return frames, measure_mp3(temporary), limiter
+
+    gain, limit = level.gain, level.limit
+    frames, loudness, limiter = encode(gain, limit)
+    passes = 1
+    corrected = _correction(gain, limit, loudness, level.target, config.true_peak, level.meter)
+    if corrected is not None:
+        gain, limit = corrected
         frames, loudness, limiter = encode(gain, limit)
-        passes = 1
-        corrected = _correction(gain, limit, loudness, target, config.true_peak, meter)
-        if corrected is not None:
-            gain, limit = corrected
-            frames, loudness, limiter = encode(gain, limit)
-            passes = 2
-        if loudness.samples != part.length:
-            raise MasteringError(f"{context.basename}: a part decodes to {loudness.samples} samples, "
-                                 f"{part.length} were encoded", hint="check the lame and mpg123 installation")
-        origin = part.start / SAMPLE_RATE
-        cues = []
-        threshold = SILENCE_DBFS - gain
-        for analysis in analyses:
-            take = analysis.take
-            onset, offset = analysis.speech_extent(threshold) or (0.0, take.length / SAMPLE_RATE)
-            base = (take.start - part.start) / SAMPLE_RATE
-            cues += [(c.start, c.end, list(c.lines)) for c in sentence_cues(take.text, base + onset, base + offset)]
-        longest = profile.longest
-        record = _PartRecord(
-            key=key, frames=frames, audio_bytes=temporary.stat().st_size, gain_db=round(gain, 3),
-            limit_dbfs=round(limit, 3), passes=passes, loudness=loudness, cues=cues,
-            first_sound=None if profile.first_sound is None else profile.first_sound - origin,
-            sound_end=None if profile.sound_end is None else profile.sound_end - origin,
-            # Takes are named by where they start in the part, not by their number: a kept part
-            # is reused after sentences were added before it, and the numbers are looked up then.
-            last_take=profile.last_take.start - part.start if profile.last_take else None,
-            silence={"start": longest.start - origin, "seconds": longest.seconds,
-                     "after": longest.after.start - part.start if longest.after else None},
-            short=short, clipped=clipped, clipped_takes=clipped_takes,
-            limited_ms=round(limiter.reduced_blocks * BLOCK / SAMPLE_RATE * 1000, 1),
-            problems=problems, intro=intro_info,
-        )
-        os.replace(temporary, out)
-        atomic_write_text(out.with_suffix(".json"), record.to_json(), durable=False)
-        return record
-    finally:
-        for path in (temporary, log):
-            with contextlib.suppress(OSError):
-                path.unlink()
-        trim()
+        passes = 2
+    if loudness.samples != part.length:
+        raise MasteringError(f"{context.basename}: a part decodes to {loudness.samples} samples, "
+                             f"{part.length} were encoded", hint="check the lame and mpg123 installation")
+    return _PartEncoding(frames, loudness, limiter, gain, limit, passes)
+
+
+def _part_cues(analyses: list[TakeAnalysis], part: Part, gain: float) -> list[tuple[float, float, list[str]]]:
+    """The part's captions, each sentence's from when its speech starts to when it ends (seconds
+    from the part's start)."""
+    cues = []
+    threshold = SILENCE_DBFS - gain
+    for analysis in analyses:
+        take = analysis.take
+        onset, offset = analysis.speech_extent(threshold) or (0.0, take.length / SAMPLE_RATE)
+        base = (take.start - part.start) / SAMPLE_RATE
+        cues += [(c.start, c.end, list(c.lines)) for c in sentence_cues(take.text, base + onset, base + offset)]
+    return cues
 
 
 def _intro(context: _Context, layout: IntroLayout, analyses: list[TakeAnalysis],

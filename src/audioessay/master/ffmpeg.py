@@ -1,4 +1,4 @@
-"""Finding and running ffmpeg and ffprobe.
+"""Running ffmpeg and ffprobe (found by :mod:`audioessay.system`).
 
 Commands are argument lists (never a shell). Every file name goes through :func:`file_arg`,
 so a name starting with ``-`` or looking like a URL (``http:...``) is always read as a file.
@@ -7,34 +7,15 @@ so a name starting with ``-`` or looking like a URL (``http:...``) is always rea
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-from audioessay.errors import MasteringError, ToolMissingError
-from audioessay.voice.system import install_hint
-
-INSTALL_HINT = install_hint("ffmpeg")
+from audioessay.errors import MasteringError
+from audioessay.system import ffmpeg_path, ffprobe_path
 
 # Options every ffmpeg call gets: never read the terminal, no banner, no progress lines.
 _QUIET = ("-nostdin", "-hide_banner", "-nostats")
-
-
-def find_tool(name: str) -> str:
-    """The full path of ``name`` (``ffmpeg`` or ``ffprobe``); :class:`ToolMissingError` if absent."""
-    path = shutil.which(name)
-    if path is None:
-        raise ToolMissingError(f"{name} is not installed or not on PATH", hint=INSTALL_HINT)
-    return path
-
-
-def ffmpeg_path() -> str:
-    return find_tool("ffmpeg")
-
-
-def ffprobe_path() -> str:
-    return find_tool("ffprobe")
 
 
 def file_arg(path: Path | str) -> str:

@@ -14,7 +14,6 @@ gives the integrated loudness of the parts played back to back.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import math
 import subprocess
 import tempfile
@@ -26,7 +25,7 @@ import numpy as np
 
 from audioessay.errors import MasteringError
 from audioessay.master.pcm import SAMPLE_RATE
-from audioessay.master.tools import ebur128_library, mpg123_path
+from audioessay.system import ebur128_library, mpg123_path
 
 ABSOLUTE_GATE = -70.0
 STEP = SAMPLE_RATE // 10  # 100 ms

@@ -6,7 +6,8 @@ overlaid on the music bed. What pydub does not do is done in numpy before a piec
 segment: band-limited resampling (pydub's is linear and mirrors 22 kHz speech into audible
 hiss) and the ducking curve (pydub fades only in straight steps). Nothing here holds more than
 one piece (a take, a pause chunk, the intro) at a time: the pieces are streamed to the
-encoder, never added up into one long segment (NOTES.md: 488 MB and 25 s that way).
+encoder, never added up into one long segment (for ~480 sentences, adding segments with ``+=``
+took 25 s and 488 MB at its peak; streaming the same audio takes 55 MB).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
-from pydub import AudioSegment  # type: ignore[import-untyped]
+from pydub import AudioSegment
 
 from audioessay.master.pcm import SAMPLE_RATE, read_clip, resample
 from audioessay.master.timeline import IntroLayout, Silence, Take, Timeline

@@ -14,7 +14,7 @@ from typing import Literal
 
 from audioessay.errors import MasteringError
 from audioessay.master.pcm import SAMPLE_RATE
-from audioessay.models import Pause, Script, Sentence
+from audioessay.models import Pause, Script, Section, Sentence
 from audioessay.workspace import AudioConfig
 
 # The intro: the announcement starts this far into the music, which ducks under it, comes
@@ -151,69 +151,90 @@ def plan_timeline(
     written there: ``[pause 2s]`` means two seconds of silence, and never shortens a section break.
     """
     _check_takes(script, takes, announcement, outro)
-    pieces: list[Piece] = []
-    position = 0
+    layout = intro_layout(music_available, length_of(Path(takes[announcement])) if announcement else None)
+    planner = _Planner(takes, length_of, config)
+    announce_take = planner.add_intro(layout, announcement) if layout is not None else None
+    for section_index, section in enumerate(script.sections):
+        planner.add_section(section_index, section, episode_title)
+    if outro:
+        planner.add_outro(outro)
+    planner.add_silence(max(END_TAIL, planner.explicit))
+    return Timeline(tuple(planner.pieces), planner.position, tuple(planner.chapters), planner.longest,
+                    announce_take)
 
-    def add_take(text: str, role: Role, number: int, section: int) -> None:
-        nonlocal position
-        path = Path(takes[text])
-        length = length_of(path)
-        pieces.append(Take(position, length, text, path, role, number, section))
-        position += length
 
-    def add_silence(seconds: float) -> None:
-        nonlocal position
+class _Planner:
+    """The timeline as it is laid out, piece after piece, with the pause owed before the next take."""
+
+    def __init__(self, takes: Mapping[str, Path], length_of: Callable[[Path], int], config: AudioConfig) -> None:
+        self.takes, self.length_of, self.config = takes, length_of, config
+        self.pieces: list[Piece] = []
+        self.chapters: list[Chapter] = []
+        self.position = 0
+        self.number = 0  # the last sentence's number
+        self.structural = 0.0  # the pause owed after the last take (none before the first)
+        self.explicit = 0.0  # sum of [pause] items since the last take
+        self.longest = max(config.sentence_pause, config.paragraph_pause, config.section_pause, END_TAIL)
+
+    def add_take(self, text: str, role: Role, number: int, section: int) -> None:
+        path = Path(self.takes[text])
+        length = self.length_of(path)
+        self.pieces.append(Take(self.position, length, text, path, role, number, section))
+        self.position += length
+
+    def add_silence(self, seconds: float) -> None:
         length = samples(seconds)
         if length > 0:
-            pieces.append(Silence(position, length))
-            position += length
+            self.pieces.append(Silence(self.position, length))
+            self.position += length
 
-    layout = intro_layout(music_available, length_of(Path(takes[announcement])) if announcement else None)
-    chapters: list[Chapter] = []
-    announce_take = None
-    structural = 0.0  # the pause owed after the last take (none before the first)
-    explicit = 0.0  # sum of [pause] items since the last take
-    longest = max(config.sentence_pause, config.paragraph_pause, config.section_pause, END_TAIL)
-    if layout is not None:
-        pieces.append(layout)
-        position = layout.length
-        chapters.append(Chapter(0, "Intro"))
-        structural = config.section_pause
-        if announcement:
-            announce_take = Take(layout.speech_start, layout.speech_length, announcement,
-                                 Path(takes[announcement]), "announcement", 0, -1)
-    number = 0
-    for section_index, section in enumerate(script.sections):
+    def add_intro(self, layout: IntroLayout, announcement: str | None) -> Take | None:
+        """The intro piece and its chapter; returns the announcement's take, spoken inside it."""
+        self.pieces.append(layout)
+        self.position = layout.length
+        self.chapters.append(Chapter(0, "Intro"))
+        self.structural = self.config.section_pause
+        if not announcement:
+            return None
+        return Take(layout.speech_start, layout.speech_length, announcement, Path(self.takes[announcement]),
+                    "announcement", 0, -1)
+
+    def add_section(self, index: int, section: Section, episode_title: str) -> None:
+        """Every sentence and pause of a section; its chapter starts at its first sentence."""
+        config = self.config
         first_in_section = True
         for paragraph in section.paragraphs:
             spoke = False
             for item in paragraph.items:
                 if isinstance(item, Pause):
-                    explicit += max(0.0, item.seconds)
-                    longest = max(longest, explicit)
+                    self.explicit += max(0.0, item.seconds)
+                    self.longest = max(self.longest, self.explicit)
                     continue
                 assert isinstance(item, Sentence)
-                add_silence(max(structural, explicit))
-                structural, explicit = config.sentence_pause, 0.0
-                number += 1
+                self.add_silence(max(self.structural, self.explicit))
+                self.structural, self.explicit = config.sentence_pause, 0.0
+                self.number += 1
                 if first_in_section:
-                    title = section.title
-                    if not title:
-                        title = episode_title if section_index == 0 else f"Part {section_index + 1}"
-                    chapters.append(Chapter(position, title))
+                    self.chapters.append(Chapter(self.position, _chapter_title(section, index, episode_title)))
                     first_in_section = False
-                add_take(item.text, "sentence", number, section_index)
+                self.add_take(item.text, "sentence", self.number, index)
                 spoke = True
             if spoke:
-                structural = max(structural, config.paragraph_pause)
+                self.structural = max(self.structural, config.paragraph_pause)
         if not first_in_section:
-            structural = max(structural, config.section_pause)
-    if outro:
-        add_silence(max(structural, explicit, config.section_pause))
-        structural, explicit = 0.0, 0.0
-        add_take(outro, "outro", 0, -1)
-    add_silence(max(END_TAIL, explicit))
-    return Timeline(tuple(pieces), position, tuple(chapters), longest, announce_take)
+            self.structural = max(self.structural, config.section_pause)
+
+    def add_outro(self, outro: str) -> None:
+        self.add_silence(max(self.structural, self.explicit, self.config.section_pause))
+        self.structural, self.explicit = 0.0, 0.0
+        self.add_take(outro, "outro", 0, -1)
+
+
+def _chapter_title(section: Section, index: int, episode_title: str) -> str:
+    """A section's own title; an untitled first section is the episode's, the others "Part N"."""
+    if section.title:
+        return section.title
+    return episode_title if index == 0 else f"Part {index + 1}"
 
 
 def _check_takes(script: Script, takes: Mapping[str, Path], announcement: str | None, outro: str | None) -> None:

@@ -60,7 +60,7 @@ def engine_text(settings: VoiceSettings, text: str) -> str:
 def voice_names(voices: list[VoiceInfo]) -> set[str]:
     """Every lower-case name a voice may be called by: id ("gmw/en-us"), its last part
     ("en-us"), display name and language."""
-    names = set()
+    names: set[str] = set()
     for v in voices:
         names.update(n.lower() for n in (v.id, v.id.rsplit("/", 1)[-1], v.name, v.language) if n)
     return names

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 from audioessay.errors import NarrationError, ToolMissingError
 from audioessay.models import VoiceSettings
+from audioessay.system import espeak_ng_path, find_command, install_hint
 from audioessay.voice.engine import Availability, VoiceInfo, engine_text, voice_names
-from audioessay.voice.system import install_hint
 
 TIMEOUT = 120.0
 
@@ -24,13 +23,10 @@ class EspeakEngine:
         self._voice_names: set[str] | None = None
 
     def _command(self) -> str:
-        path = shutil.which("espeak-ng")
-        if path is None:
-            raise ToolMissingError("espeak-ng is not installed", hint=install_hint("espeak-ng"))
-        return path
+        return espeak_ng_path()
 
     def availability(self) -> Availability:
-        if shutil.which("espeak-ng") is None:
+        if find_command("espeak-ng") is None:
             return Availability(False, "the espeak-ng command is not on PATH", install_hint("espeak-ng"))
         return Availability(True)
 

@@ -149,7 +149,7 @@ class PiperEngine:
         stat = model.stat()
         key = (str(model), stat.st_size, stat.st_mtime_ns)
         if key not in _VOICES:
-            import onnxruntime  # type: ignore[import-untyped]
+            import onnxruntime
             from piper import PiperConfig, PiperVoice
 
             config = PiperConfig.from_dict(_read_model_config(model))

@@ -1,7 +1,7 @@
 """The pyttsx3 engine (espeak-ng's library on Linux), with every known pyttsx3 bug contained here.
 
-pyttsx3 2.99's espeak driver has bugs that bite a batch renderer (see the project's NOTES.md;
-paths are inside the installed ``pyttsx3/drivers/``). Each workaround below names the bug:
+pyttsx3 2.99's espeak driver has bugs that bite a batch renderer (file names and line numbers
+below are inside the installed ``pyttsx3/drivers/``). Each workaround below names the bug:
 
 1. ``runAndWait()`` can return before the file exists: we wait for the file and the
    ``finished-utterance`` callback, with a timeout.
@@ -26,23 +26,21 @@ paths are inside the installed ``pyttsx3/drivers/``). Each workaround below name
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import importlib.metadata
 import io
-import os
 import re
 import signal
 import threading
 import time
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from audioessay.errors import NarrationError
 from audioessay.models import VoiceSettings
+from audioessay.system import espeak_ng_library, install_hint
 from audioessay.voice.engine import Availability, VoiceInfo, engine_text, voice_names
-from audioessay.voice.system import install_hint
 
 MAX_CHUNK = 3000  # characters: far below the ~13,500-character crash (bug 2) and cheap for bug 3
 TAKE_TIMEOUT = 60.0  # seconds for one chunk, generous for 3,000 characters (~20 s of speech)
@@ -97,7 +95,7 @@ class _Timeout(Exception):
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float):
+def _time_limit(seconds: float) -> Iterator[None]:
     """Interrupt a hung runAndWait loop (bug 1) via SIGALRM; only possible in the main thread."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -223,8 +221,8 @@ class Pyttsx3Engine:
 class _FastPoll:
     """The ``time`` module as pyttsx3's espeak driver sees it, with short sleeps.
 
-    Bug 12 (NOTES.md): the driver's ``startLoop`` sleeps 10 ms after each poll, so every take
-    costs at least 10 ms of idle time, longer than espeak needs for a short sentence. Polling
+    Bug 12: the driver's ``startLoop`` sleeps 10 ms after each poll (``espeak.py`` 273), so every
+    take costs at least 10 ms of idle time, longer than espeak needs for a short sentence. Polling
     every millisecond costs nothing measurable and keeps the worker busy.
     """
 
@@ -240,18 +238,9 @@ def _poll_faster() -> None:
     import pyttsx3.drivers.espeak as driver
 
     if getattr(driver, "time", None) is time:
-        driver.time = _FastPoll()  # type: ignore[assignment]
+        driver.time = _FastPoll()
 
 
 def _espeak_library() -> str | None:
     """The loadable espeak-ng shared library's name, or None. Loading does not start espeak."""
-    candidates = [ctypes.util.find_library("espeak-ng"), "libespeak-ng.so.1", "libespeak-ng.1.dylib"]
-    for name in candidates:
-        if not name:
-            continue
-        try:
-            ctypes.CDLL(name)
-        except OSError:
-            continue
-        return os.path.basename(name)
-    return None
+    return espeak_ng_library()

@@ -1,0 +1,52 @@
+"""One episode's mastering as a task: plain values in (:class:`MasterJob`), a :class:`MasterResult` out.
+
+The local process pool and a Dask cluster (:mod:`audioessay.cluster`) run the same
+:func:`master_job`. Importing this module loads neither Dask nor the mastering code itself
+(numpy): that is imported by the task when it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from audioessay.master.tags import EpisodeTags
+from audioessay.models import Script
+from audioessay.workspace import AudioConfig
+
+if TYPE_CHECKING:
+    from audioessay.master.episode import MasterResult
+
+
+@dataclass(frozen=True)
+class MasterJob:
+    """Everything one episode's mastering needs, as plain values a worker can receive.
+
+    In a store render, ``takes``, ``intro_music`` and ``tags.cover`` are paths relative to
+    the store, and ``out_dir`` is where the client puts the downloaded files."""
+
+    script: Script
+    takes: Mapping[str, Path]  # sentence (and announcement, outro) text -> its take
+    out_dir: Path
+    basename: str
+    config: AudioConfig
+    intro_music: Path | None
+    announcement: str | None
+    outro: str | None
+    tags: EpisodeTags
+    jobs: int
+
+
+def master_job(job: MasterJob) -> MasterResult:
+    """Task: master one episode into ``job.out_dir``; returns the :class:`MasterResult`.
+
+    Idempotent: ``master_episode`` writes temporary files and renames them into place."""
+    from audioessay.master.episode import master_episode
+
+    return master_episode(
+        job.script, job.takes, out_dir=job.out_dir, basename=job.basename, config=job.config,
+        intro_music=job.intro_music, announcement=job.announcement, outro=job.outro, tags=job.tags,
+        jobs=job.jobs,
+    )
