@@ -194,7 +194,8 @@ def narration_requests(limit: int | None) -> list[Any]:
     """One TakeRequest per sentence of the long essay's script, with render's voice settings."""
     from workspaces import REPO
 
-    from audioessay.build import VoiceOverrides, voice_settings
+    from audioessay.pipeline.plan import voice_settings
+    from audioessay.pipeline.report import VoiceOverrides
     from audioessay.voice.cache import TakeRequest
     from audioessay.voice.engine import require_available
     from audioessay.workspace import load_workspace
@@ -503,7 +504,7 @@ def scenario_feed(rep: Report, tmp: Path) -> None:
 
     ws_root = make_workspace(tmp / "feed")
     ws = load_workspace(ws_root)
-    from audioessay.build import ensure_cover
+    from audioessay.pipeline.publish import ensure_cover
 
     cover = ensure_cover(ws)
     # One real small MP3 (and transcripts and chapters); every episode's files are hard links to it,

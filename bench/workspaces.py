@@ -53,7 +53,7 @@ def make_workspace(root: Path, audio: dict[str, Any] | None = None) -> Path:
 
 def long_essay_script():  # -> (Essay, Script)
     """The long essay read and scripted exactly as render would (repository config)."""
-    from audioessay.build import lexicon
+    from audioessay.pipeline.essays import lexicon
     from audioessay.text.read import read_essay
     from audioessay.text.scriptfile import build_script
     from audioessay.workspace import load_workspace

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO, make_workspace, run_cli
 
 from audioessay import __version__
 from audioessay.cli import cli
-from conftest import REPO, make_workspace, run_cli
 
 
 @pytest.fixture

@@ -24,17 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import BIN, make_workspace, run_cli
 from distributed import Client, LocalCluster
 from lxml import etree
 
 from audioessay.cluster import connect
 from audioessay.errors import AudioessayError, ToolMissingError
-from conftest import BIN, make_workspace, run_cli
 
 ESSAYS = ["notes-on-walking.txt", "her-ending-explained-emotionally.txt"]
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 # Takes are not bit-reproducible: the same sentence comes out up to ~1,000 samples (0.05 s)
-# longer or shorter depending on what the process narrated before (NOTES.md).
+# longer or shorter depending on what the process narrated before (espeak-ng keeps state between sentences).
 PER_TAKE_TOLERANCE = 0.05
 
 
@@ -121,7 +121,7 @@ def test_cluster_render_matches_a_local_render(local_cluster: LocalCluster, tmp_
 
 
 def test_library_render_through_a_folder_store(local_cluster: LocalCluster, tmp_path: Path) -> None:
-    from audioessay.build import render
+    from audioessay.pipeline.render import render
     from audioessay.workspace import load_workspace
 
     ws = make_workspace(tmp_path / "ws", ESSAYS[:1])

@@ -195,8 +195,8 @@ def test_a_worker_killed_while_the_scripts_are_written_stops_the_render_with_one
     being written (EarlyNarration). A worker killed from outside then (the OOM killer, a signal)
     stops the render with NarrationError, which the command prints in one line; the takes the
     workers finished are kept and nothing half-written is left."""
-    from audioessay.build import render
     from audioessay.errors import NarrationError
+    from audioessay.pipeline.render import render
     from audioessay.voice.narrate import EarlyNarration
     from audioessay.workspace import load_workspace
 

@@ -53,7 +53,7 @@ def test_durable_writes_are_flushed_and_derived_ones_are_not(tmp_path: Path, flu
 
 
 def test_a_render_flushes_only_what_cannot_be_made_again(tmp_path: Path, flushed: list[str]) -> None:
-    from audioessay.build import render
+    from audioessay.pipeline.render import render
     from audioessay.workspace import load_workspace
 
     ws = make_workspace(tmp_path / "ws", ESSAYS)
@@ -114,7 +114,7 @@ def test_a_build_record_without_sidecar_sizes_is_still_up_to_date(tmp_path: Path
 def test_a_damaged_transcript_is_left_out_of_the_feed_until_it_is_remade(tmp_path: Path) -> None:
     """`serve` and `publish` rewrite the feed without rendering: a transcript a power cut left
     empty is not linked (the MP3 and the other files still are) until the next render remakes it."""
-    from audioessay.build import republish
+    from audioessay.pipeline.publish import republish
     from audioessay.workspace import load_workspace
 
     ws = make_workspace(tmp_path / "ws", ESSAYS)

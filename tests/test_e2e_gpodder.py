@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from conftest import AUDIOESSAY, REPO, run_cli
 
 pytestmark = pytest.mark.e2e

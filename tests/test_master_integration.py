@@ -17,7 +17,6 @@ from audioessay.master.loudness import loudness_of, measure_file
 from audioessay.master.music import synthesize_intro
 from audioessay.workspace import AudioConfig
 
-
 SENTENCES = [
     "Essays are a peculiar form of writing.",
     "They wander, they argue, and they double back on themselves.",

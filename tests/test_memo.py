@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 
 import audioessay.text.read as read_module
-from audioessay import build
-from audioessay.build import BuildReport, as_plain, make_script, read_essays, write_scripts
-from audioessay.fsutil import StateFile, real_relative
+from audioessay.fsutil import StateFile, as_plain, real_relative
 from audioessay.master.tags import EpisodeTags
 from audioessay.models import Paragraph, Pause, Script, ScriptHeader, Section, Sentence
+from audioessay.pipeline import essays as build
+from audioessay.pipeline.essays import make_script, read_essays, write_scripts
+from audioessay.pipeline.report import BuildReport
 from audioessay.text import memo as memo_module
 from audioessay.text.memo import ESSAYS_FILE, SCRIPTS_FILE, EssayMemo, ScriptMemo
 from audioessay.text.read import read_essay

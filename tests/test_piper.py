@@ -146,11 +146,12 @@ def test_a_model_without_config_or_a_damaged_model_is_a_narration_error(engine: 
 def test_a_new_model_at_the_same_path_changes_the_take_key(tmp_path: Path) -> None:
     model = tmp_path / "voice.onnx"
     model.write_bytes(b"first model")
-    request = TakeRequest("Hello.", VoiceSettings(engine="piper", model=str(model)), "v1")
-    first = request.key
-    assert request.key == first
+    settings = VoiceSettings(engine="piper", model=str(model))
+    first = TakeRequest("Hello.", settings, "v1").key
+    assert TakeRequest("Hello.", settings, "v1").key == first
     model.write_bytes(b"second model, a different size")
-    assert request.key != first
+    # A request's key is computed once (one render); the next render's requests see the new model.
+    assert TakeRequest("Hello.", settings, "v1").key != first
     assert file_sha256(model) == hashlib.sha256(b"second model, a different size").hexdigest()
 
 

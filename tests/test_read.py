@@ -132,7 +132,7 @@ def test_cyrillic_cp1251_is_detected(tmp_path):
 
 
 def test_utf8_bom_and_crlf(tmp_path):
-    data = codecs.BOM_UTF8 + "# Title\r\n\r\nFirst line\r\nwrapped.\r\n\r\nSecond.\r\n".encode("utf-8")
+    data = codecs.BOM_UTF8 + b"# Title\r\n\r\nFirst line\r\nwrapped.\r\n\r\nSecond.\r\n"
     essay = read(tmp_path, "bom.md", data)
     assert essay.title == "Title"
     assert [(b.text, b.line) for b in essay.blocks] == [("First line wrapped.", 3), ("Second.", 6)]
@@ -200,7 +200,7 @@ def test_front_matter_fields(tmp_path):
     essay = read(tmp_path, "full.md", FULL)
     assert essay.title == "My Essay: A Subtitle"
     assert essay.author == "Ann Author"
-    assert essay.date == dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
+    assert essay.date == dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
     assert essay.description == "A short description."
     assert essay.slug == "my-essay"
     assert essay.explicit is True and essay.episode == 7 and essay.rate == 180
@@ -214,9 +214,9 @@ def test_front_matter_fields(tmp_path):
 @pytest.mark.parametrize(
     "value, expected",
     [
-        ("2024-05-01 10:30:00", dt.datetime(2024, 5, 1, 10, 30, tzinfo=dt.timezone.utc)),
-        ('"2024-05-01T10:30:00+02:00"', dt.datetime(2024, 5, 1, 8, 30, tzinfo=dt.timezone.utc)),
-        ('"2024-05-01"', dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)),
+        ("2024-05-01 10:30:00", dt.datetime(2024, 5, 1, 10, 30, tzinfo=dt.UTC)),
+        ('"2024-05-01T10:30:00+02:00"', dt.datetime(2024, 5, 1, 8, 30, tzinfo=dt.UTC)),
+        ('"2024-05-01"', dt.datetime(2024, 5, 1, tzinfo=dt.UTC)),
     ],
 )
 def test_front_matter_dates(tmp_path, value, expected):

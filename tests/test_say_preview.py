@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import make_workspace, run_cli
 
+from audioessay.cli.listen import preview, say
 from audioessay.errors import AudioessayError, ScriptError
 from audioessay.master.ffmpeg import probe
 from audioessay.voice.cache import TakeCache
-from audioessay.voice.commands import preview, say
 from audioessay.voice.pyttsx3_engine import expected_seconds
 
 SENTENCE = "Narration must never silently produce an empty or truncated take."

@@ -60,14 +60,14 @@ def para(text: str, line: int = 1) -> Block:
 
 # --------------------------------------------------------------------------- the format
 
-SAMPLE = """---
+SAMPLE = f"""---
 audioessay-script: 1
 source: seeds/x.md
-source-sha256: {a}
+source-sha256: {HEX_A}
 title: A Title
 status: draft
 approved-sha256:
-body-sha256: {b}
+body-sha256: {HEX_B}
 settings: language=en lexicon=abc
 ---
 First sentence.
@@ -86,7 +86,7 @@ Under the heading.
 
 # Last
 Done.
-""".format(a=HEX_A, b=HEX_B)
+"""
 
 
 def test_format_and_parse_a_known_file():

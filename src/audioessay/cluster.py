@@ -28,17 +28,19 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from audioessay.environment import SCHEDULER_ENV
 from audioessay.errors import AudioessayError, ToolMissingError
 from audioessay.master.job import MasterJob, master_job
+from audioessay.models import EPISODE_FILES, mastered_files
 from audioessay.store import INSTALL_HINT, Store
 from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.narrate import TakeOutcome, narrate, run_in_batches, synthesize_batch
 
-# The environment variables the render command reads its cluster options from (cli.py).
-SCHEDULER_ENV = "AUDIOESSAY_SCHEDULER"
-STORE_ENV = "AUDIOESSAY_STORE"
+if TYPE_CHECKING:
+    from audioessay.master.episode import MasterResult
+
 CONNECT_TIMEOUT = 20.0  # seconds to reach the scheduler
 WORKER_TIMEOUT = 60.0  # seconds to wait for a first worker
 
@@ -107,12 +109,7 @@ def synthesize_to_store(batch: list[tuple[str, TakeRequest]], store_url: str) ->
     return outcomes
 
 
-def _episode_files(result: Any) -> list[Path]:
-    aac = [result.aac] if getattr(result, "aac", None) else []
-    return [result.audio, *aac, result.transcript_vtt, result.transcript_srt, result.chapters, result.report]
-
-
-def master_to_store(job: MasterJob, store_url: str) -> Any:
+def master_to_store(job: MasterJob, store_url: str) -> MasterResult:
     """Task: fetch the takes and inputs to a private folder, master there, upload the episode's
     files to ``<store>/output/<basename>/``. Returns the MasterResult (its paths are the worker's)."""
     store = _store(store_url)
@@ -131,7 +128,7 @@ def master_to_store(job: MasterJob, store_url: str) -> Any:
             job, takes=takes, intro_music=music, tags=dataclasses.replace(job.tags, cover=cover),
             out_dir=work / "out",
         ))
-        for path in _episode_files(result):  # the MP3 first: the report last says "complete"
+        for path in mastered_files(result).values():  # the MP3 first: the report last says "complete"
             store.put(path, f"output/{job.basename}/{path.name}")
     return result
 
@@ -146,7 +143,7 @@ class ClusterRun:
 
     def __init__(self, executor: cf.Executor, store: Store | None, jobs: int) -> None:
         self.executor, self.store, self.jobs = executor, store, jobs
-        self._jobs: dict[cf.Future[Any], MasterJob] = {}
+        self._jobs: dict[cf.Future[MasterResult], MasterJob] = {}
 
     def narrate(self, requests: Iterable[TakeRequest], cache: TakeCache,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, TakeOutcome]:
@@ -172,7 +169,7 @@ class ClusterRun:
             jobs=self.jobs, progress=progress,
         )
 
-    def submit_master(self, job: MasterJob) -> cf.Future[Any]:
+    def submit_master(self, job: MasterJob) -> cf.Future[MasterResult]:
         """Start mastering one episode on the executor."""
         if self.store is None:
             future = self.executor.submit(master_job, job)
@@ -187,7 +184,7 @@ class ClusterRun:
         self._jobs[future] = job
         return future
 
-    def master_result(self, future: cf.Future[Any]) -> Any:
+    def master_result(self, future: cf.Future[MasterResult]) -> MasterResult:
         """Wait for one episode; with a store, download its files into the workspace first."""
         job = self._jobs.pop(future)
         with _worker_deaths(f"mastering {job.basename}"):
@@ -199,13 +196,11 @@ class ClusterRun:
                     hint="the workers do not share this workspace's disk: render with --store s3://bucket/prefix",
                 )
             return result
-        files = _episode_files(result)
-        self.store.get_many((f"output/{job.basename}/{p.name}", job.out_dir / p.name) for p in files)
-        local = {p: job.out_dir / p.name for p in files}
-        aac = getattr(result, "aac", None)
-        return dataclasses.replace(result, audio=local[result.audio], transcript_vtt=local[result.transcript_vtt],
-                                   transcript_srt=local[result.transcript_srt], chapters=local[result.chapters],
-                                   report=local[result.report], aac=local[aac] if aac else None)
+        files = mastered_files(result)
+        self.store.get_many((f"output/{job.basename}/{p.name}", job.out_dir / p.name) for p in files.values())
+        # The same result, naming the downloaded copies.
+        downloaded: dict[str, Any] = {EPISODE_FILES[name]: job.out_dir / path.name for name, path in files.items()}
+        return dataclasses.replace(result, **downloaded)
 
     def cancel(self) -> None:
         """Cancel the mastering not collected (a fail-fast stop)."""

@@ -169,3 +169,21 @@ class Episode:
     aac: Path | None = None  # the AAC copy (audio.aac), e.g. output/her/her.m4a
     aac_bitrate: int | None = None  # its encoding bitrate, bits per second
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+# The files one episode is made of, named as in its build.json, in upload order: the MP3 first,
+# the QA report last (a store upload that stopped halfway never looks complete). Each name maps to
+# the attribute of the mastering result (master.episode.MasterResult) that holds the file.
+EPISODE_FILES: dict[str, str] = {
+    "audio": "audio", "aac": "aac", "transcript": "transcript_vtt", "transcript_srt": "transcript_srt",
+    "chapters": "chapters", "report": "report",
+}
+# The derived files beside the audio; build.json keeps their sizes as NAME_bytes.
+SIDECARS: tuple[str, ...] = ("transcript", "transcript_srt", "chapters", "report")
+
+
+def mastered_files(mastered: object) -> dict[str, Path]:
+    """The files a mastering result names, by their build.json names, in upload order (an episode
+    without an AAC copy has no "aac")."""
+    files = {name: getattr(mastered, attribute, None) for name, attribute in EPISODE_FILES.items()}
+    return {name: Path(path) for name, path in files.items() if path is not None}

@@ -37,7 +37,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
         try:
-            import fsspec.core  # type: ignore[import-untyped]
+            import fsspec.core
         except ImportError:
             raise ToolMissingError("a --store needs the fsspec library, which is not installed",
                                    path=url, hint=INSTALL_HINT) from None

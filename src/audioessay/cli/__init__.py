@@ -13,18 +13,22 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from audioessay import __version__
-from audioessay.cluster import SCHEDULER_ENV, STORE_ENV
+from audioessay.environment import SCHEDULER_ENV, STORE_ENV
 from audioessay.errors import AudioessayError
+
+if TYPE_CHECKING:
+    from audioessay.pipeline.report import BuildReport
+    from audioessay.workspace import Workspace
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
-def _workspace() -> Any:
+def _workspace() -> Workspace:
     from audioessay.workspace import load_workspace
 
     return load_workspace(Path.cwd())
@@ -54,7 +58,7 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Cal
     return update, close
 
 
-def _print_report(report: Any, as_json: bool, verb: str) -> None:
+def _print_report(report: BuildReport, as_json: bool, verb: str) -> None:
     if as_json:
         data = report.to_json()
         if verb == "render":
@@ -79,7 +83,7 @@ def _print_report(report: Any, as_json: bool, verb: str) -> None:
         click.echo(line)
         for note in episode.notes:
             click.echo(f"  note: {note}")
-    for problem in getattr(report, "problems", []):
+    for problem in report.problems:
         click.echo(f"check: {problem}", err=True)
     for error in report.errors:
         message, source = error["message"], error["source"]
@@ -128,8 +132,8 @@ def init(directory: Path) -> None:
 @click.option("--fail-fast", is_flag=True, help="Stop at the first essay that fails.")
 def script(paths: tuple[Path, ...], force: bool, as_json: bool, fail_fast: bool) -> None:
     """Write the narration script of each essay (default: all of seeds/) to output/<slug>/script.txt."""
-    from audioessay.build import write_scripts
     from audioessay.lock import workspace_lock
+    from audioessay.pipeline.essays import write_scripts
 
     ws = _workspace()
     with workspace_lock(ws.state, "script"):
@@ -156,10 +160,10 @@ def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engi
            voice: str | None, rate: int | None, as_json: bool, fail_fast: bool, scheduler: str | None,
            store: str | None) -> None:
     """Script (when missing), narrate, master and encode each essay, then write the feed."""
-    from audioessay.build import VoiceOverrides
-    from audioessay.build import render as run_render
     from audioessay.cluster import cluster_executor
     from audioessay.lock import workspace_lock
+    from audioessay.pipeline.render import render as run_render
+    from audioessay.pipeline.report import VoiceOverrides
 
     if store and not scheduler:
         raise click.UsageError("--store needs --scheduler (the workers are the ones that use the store)")
@@ -183,13 +187,13 @@ def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engi
 @click.option("--base-url", help="Base URL to write into the feed (default: this server's address).")
 def serve(host: str, port: int, base_url: str | None) -> None:
     """Serve the feed, episodes and cover art (nothing else) over HTTP, with byte ranges."""
-    from audioessay.build import republish
+    from audioessay.pipeline.publish import republish
     from audioessay.publish.serve import make_server
 
     ws = _workspace()
     server = make_server(ws.root, host=host, port=port, log=lambda line: click.echo(line, err=True))
     bound_host, bound_port = server.server_address[:2]
-    shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    shown_host = f"[{bound_host!s}]" if ":" in str(bound_host) else str(bound_host)
     url = base_url or f"http://{shown_host}:{bound_port}/"
     feed = republish(ws, url)
     click.echo(f"Serving {ws.root} at {url}")
@@ -216,8 +220,8 @@ def publish(dest: str, base_url: str | None) -> None:
     """
     from urllib.parse import urlsplit
 
-    from audioessay.build import republish
     from audioessay.lock import workspace_lock
+    from audioessay.pipeline.publish import republish
     from audioessay.publish.upload import publish as publish_files
 
     ws = _workspace()
@@ -237,7 +241,7 @@ def publish(dest: str, base_url: str | None) -> None:
 @click.option("--attention", is_flag=True, help="Show only the decisions marked for attention.")
 def review(slug: str, approve: bool, attention: bool) -> None:
     """Show every decision the text stage made for SLUG (written form -> spoken form), or approve it."""
-    from audioessay.build import find_essay
+    from audioessay.pipeline.essays import find_essay
     from audioessay.text.review import format_review, review_lines
     from audioessay.text.scriptfile import approve_script, script_status
 
@@ -291,8 +295,8 @@ def cache(ctx: click.Context) -> None:
 @cache.command("prune")
 def cache_prune() -> None:
     """Delete cached takes that no current script uses."""
-    from audioessay.build import used_take_keys
     from audioessay.lock import workspace_lock
+    from audioessay.pipeline.plan import used_take_keys
     from audioessay.voice.cache import TakeCache
 
     ws = _workspace()
@@ -345,7 +349,7 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
     raise _Terminated()
 
 
-from audioessay.voice.commands import preview, say
+from audioessay.cli.listen import preview, say  # noqa: E402 (they join the group defined above)
 
 cli.add_command(say)
 cli.add_command(preview)

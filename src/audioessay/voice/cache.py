@@ -10,6 +10,7 @@ detected and remade.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -32,8 +33,9 @@ class TakeRequest:
     settings: VoiceSettings
     engine_version: str
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
+        """The cache key; computed once per request (a render asks for it several times per take)."""
         payload = {"v": KEY_VERSION, "text": engine_text(self.settings, self.text), "settings": asdict(self.settings),
                    "engine_version": self.engine_version}
         if self.settings.model:  # only then, so that keys without a model stay as they were

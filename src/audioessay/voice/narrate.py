@@ -63,7 +63,8 @@ def synthesize_batch(requests: list[TakeRequest], cache_root: str) -> list[TakeO
 
 
 def local_executor(jobs: int) -> cf.ProcessPoolExecutor:
-    """A process pool with ``spawn`` workers: forking after pyttsx3 was used hangs (NOTES.md)."""
+    """A process pool with ``spawn`` workers: a process forked after pyttsx3 was used hangs in its
+    first take (the espeak driver's threads and its audio state do not survive a fork)."""
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
 
 

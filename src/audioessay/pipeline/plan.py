@@ -1,0 +1,243 @@
+"""Planning: each essay's ledger identity, the takes its episode needs, and the hashes that say
+whether the episode on disk is up to date. Nothing here writes a file."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audioessay.errors import AudioessayError, ConfigError
+from audioessay.fsutil import as_plain, sha256_file_cached
+from audioessay.master.tags import EpisodeTags
+from audioessay.models import Essay, Script, VoiceSettings
+from audioessay.pipeline.essays import lexicon, read_essays
+from audioessay.pipeline.records import FeedFields
+from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides
+from audioessay.publish.ledger import EssayRef, Ledger, LedgerEntry
+from audioessay.text.memo import EssayMemo
+from audioessay.text.speak import speak
+from audioessay.voice.cache import TakeRequest
+from audioessay.voice.engine import require_available
+from audioessay.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Takes:
+    """Everything an episode says, as take requests: the script's sentences, then the announcement
+    and the outro (when the show has them)."""
+
+    settings: VoiceSettings
+    requests: tuple[TakeRequest, ...]
+    announcement: str | None
+    outro: str | None
+
+
+@dataclass(frozen=True)
+class EpisodePlan:
+    """One essay's episode as this render means to make it."""
+
+    essay: Essay
+    script: Script
+    result: EpisodeResult  # the script stage's row of the report
+    takes: Takes
+    number: int
+    tags: EpisodeTags
+    inputs: str  # hash of what the audio, transcripts and chapters are made from
+    tag_inputs: str  # hash of what only the MP3's tags are made from
+
+    @property
+    def slug(self) -> str:
+        return self.essay.slug
+
+    @property
+    def feed(self) -> FeedFields:
+        """What the feed says about the episode, so that publishing never re-reads essays."""
+        essay = self.essay
+        return FeedFields(title=essay.title, description=essay.description, links=essay.links,
+                          explicit=essay.explicit, author=essay.author)
+
+
+@dataclass(frozen=True)
+class ShowInputs:
+    """What every episode of one render shares."""
+
+    overrides: VoiceOverrides
+    cover: Path
+    music: Path | None
+    now: dt.datetime
+
+
+class EngineVersions:
+    """Each engine's version, asked once per run (it is part of every take's key)."""
+
+    def __init__(self) -> None:
+        self._versions: dict[str, str] = {}
+
+    def of(self, engine: str) -> str:
+        if engine not in self._versions:
+            self._versions[engine] = require_available(engine).version()
+        return self._versions[engine]
+
+
+def voice_settings(ws: Workspace, essay: Essay, overrides: VoiceOverrides) -> VoiceSettings:
+    """Config, then front matter, then the command line: the later one wins."""
+    cfg = ws.config.voice
+    engine = overrides.engine or essay.engine or cfg.engine
+    voice = overrides.voice or essay.voice or cfg.voice
+    rate = overrides.rate or essay.rate or cfg.rate
+    model = cfg.model
+    if engine == "piper" and voice.endswith(".onnx"):
+        model, voice = str(ws.resolve(voice)), "default"
+    elif model:
+        model = str(ws.resolve(model))
+    return VoiceSettings(engine=engine, voice=voice, rate=rate, volume=cfg.volume, model=model)
+
+
+def sync_ledger(ws: Workspace, ledger: Ledger, essays: list[Essay], now: dt.datetime,
+                report: BuildReport | None = None, *, all_seeds: bool = False,
+                memo: EssayMemo | None = None) -> tuple[Ledger, dict[str, LedgerEntry]]:
+    """Give every essay its ledger entry (guid, number, pubDate), matching all of seeds/ at once so
+    that a copied essay never takes the original's identity. Returns the ledger and entries by slug;
+    an essay whose front matter episode number clashes is left out and reported.
+
+    Entries whose essay is gone are marked removed; an essay that still exists but failed to read
+    this time keeps its entry current. ``all_seeds``: ``essays`` already holds every essay of
+    seeds/ that could be read, so they are not read a second time; otherwise the others are read
+    (through ``memo`` when given)."""
+    chosen = {e.source for e in essays}
+    others = [] if all_seeds else \
+        [e for e in read_essays(ws, (), BuildReport(), memo=memo) if e.source not in chosen]
+    everyone = essays + others
+    refs = [EssayRef(e.slug, e.source.as_posix(), e.title, e.source_sha256, e.date, e.episode) for e in everyone]
+    errors: dict[int, Any] = {}
+    ledger, entries = ledger.sync(refs, now, errors=errors)
+    for index, error in errors.items():
+        if report is not None and index < len(essays):
+            report.fail(everyone[index].source.as_posix(), error)
+    for entry in ledger.entries:
+        if entry.removed and (ws.root / entry.source).is_file():
+            ledger = ledger.restore(entry.id)
+    return ledger, {essay.slug: entry for essay, entry in zip(everyone, entries) if entry is not None}
+
+
+def _spoken(text: str, ws: Workspace) -> str:
+    return speak(text, ws.config.text.language, lexicon(ws))[0]
+
+
+def _announcement(ws: Workspace, essay: Essay, number: int) -> str | None:
+    template = ws.config.audio.announce
+    if not template.strip():
+        return None
+    try:
+        text = template.format(show=ws.config.show.title, number=number, title=essay.title)
+    except (KeyError, IndexError, ValueError):
+        raise AudioessayError(
+            f"audio.announce {template!r} has an unknown placeholder",
+            hint="use only {show}, {number} and {title}",
+        ) from None
+    return _spoken(text, ws)
+
+
+def takes_for(ws: Workspace, essay: Essay, script: Script, number: int, overrides: VoiceOverrides,
+              engines: EngineVersions) -> Takes:
+    """The takes the essay's episode needs."""
+    settings = voice_settings(ws, essay, overrides)
+    version = engines.of(settings.engine)
+    announcement = _announcement(ws, essay, number)
+    outro = _spoken(ws.config.audio.outro, ws) if ws.config.audio.outro.strip() else None
+    texts = script.sentences() + [t for t in (announcement, outro) if t]
+    return Takes(settings, tuple(TakeRequest(text, settings, version) for text in texts), announcement, outro)
+
+
+def plan_episode(ws: Workspace, show: ShowInputs, essay: Essay, script: Script, result: EpisodeResult,
+                 entry: LedgerEntry, engines: EngineVersions) -> EpisodePlan:
+    """The essay's episode: its takes, tags and the hashes of its inputs."""
+    takes = takes_for(ws, essay, script, entry.number, show.overrides, engines)
+    tags = _episode_tags(ws, essay, entry, show)
+    return EpisodePlan(essay, script, result, takes, entry.number, tags,
+                       inputs=_episode_inputs(ws, essay, script, takes, show.music),
+                       tag_inputs=_tag_inputs(tags))
+
+
+def _episode_inputs(ws: Workspace, essay: Essay, script: Script, takes: Takes, music: Path | None) -> str:
+    """A hash of everything the episode's audio, transcripts and chapters are made from.
+
+    Whatever is spoken (the announcement holds the show title and episode number by default)
+    is in the take keys; the title also names the first chapter. Tag-only inputs are
+    :func:`_tag_inputs`: changing them re-tags the MP3 without re-encoding it."""
+    digest = hashlib.sha256()
+    parts: list[Any] = [
+        [r.key for r in takes.requests],
+        as_plain(script.sections),
+        # Where the encoded parts go afterwards does not change the episode.
+        as_plain(dataclasses.replace(ws.config.audio, keep_parts=True)),
+        essay.title,
+        sha256_file_cached(music) if music else None,
+    ]
+    digest.update(json.dumps(parts, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _episode_tags(ws: Workspace, essay: Essay, entry: LedgerEntry, show: ShowInputs) -> EpisodeTags:
+    """The MP3's ID3 tags; the date is the essay's, else the ledger's publication date."""
+    return EpisodeTags(
+        title=essay.title, artist=essay.author or ws.config.show.author,
+        album=ws.config.show.title, date=(essay.date or entry.pub_date or show.now).strftime("%Y-%m-%d"),
+        track=entry.number, description=essay.description, cover=show.cover,
+        language=ws.config.show.language,
+    )
+
+
+def _tag_inputs(tags: EpisodeTags) -> str:
+    """A hash of what the MP3's tags are made from (the cover by its content)."""
+    fields = as_plain(tags)
+    fields["cover"] = sha256_file_cached(tags.cover) if tags.cover else None
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def intro_music(ws: Workspace) -> Path | None:
+    """The configured intro music file, checked to exist."""
+    name = ws.config.audio.intro
+    if not name.strip():
+        return None
+    path = ws.resolve(name)
+    if not path.is_file():
+        raise ConfigError(
+            f"audio.intro names {name}, which does not exist", path=ws.root / "audioessay.toml",
+            hint="fix the path, or set intro = \"\" for no music",
+        )
+    return path
+
+
+def used_take_keys(ws: Workspace) -> set[str]:
+    """The cache keys of every take the workspace's current scripts need (for ``cache prune``)."""
+    from audioessay.publish.ledger import load_ledger
+    from audioessay.text.scriptfile import read_script
+
+    essays = read_essays(ws, (), BuildReport(), memo=EssayMemo(ws.state))
+    _ledger, entries = sync_ledger(ws, load_ledger(ws.ledger_path), essays, dt.datetime.now(dt.UTC),
+                                   all_seeds=True)
+    engines = EngineVersions()
+    keys: set[str] = set()
+    for essay in essays:
+        path = ws.script_path(essay.slug)
+        if essay.slug not in entries:
+            continue
+        try:
+            _text, script = read_script(path, ws.relative(path))  # a non-UTF-8 script is a ScriptError
+            takes = takes_for(ws, essay, script, entries[essay.slug].number, VoiceOverrides(), engines)
+        except (OSError, AudioessayError):
+            continue
+        keys.update(r.key for r in takes.requests)
+    return keys
+
+
+def essays_needing(plans: Sequence[EpisodePlan]) -> list[TakeRequest]:
+    """Every take of ``plans``, in order."""
+    return [request for plan in plans for request in plan.takes.requests]
