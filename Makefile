@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUNTIME_DEBS := espeak-ng libespeak-ng1 ffmpeg lame mpg123 libebur128-1
 TEST_DEBS := gpodder chromium
 
-.PHONY: demo test bench system-deps system-deps-test clean serve
+.PHONY: demo test lint bench system-deps system-deps-test clean serve
 
 # The stamp files make a second run do no extra work.
 # constraints.txt pins the versions the tests were run with, so that pip never has to
@@ -35,9 +35,14 @@ demo: system-deps $(VENV)/.runtime-installed
 serve: demo
 	$(BIN)/audioessay serve
 
+# The house gates first (ruff: complexity 15, 50 statements a function; mypy), then every test.
 # pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero code.
-test: system-deps-test $(VENV)/.test-installed
+test: system-deps-test lint
 	$(BIN)/python -m pytest
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 bench: system-deps-test $(VENV)/.test-installed
 	$(BIN)/python bench/run.py

@@ -7,11 +7,13 @@ usage errors exit 2. No traceback for anything a user can cause.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import json
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +162,6 @@ def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engi
            voice: str | None, rate: int | None, as_json: bool, fail_fast: bool, scheduler: str | None,
            store: str | None) -> None:
     """Script (when missing), narrate, master and encode each essay, then write the feed."""
-    from audioessay.cluster import cluster_executor
     from audioessay.lock import workspace_lock
     from audioessay.pipeline.render import render as run_render
     from audioessay.pipeline.report import VoiceOverrides
@@ -169,7 +170,7 @@ def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engi
         raise click.UsageError("--store needs --scheduler (the workers are the ones that use the store)")
     ws = _workspace()
     progress, close = _progress_bar(not as_json)
-    with workspace_lock(ws.state, "render"), cluster_executor(scheduler) as executor:
+    with workspace_lock(ws.state, "render"), _cluster_executor(scheduler) as executor:
         try:
             report = run_render(ws, paths, base_url=base_url, jobs=jobs,
                                 overrides=VoiceOverrides(engine, voice, rate), executor=executor,
@@ -178,6 +179,18 @@ def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engi
             close()
     _print_report(report, as_json, "render")
     sys.exit(1 if report.errors else 0)
+
+
+@contextlib.contextmanager
+def _cluster_executor(scheduler: str | None) -> Iterator[concurrent.futures.Executor | None]:
+    """The Dask executor for --scheduler; without one, None (and the cluster code is never loaded)."""
+    if not scheduler:
+        yield None
+        return
+    from audioessay.cluster import cluster_executor
+
+    with cluster_executor(scheduler) as executor:
+        yield executor
 
 
 @cli.command()

