@@ -41,9 +41,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from proctree import Measured, make_subreaper, run_measured, run_pipeline
-from shortessays import write_short_essays
-from workspaces import (
+# bench/ is not a package: its helper modules import only after HERE is on sys.path (above).
+from proctree import Measured, make_subreaper, run_measured, run_pipeline  # noqa: E402
+from shortessays import write_short_essays  # noqa: E402
+from workspaces import (  # noqa: E402
     FAST_AUDIO,
     LONG_ESSAY,
     edit_one_sentence,
@@ -429,21 +430,22 @@ def noop(ws: Path, label: str, repeats: int) -> tuple[float, list[float]]:
     return min(runs), runs
 
 
-def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | None, budget: float,
-                   full_scale: bool) -> None:
-    target = 1000
-    heading(f"Issue 9: a workspace of {target} short essays, no-op render")
-    default_estimate = None
-    if not quick:
-        # Step 1: can 1,000 episodes be rendered for real within ~3 minutes? Measure 20, extrapolate.
-        probe = make_workspace(tmp / "probe-default")
-        write_short_essays(probe / "seeds", 20)
-        m, _bg = timed_cli(["render", "--jobs", "2", "--json"], probe, "render 20 (default config), jobs 2",
-                           memory=False)
-        check_render(m, "probe", expect=20)
-        default_estimate = m.seconds / 20 * target
-        print(f"  estimate for {target} with the default config: {default_estimate:.0f} s", flush=True)
-        shutil.rmtree(probe, ignore_errors=True)
+def _scale_default_estimate(tmp: Path, target: int) -> float:
+    """Can ``target`` episodes be rendered for real within ~3 minutes? Render 20, extrapolate."""
+    probe = make_workspace(tmp / "probe-default")
+    write_short_essays(probe / "seeds", 20)
+    m, _bg = timed_cli(["render", "--jobs", "2", "--json"], probe, "render 20 (default config), jobs 2",
+                       memory=False)
+    check_render(m, "probe", expect=20)
+    default_estimate = m.seconds / 20 * target
+    print(f"  estimate for {target} with the default config: {default_estimate:.0f} s", flush=True)
+    shutil.rmtree(probe, ignore_errors=True)
+    return default_estimate
+
+
+def _scale_base(tmp: Path, quick: bool, base: dict[str, Any] | None, target: int) -> dict[str, Any]:
+    """The workspace to grow, how many episodes it already has and the time per episode."""
+    default_estimate = None if quick else _scale_default_estimate(tmp, target)
     if default_estimate is not None and default_estimate <= 180:
         ws = make_workspace(tmp / "scale-default")  # fast enough with the default config: render all for real
         base = {"workspace": ws, "count": 0, "per_episode": default_estimate / target, "config": "default"}
@@ -454,11 +456,13 @@ def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | N
                            memory=False)
         check_render(m, "scale probe", expect=20)
         base = {"workspace": ws, "count": 20, "per_episode": m.seconds / 20, "config": "fast"}
-    ws, have, per_episode = base["workspace"], base["count"], base["per_episode"]
-    config = base.get("config", "fast")
+    return base
+
+
+def _scale_points(ws: Path, have: int, per_episode: float, config: str, target: int, budget: float,
+                  full_scale: bool) -> list[tuple[int, float]]:
+    """No-op render times of the workspace as it is and after growing it (to ``target`` if time allows)."""
     estimate = per_episode * target
-    print(f"  estimate for {target} with the {config} config, jobs 2: "
-          f"{estimate:.0f} s ({per_episode:.3f} s per episode)", flush=True)
     points: list[tuple[int, float]] = []
     if have:
         t, _runs = noop(ws, f"no-op render of {have}", 3)
@@ -476,6 +480,12 @@ def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | N
         check_render(m, "scale render", expect=goal)
         t, _runs = noop(ws, f"no-op render of {goal}", 3)
         points.append((goal, t))
+    return points
+
+
+def _scale_figure(rep: Report, points: list[tuple[int, float]], target: int, estimate: float,
+                  config: str, ws: Path) -> None:
+    """Figure 7 from the measured points: measured at ``target``, or extrapolated linearly."""
     (n0, t0), (n1, t1) = points[0], points[-1]
     if n1 == target:
         value, how = t1, f"measured with {target} rendered episodes"
@@ -494,6 +504,20 @@ def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | N
     rep.raw["scale"] = {"points": points, "value": value, "estimate_s": estimate, "config": config}
     rep.add(Figure("7", "9", f"no-op render of a {target}-episode workspace", value, "s", "<= 2.00 s", met, detail))
     rep.raw["scale_workspace"] = str(ws)
+
+
+def scenario_scale(rep: Report, tmp: Path, quick: bool, base: dict[str, Any] | None, budget: float,
+                   full_scale: bool) -> None:
+    target = 1000
+    heading(f"Issue 9: a workspace of {target} short essays, no-op render")
+    base = _scale_base(tmp, quick, base, target)
+    ws, have, per_episode = base["workspace"], base["count"], base["per_episode"]
+    config = base.get("config", "fast")
+    estimate = per_episode * target
+    print(f"  estimate for {target} with the {config} config, jobs 2: "
+          f"{estimate:.0f} s ({per_episode:.3f} s per episode)", flush=True)
+    points = _scale_points(ws, have, per_episode, config, target, budget, full_scale)
+    _scale_figure(rep, points, target, estimate, config, ws)
 
 
 def scenario_feed(rep: Report, tmp: Path) -> None:
@@ -628,7 +652,7 @@ def summary(rep: Report, started: float) -> None:
           f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smaller run: fewer sentences, essays and repeats")
     parser.add_argument("--only", default="", help="comma-separated scenarios: narration,mastering,short,scale,feed")
@@ -645,29 +669,48 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the main process of missed render figures")
     parser.add_argument("--json", type=Path, help="also write every raw figure to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary workspaces")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    started = time.perf_counter()
-    make_subreaper()
-    repeats = args.repeats or (1 if args.quick else 2)
-    short = args.short or (20 if args.quick else 100)
-    only = {s.strip() for s in args.only.split(",") if s.strip()}
-    wanted = (lambda name: not only or name in only)
+
+def missing_prerequisite() -> str | None:
+    """Why the bench cannot run at all (the installed command or a system tool is missing), or None."""
     if not Path(AUDIOESSAY).exists():
-        print(f"bench: {AUDIOESSAY} is missing: run 'make bench' (it installs the package)", file=sys.stderr)
-        return 2
+        return f"bench: {AUDIOESSAY} is missing: run 'make bench' (it installs the package)"
     for tool in ("espeak-ng", "ffmpeg"):
         if shutil.which(tool) is None:
-            print(f"bench: {tool} is not installed", file=sys.stderr)
-            return 2
-    tmp = Path(tempfile.mkdtemp(prefix="audioessay-bench-"))
-    print(f"audioessay benchmarks ({'quick' if args.quick else 'full'}) in {tmp}; {NCPU} cores; "
+            return f"bench: {tool} is not installed"
+    return None
+
+
+def announce(tmp: Path, quick: bool) -> None:
+    """Print where the run happens and warn when other processes already keep the machine busy."""
+    print(f"audioessay benchmarks ({'quick' if quick else 'full'}) in {tmp}; {NCPU} cores; "
           f"load average {os.getloadavg()[0]:.2f} at the start", flush=True)
     with CpuWatch() as watch:
         time.sleep(1.0)
     if watch.background > 0.25:
         print(f"  WARNING: other processes use {watch.background:.1f} cores: ratios against in-run baselines are "
               "less reliable (see --wait-idle)", flush=True)
+
+
+def main() -> int:
+    args = parse_args()
+
+    started = time.perf_counter()
+    make_subreaper()
+    repeats = args.repeats or (1 if args.quick else 2)
+    short = args.short or (20 if args.quick else 100)
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    problem = missing_prerequisite()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    tmp = Path(tempfile.mkdtemp(prefix="audioessay-bench-"))
+    announce(tmp, args.quick)
     rep = Report()
     failures = []
     mastering = base = None

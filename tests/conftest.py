@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+E2E = TESTS / "e2e"
 BIN = Path(sys.executable).parent
 AUDIOESSAY = str(BIN / "audioessay")
 
@@ -42,3 +44,10 @@ def run_cli(args: list[str], cwd: Path, timeout: float = 600, env: dict[str, str
     if check and result.returncode != 0:
         raise AssertionError(f"audioessay {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e/ is an end-to-end test, so ``pytest -m "not e2e"`` leaves it out."""
+    for item in items:
+        if item.path.is_relative_to(E2E) and item.get_closest_marker("e2e") is None:
+            item.add_marker(pytest.mark.e2e)

@@ -1,4 +1,4 @@
-"""Shared by tests/test_golden.py and scripts/regen-golden: how a golden essay becomes its script.
+"""Shared by tests/text/test_golden.py and scripts/regen-golden: how a golden essay becomes its script.
 
 Each essay in ``tests/golden/seeds/`` has an expected script in ``tests/golden/expected/``
 named ``<essay file name>.script.txt``. The expected files are whatever the text stage

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audioessay.errors import AudioessayError, ConfigError
+from audioessay.errors import AudioessayError, ConfigError, PublishError
 from audioessay.fsutil import as_plain, sha256_file_cached
 from audioessay.master.tags import EpisodeTags
 from audioessay.models import Essay, Script, VoiceSettings
@@ -115,7 +115,7 @@ def sync_ledger(ws: Workspace, ledger: Ledger, essays: list[Essay], now: dt.date
         [e for e in read_essays(ws, (), BuildReport(), memo=memo) if e.source not in chosen]
     everyone = essays + others
     refs = [EssayRef(e.slug, e.source.as_posix(), e.title, e.source_sha256, e.date, e.episode) for e in everyone]
-    errors: dict[int, Any] = {}
+    errors: dict[int, PublishError] = {}
     ledger, entries = ledger.sync(refs, now, errors=errors)
     for index, error in errors.items():
         if report is not None and index < len(essays):

@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audioessay.fsutil import atomic_write_text
-from audioessay.models import SIDECARS, Link, mastered_files
+from audioessay.models import EPISODE_FILES, SIDECARS, Link, mastered_files
 from audioessay.workspace import Workspace
 
 if TYPE_CHECKING:
     from audioessay.master.episode import MasterResult
 
 RECORD_NAME = "build.json"
-_PATHS = ("audio", "aac", "transcript", "transcript_srt", "chapters", "report")
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ def _size(data: dict[str, Any], key: str, required: bool = False) -> int | None:
 
 
 def _parse(data: dict[str, Any]) -> BuildRecord:
-    paths = {key: _typed(data, key, str, required=key == "audio") for key in _PATHS}
+    paths = {key: _typed(data, key, str, required=key == "audio") for key in EPISODE_FILES}
     links = data.get("links") or []
     if not isinstance(links, list) or not all(isinstance(pair, list) and len(pair) == 2 for pair in links):
         raise TypeError("links")

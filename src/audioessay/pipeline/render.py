@@ -87,17 +87,20 @@ def render(
     runner = make_runner(ws, cache, options.jobs, executor, store)
     report = BuildReport()
     with contextlib.closing(runner):
+        # 1. plan each essay's episode
         show, ledger, plans = _plan(ws, options, runner, cache, report, now or dt.datetime.now(dt.UTC))
         if options.fail_fast and report.errors:
             return finish(ws, report, ledger, base_url, show.cover, publish=False)
+        # 2. keep the plans whose episode is out of date
         records = {plan.slug: read_record(ws, plan.slug) for plan in plans}
         todo = [plan for plan in plans if not is_current(ws, records[plan.slug], plan.inputs)]
         if todo and runner.masters_here:
             _require_mastering_tools()  # every episode needs them: said once, before any take
+        # 3. narrate, 4. master, 5. record
         outcomes = runner.narrate(essays_needing(todo), len(todo), progress)
         made = runner.master([_master_job(ws, plan, outcomes, show, options.jobs) for plan in todo])
         kept = _record_all(ws, plans, records, todo, made, outcomes, report, options.fail_fast)
-    return finish(ws, report, ledger, base_url, show.cover, kept)
+    return finish(ws, report, ledger, base_url, show.cover, kept)  # 6. publish
 
 
 def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCache, report: BuildReport,
@@ -129,10 +132,11 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
             continue
         try:
             plans.append(_plan_one(ws, show, essay, entries[essay.slug], memos, engines))
-            if essay.slug in new:
-                runner.send_early(plans[-1].takes.requests)  # a new episode: its takes are all needed
         except AudioessayError as exc:
             report.fail(essay.source.as_posix(), exc)
+            continue
+        if essay.slug in new:  # a new episode: its takes are all needed (a dead worker stops the render)
+            runner.send_early(plans[-1].takes.requests)
     memos.save(essays, every=not options.paths and not (options.fail_fast and report.errors))
     return show, ledger, plans
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
-from pathlib import Path
 
 import pytest
+from conftest import TESTS
 
 from audioessay.text.scriptfile import parse_script
 
-_RENDER = Path(__file__).parent / "golden" / "render.py"
+_RENDER = TESTS / "golden" / "render.py"
 _spec = importlib.util.spec_from_file_location("golden_render", _RENDER)
 assert _spec is not None and _spec.loader is not None
 golden = importlib.util.module_from_spec(_spec)

@@ -17,13 +17,13 @@ from typing import Any
 
 import feedparser
 import pytest
-from conftest import REPO, make_workspace, run_cli
+from conftest import REPO, TESTS, make_workspace, run_cli
 
 from audioessay.errors import EssayError
 from audioessay.text import read as read_module
 from audioessay.text.read import read_essay
 
-NASTY = REPO / "tests" / "corpus" / "nasty"
+NASTY = TESTS / "corpus" / "nasty"
 GOOD = "notes-on-walking.txt"  # a seed from the repository, rendered alongside the corpus
 
 

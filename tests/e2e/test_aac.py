@@ -27,7 +27,7 @@ from mutagen.mp4 import MP4
 from PIL import Image
 
 from audioessay.publish.feed import check_feed
-from audioessay.publish.podcast_ext import PODCAST_NS, PodcastIndexEntryExtension
+from audioessay.publish.podcast_ext import PODCAST_NS
 from audioessay.publish.serve import make_server
 
 ESSAY, SLUG = "notes-on-walking.txt", "notes-on-walking"
@@ -213,31 +213,3 @@ def test_check_feed_reports_a_changed_m4a_and_remembers_its_duration(ws: Path, m
     (ws / M4A_REL).unlink()
     problems = check_feed(ws, feed, memo)
     assert any("alternate enclosure AAC" in p and "missing or private" in p for p in problems), problems
-
-
-@pytest.mark.parametrize("kwargs", [
-    {"type": "mp4", "length": 1, "sources": ["https://example.com/a.m4a"]},
-    {"type": "audio/mp4", "length": -1, "sources": ["https://example.com/a.m4a"]},
-    {"type": "audio/mp4", "length": True, "sources": ["https://example.com/a.m4a"]},
-    {"type": "audio/mp4", "length": 1, "sources": []},
-    {"type": "audio/mp4", "length": 1, "sources": ["ftp://example.com/a.m4a"]},
-    {"type": "audio/mp4", "length": 1, "sources": ["https://example.com/a b.m4a"]},
-    {"type": "audio/mp4", "length": 1, "sources": ["https://example.com/a.m4a"], "bitrate": 0},
-    {"type": "audio/mp4", "length": 1, "sources": ["https://example.com/a.m4a"], "title": " "},
-    {"type": "audio/mp4", "length": 1, "sources": ["https://example.com/a.m4a"], "default": "yes"},
-])
-def test_alternate_enclosure_refuses_bad_values(kwargs: dict[str, Any]) -> None:
-    with pytest.raises(ValueError):
-        PodcastIndexEntryExtension().alternate_enclosure(**kwargs)
-
-
-def test_alternate_enclosure_escapes_and_writes_every_source() -> None:
-    extension = PodcastIndexEntryExtension()
-    sources = ["https://example.com/a.m4a?x=1&y=<2>", "https://mirror.example/a.m4a"]
-    extension.alternate_enclosure("audio/mp4", 10, sources, title='AAC "high" & <low>', default=False)
-    item = extension.extend_rss(etree.Element("item"))
-    text = etree.tostring(item, encoding="unicode")
-    assert 'title="AAC &quot;high&quot; &amp; &lt;low&gt;"' in text and "x=1&amp;y=&lt;2&gt;" in text
-    (alternate,) = item.findall("podcast:alternateEnclosure", NS)
-    assert alternate.get("default") == "false" and alternate.get("bitrate") is None
-    assert [s.get("uri") for s in alternate.findall("podcast:source", NS)] == sources

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +42,7 @@ from audioessay.text.scriptfile import (
 )
 
 HEX_A, HEX_B = "a" * 64, "b" * 64
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 
 
 def header(**changes) -> ScriptHeader:

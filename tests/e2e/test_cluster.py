@@ -14,7 +14,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,9 +26,6 @@ import pytest
 from conftest import BIN, make_workspace, run_cli
 from distributed import Client, LocalCluster
 from lxml import etree
-
-from audioessay.cluster import connect
-from audioessay.errors import AudioessayError, ToolMissingError
 
 ESSAYS = ["notes-on-walking.txt", "her-ending-explained-emotionally.txt"]
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
@@ -144,40 +140,6 @@ def test_library_render_through_a_folder_store(local_cluster: LocalCluster, tmp_
     assert item["duration"] == round(episode.duration)
 
 
-# --- errors ------------------------------------------------------------------------------------
-
-
-def test_store_without_scheduler_is_a_usage_error(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path / "ws", ESSAYS[:1])
-    result = run_cli(["render", "--store", "s3://bucket/show"], ws, env={"AUDIOESSAY_SCHEDULER": ""})
-    assert result.returncode == 2 and "--store needs --scheduler" in result.stderr
-
-
-def test_unreachable_scheduler_says_what_to_do() -> None:
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with pytest.raises(AudioessayError) as error:
-        connect(f"tcp://127.0.0.1:{port}", timeout=1)
-    assert "cannot reach the Dask scheduler" in str(error.value) and "dask scheduler" in str(error.value)
-
-
-def test_missing_dask_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "distributed", None)  # makes "import distributed" raise ImportError
-    with pytest.raises(ToolMissingError) as error:
-        connect("tcp://127.0.0.1:8786")
-    assert "pip install 'audioessay[cluster]'" in str(error.value)
-
-
-def test_missing_s3fs_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    from audioessay.store import Store
-
-    monkeypatch.setitem(sys.modules, "s3fs", None)
-    with pytest.raises(ToolMissingError) as error:
-        Store("s3://bucket/show")
-    assert "s3fs" in str(error.value) and "pip install 'audioessay[cluster]'" in str(error.value)
-
-
 # --- a real scheduler, two real workers elsewhere, moto's S3 server as the store ---------------
 
 
@@ -198,7 +160,9 @@ def _wait(what: str, ready: Any, processes: list[subprocess.Popen[bytes]], timeo
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """Stop a process started here and everything it started (its own process group)."""
     if process.poll() is None:
-        with_group = (lambda sig: os.killpg(process.pid, sig))
+        def with_group(sig: int) -> None:
+            os.killpg(process.pid, sig)
+
         try:
             with_group(signal.SIGTERM)
             process.wait(timeout=10)

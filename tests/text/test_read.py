@@ -9,13 +9,14 @@ import zlib
 from pathlib import Path
 
 import pytest
+from conftest import REPO, TESTS
 
 from audioessay.errors import EssayError
 from audioessay.text.read import read_essay, slugify, unique_slugs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 SAMPLE = ROOT / "seeds" / "her-ending-explained-emotionally.txt"
-CORPUS = Path(__file__).resolve().parent / "corpus" / "text"
+CORPUS = TESTS / "corpus" / "text"
 
 
 def write(tmp_path: Path, name: str, data: bytes | str) -> Path:

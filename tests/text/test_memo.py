@@ -3,7 +3,8 @@
 ``.audioessay/essays.json`` keeps essays as read and ``scripts.json`` what each script was built
 from (:mod:`audioessay.text.memo`); a script whose essay, title, language, lexicon or text code
 changed is built again, and an edited or approved script is still never overwritten. The feed
-check and the feed itself have memos too (test_feed.py); whole renders are in test_incremental.py.
+check and the feed itself have memos too (tests/publish/test_feed.py); whole renders are in
+tests/e2e/test_incremental.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO, TESTS
 
 import audioessay.text.read as read_module
 from audioessay.fsutil import StateFile, as_plain, real_relative
@@ -29,8 +31,7 @@ from audioessay.text.memo import ESSAYS_FILE, SCRIPTS_FILE, EssayMemo, ScriptMem
 from audioessay.text.read import read_essay
 from audioessay.workspace import AudioConfig, Workspace, load_workspace
 
-REPO = Path(__file__).resolve().parent.parent
-ESSAYS = sorted([*(REPO / "tests" / "golden" / "seeds").iterdir(), *(REPO / "tests" / "corpus" / "text").glob("*.*"),
+ESSAYS = sorted([*(TESTS / "golden" / "seeds").iterdir(), *(TESTS / "corpus" / "text").glob("*.*"),
                  *(REPO / "seeds").iterdir()])
 ESSAYS = [p for p in ESSAYS if p.suffix in (".md", ".txt")]
 WALK = "notes-on-walking"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import TESTS
 
 from audioessay.models import Block, Link
 from audioessay.text.clean import cap_text, clean_markdown, inline_text
 from audioessay.text.read import read_essay
 
-CORPUS = Path(__file__).resolve().parent / "corpus" / "text"
+CORPUS = TESTS / "corpus" / "text"
 
 
 def blocks_of(body: str, *, plain: bool = False, first_line: int = 1) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from audioessay.errors import ConfigError
 from audioessay.workspace import APPLE_CATEGORIES, Config, load_workspace
@@ -61,6 +62,6 @@ def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:
 
 
 def test_repository_demo_config_is_valid() -> None:
-    ws = load_workspace(Path(__file__).resolve().parent.parent)
+    ws = load_workspace(REPO)
     assert ws.config.show.category in APPLE_CATEGORIES
     assert len(ws.essay_paths()) >= 4

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPO
 from mutagen.mp3 import MP3
 from test_master_support import decode
 
 from audioessay.master.loudness import loudness_of, measure_file
 from audioessay.master.music import LENGTH_SECONDS, RATE, synthesize_intro
 
-REPO = Path(__file__).resolve().parent.parent
 INTRO = REPO / "audio" / "intro.mp3"
 
 

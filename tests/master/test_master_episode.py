@@ -113,7 +113,7 @@ def test_vtt_and_srt_are_well_formed(tone_episode):
     srt = result.transcript_srt.read_text(encoding="utf-8")
     blocks = [b for b in srt.split("\n\n") if b.strip()]
     assert len(blocks) == len(cues)
-    for number, (block, (start, _, lines)) in enumerate(zip(blocks, cues), 1):
+    for number, (block, (_, _, lines)) in enumerate(zip(blocks, cues), 1):
         rows = block.splitlines()
         assert rows[0] == str(number)
         assert re.fullmatch(r"\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}", rows[1])
