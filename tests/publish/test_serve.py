@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import http.client
@@ -14,15 +15,17 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from audioessay.errors import PublishError
 from audioessay.publish.public import is_public, public_files, resolve_public
-from audioessay.publish.serve import make_server, parse_range
+from audioessay.publish.serve import MAX_RANGE_DIGITS, PublicServer, make_server, parse_range
 
 AUDIO = bytes(range(256)) * 40  # 10,240 bytes
 SIZE = len(AUDIO)
+HUGE = "9" * 5000  # more digits than int() converts in Python 3.11 (4,300)
 
 
 def build_workspace(root: Path) -> Path:
@@ -207,15 +210,23 @@ def test_head_with_range(served: Served):
     assert (headers["content-range"], headers["content-length"]) == (f"bytes 0-9/{SIZE}", "10")
 
 
-@pytest.mark.parametrize("range_header", [f"bytes={SIZE}-", f"bytes={SIZE + 5}-{SIZE + 10}", "bytes=-0"])
+@pytest.mark.parametrize("range_header", [
+    f"bytes={SIZE}-", f"bytes={SIZE + 5}-{SIZE + 10}", "bytes=-0",
+    f"bytes={HUGE}-", f"bytes=0-{HUGE}", f"bytes=-{HUGE}", f"bytes={HUGE}-{HUGE}", f"bytes=0-1,{HUGE}-",
+    "bytes=5-1", "bytes=abc", "bytes=-", "bytes=", "bytes", "bytes=1-2-3", "bytes=0x10-20",
+    "bytes=0-1,abc", "bytes=1.5-2", "bytes=+1-2",
+])
 def test_unsatisfiable_range_is_416(served: Served, range_header: str):
-    status, headers, _ = served.request("/output/her/her.mp3", headers={"Range": range_header})
-    assert status == 416
-    assert headers["content-range"] == f"bytes */{SIZE}"
+    for method in ("GET", "HEAD"):
+        status, headers, body = served.request("/output/her/her.mp3", method, headers={"Range": range_header})
+        assert status == 416, method
+        assert headers["content-range"] == f"bytes */{SIZE}"
+        assert body == (b"416 Range not satisfiable\n" if method == "GET" else b"")
+    assert served.request("/output/her/her.mp3")[0] == 200  # and the server is fine
 
 
-@pytest.mark.parametrize("range_header", ["bytes=0-1,5-6", "bytes=5-1", "items=0-1", "bytes=abc", "bytes=-"])
-def test_multiple_or_malformed_ranges_get_the_whole_file(served: Served, range_header: str):
+@pytest.mark.parametrize("range_header", ["bytes=0-1,5-6", "items=0-1", "pages=abc", ""])
+def test_multiple_ranges_or_other_units_get_the_whole_file(served: Served, range_header: str):
     status, headers, body = served.request("/output/her/her.mp3", headers={"Range": range_header})
     assert (status, body) == (200, AUDIO)
     assert "content-range" not in headers
@@ -361,13 +372,187 @@ def test_port_in_use_is_a_publish_error(workspace: Path):
         server.server_close()
 
 
+U = "unsatisfiable"
+LONGEST = "9" * MAX_RANGE_DIGITS  # 19 digits: still a number a file position could have
+
+
 @pytest.mark.parametrize("header, expected", [
+    # valid ranges
     ("bytes=0-9", (0, 9)), ("bytes=5-", (5, 99)), ("bytes=-10", (90, 99)), ("bytes=-200", (0, 99)),
-    ("bytes=100-", "unsatisfiable"), ("bytes=-0", "unsatisfiable"), ("bytes=9-5", None),
-    ("bytes=0-1,3-4", None), ("bytes = 0 - 9", (0, 9)), ("", None),
+    ("bytes=0-0", (0, 0)), ("bytes=99-", (99, 99)), ("bytes=99-99", (99, 99)), ("bytes=-1", (99, 99)),
+    ("bytes=-100", (0, 99)), ("bytes=50-1000", (50, 99)), ("bytes = 0 - 9", (0, 9)), ("bytes=\t0-9", (0, 9)),
+    ("Bytes=0-9", (0, 9)), ("BYTES=0-9", (0, 9)), ("bytes=007-010", (7, 10)),
+    (f"bytes=0-{LONGEST}", (0, 99)), (f"bytes=-{LONGEST}", (0, 99)),
+    # no range: the whole file
+    ("", None), ("   ", None), ("bytes=0-1,3-4", None), ("bytes=0-1, 3-4", None), ("items=0-9", None),
+    ("0-9", None), ("=0-9", None), ("byte=0-9", None),
+    # start beyond the file, empty suffix
+    ("bytes=100-", U), ("bytes=100-200", U), ("bytes=1000-", U), ("bytes=-0", U), ("bytes=-000", U),
+    (f"bytes={LONGEST}-", U),
+    # reversed
+    ("bytes=9-5", U), ("bytes=1-0", U), ("bytes=99-98", U),
+    # absurd numbers: never converted
+    (f"bytes={HUGE}-", U), (f"bytes=0-{HUGE}", U), (f"bytes=-{HUGE}", U), (f"bytes={HUGE}-{HUGE}", U),
+    (f"bytes=0-{LONGEST}9", U), (f"bytes=-{LONGEST}9", U), ("bytes=" + "0" * 5000 + "-9", U),
+    (f"bytes=0-1,{HUGE}-", U),
+    # garbage
+    ("bytes=", U), ("bytes", U), ("bytes=-", U), ("bytes=abc", U), ("bytes=a-b", U), ("bytes=1-2-3", U),
+    ("bytes=0x10-20", U), ("bytes=1e3-", U), ("bytes=1.5-2", U), ("bytes=+1-2", U), ("bytes=-1-2", U),
+    ("bytes=0-1,", U), ("bytes=,0-1", U), ("bytes=0-1,abc", U), ("bytes=0-1;2-3", U), ("bytes==0-1", U),
+    ("bytes=\u0663-\u0665", U), ("bytes=\uff10-\uff19", U),  # digits of other scripts
 ])
 def test_parse_range(header, expected):
     assert parse_range(header, 100) == expected
+
+
+@pytest.mark.parametrize("header", ["bytes=0-", "bytes=-5", "bytes=0-0"])
+def test_parse_range_of_an_empty_file(header):
+    assert parse_range(header, 0) == U
+
+
+# --- limits: idle connections, bounded workers ---------------------------------------------------
+
+@contextlib.contextmanager
+def running(root: Path, **limits: Any) -> Iterator[tuple[PublicServer, Served]]:
+    """A server with the given limits (timeout, keep_alive, max_workers), serving in a thread."""
+    log: list[str] = []
+    server = make_server(root, log=log.append, **limits)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server, Served(root, server.server_address[1], log)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def worker_threads(server: PublicServer) -> int:
+    return sum(1 for t in threading.enumerate() if t.name.startswith(server.thread_prefix))
+
+
+def wait_for(condition, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_silent_and_stalled_connections_are_dropped(workspace: Path):
+    with running(workspace, timeout=0.5) as (server, served):
+        with socket.create_connection(("127.0.0.1", served.port)) as silent, \
+                socket.create_connection(("127.0.0.1", served.port)) as stalled:
+            stalled.sendall(b"GET /feeds/feed.xml HTTP/1.1\r\nHost: x\r\n")  # no blank line: stops midway
+            silent.settimeout(5)
+            stalled.settimeout(5)
+            start = time.monotonic()
+            assert silent.recv(100) == b""  # closed by the server, without an answer
+            assert stalled.recv(100) == b""
+            assert time.monotonic() - start < 3
+        assert wait_for(lambda: server.active_workers == 0 and worker_threads(server) == 0)
+        assert [line for line in served.log if "timed out" in line] == [
+            "127.0.0.1 error: Request timed out: TimeoutError('timed out')"]  # the silent one is not an error
+        assert served.request("/feeds/feed.xml")[0] == 200
+
+
+def test_stalled_download_is_dropped(workspace: Path):
+    big = workspace / "output" / "her" / "big.mp3"
+    big.write_bytes(os.urandom(16 * 1024 * 1024))  # more than the socket buffers hold
+    with running(workspace, timeout=0.5) as (server, served):
+        with socket.create_connection(("127.0.0.1", served.port)) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.sendall(b"GET /output/her/big.mp3 HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.recv(100)  # then reads no more
+            assert wait_for(lambda: server.active_workers == 0, 10)
+        assert wait_for(lambda: len(served.log) == 1)
+        assert served.log[0].startswith('127.0.0.1 "GET /output/her/big.mp3 HTTP/1.1" 200 ')
+        assert int(served.log[0].split()[-1]) < big.stat().st_size
+
+
+def test_idle_keep_alive_connection_is_dropped_sooner(workspace: Path):
+    with running(workspace, timeout=10, keep_alive=0.3) as (server, served):
+        conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+        try:
+            assert served.request("/feeds/feed.xml", connection=conn)[0] == 200
+            assert served.request("/feeds/feed.xml", connection=conn)[0] == 200  # kept alive
+            assert conn.sock is not None
+            start = time.monotonic()
+            assert conn.sock.recv(100) == b""  # the server closed the idle connection
+            assert 0.2 < time.monotonic() - start < 5
+        finally:
+            conn.close()
+        assert wait_for(lambda: server.active_workers == 0)
+
+
+def test_pipelined_requests_are_all_answered(workspace: Path):
+    with running(workspace, timeout=5, keep_alive=0.2) as (_server, served):
+        with socket.create_connection(("127.0.0.1", served.port), timeout=5) as sock:
+            one = b"GET /output/her/her.mp3 HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n\r\n"
+            sock.sendall(one * 3)
+            data = b""
+            while data.count(b"HTTP/1.1 206") < 3 or not data.endswith(AUDIO[:4]):
+                chunk = sock.recv(65536)
+                assert chunk, data
+                data += chunk
+            assert sock.recv(100) == b""  # then closed after keep_alive
+
+
+def test_worker_threads_are_bounded(workspace: Path):
+    with running(workspace, timeout=0.5, keep_alive=0.5, max_workers=4) as (server, served):
+        idle = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(12)]
+        try:
+            # Sampled before the first idle connections time out (0.5 s): a worker thread that
+            # has just given its slot back lives on for a few microseconds while it exits.
+            peak, deadline = 0, time.monotonic() + 0.4
+            while time.monotonic() < deadline:
+                peak = max(peak, server.active_workers, worker_threads(server))
+                time.sleep(0.005)
+            assert peak == 4  # all busy with idle connections, no thread for the other eight
+            start = time.monotonic()
+            # Waits in the backlog behind the idle ones, which time out four at a time.
+            status, _, body = served.request("/feeds/feed.xml")
+            assert (status, body) == (200, b"<rss/>")
+            assert time.monotonic() - start < 5
+        finally:
+            for sock in idle:
+                sock.close()
+        assert wait_for(lambda: server.active_workers == 0 and worker_threads(server) == 0)
+
+
+def test_requests_are_served_while_some_workers_hold_idle_connections(workspace: Path):
+    with running(workspace, timeout=30, max_workers=4) as (server, served):
+        idle = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(3)]
+        try:
+            assert wait_for(lambda: server.active_workers == 3)
+            start = time.monotonic()
+            for _ in range(5):
+                assert served.request("/output/her/her.mp3")[2] == AUDIO
+            assert time.monotonic() - start < 2  # the fourth worker; nobody waits for the timeout
+            assert server.active_workers <= 4
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_shutdown_does_not_wait_for_busy_workers(workspace: Path):
+    server = make_server(workspace, timeout=30, max_workers=1)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    idle = [socket.create_connection(("127.0.0.1", server.server_address[1])) for _ in range(3)]
+    try:
+        assert wait_for(lambda: server.active_workers == 1)
+        time.sleep(0.2)  # the loop has accepted the second and waits for a free worker
+        start = time.monotonic()
+        server.shutdown()
+        assert time.monotonic() - start < 2
+        thread.join(5)
+        assert not thread.is_alive()
+    finally:
+        server.server_close()
+        for sock in idle:
+            sock.close()
 
 
 # --- a real podcast client ----------------------------------------------------------------------------

@@ -7,15 +7,22 @@ reveals nothing about the workspace. ``/`` redirects to the show's page.
 
 Python's ``http.server`` ignores ``Range`` entirely, which podcast apps and Apple need; hence
 this module. One request, one line given to ``log``; library code prints nothing.
+
+The server is hardened against crowds and stragglers (see :class:`PublicServer` for the limits
+and why each has its value): a deep listen backlog, a bounded number of worker threads, idle
+connections dropped after a timeout, and absurd ``Range`` headers answered with a 416.
 """
 
 from __future__ import annotations
 
 import email.utils
 import functools
+import io
+import itertools
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,8 +47,18 @@ MIME_TYPES = {
     ".jpg": "image/jpeg",
     ".png": "image/png",
 }
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_SPEC = re.compile(r"^([0-9]*)-([0-9]*)$")  # [0-9], not \d: no other script's digits
 _DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
+
+# The limits (see PublicServer for why each has its value).
+REQUEST_QUEUE_SIZE = 1024
+MAX_WORKERS = 64
+IDLE_TIMEOUT = 30.0
+KEEP_ALIVE_TIMEOUT = 5.0
+# The most digits a byte position can have: 2**63 - 1 (the largest file offset) has 19. A longer
+# number cannot be a position in any file, so it is rejected (416) without ever calling int() on it,
+# which also keeps clear of Python's 4,300-digit limit on int() (ValueError, no answer at all).
+MAX_RANGE_DIGITS = len(str(2**63 - 1))
 
 LogFunction = Callable[[str], None]
 
@@ -50,18 +67,44 @@ def _no_log(line: str) -> None:
     """The default log: drop the line."""
 
 
+def _range_specs(header: str) -> list[tuple[str, str]] | str | None:
+    """The ``first-last`` pairs (as digit strings) of a ``bytes`` Range header.
+
+    None: no header or another unit (RFC 9110: ignore it, send the whole file);
+    ``"unsatisfiable"``: a ``bytes`` header that is garbage (not ``first-last`` pairs of digits,
+    nothing on either side of a dash, or a number longer than :data:`MAX_RANGE_DIGITS`).
+    """
+    value = header.replace(" ", "").replace("\t", "")
+    unit, equals, specs = value.partition("=")
+    if not value or unit.lower() != "bytes":
+        return None
+    if not equals:
+        return "unsatisfiable"
+    pairs = []
+    for spec in specs.split(","):
+        match = _SPEC.match(spec)
+        if not match or spec == "-":
+            return "unsatisfiable"
+        first, last = match.groups()
+        if len(first) > MAX_RANGE_DIGITS or len(last) > MAX_RANGE_DIGITS:
+            return "unsatisfiable"  # never converted: see MAX_RANGE_DIGITS
+        pairs.append((first, last))
+    return pairs
+
+
 def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     """The inclusive byte range a ``Range`` header asks of a file of ``size`` bytes.
 
-    Returns ``(first, last)``; None to send the whole file (no header, a malformed header, or
-    several ranges, which may be answered in full); or ``"unsatisfiable"`` for a 416.
+    Returns ``(first, last)``; None to send the whole file (no header, another unit than
+    ``bytes``, or several well-formed ranges, which may be answered in full); or
+    ``"unsatisfiable"`` for a 416: garbage, a number of more than :data:`MAX_RANGE_DIGITS` digits,
+    a reversed range (``9-5``), a start at or beyond the end of the file, or an empty suffix.
+    A last position beyond the file, or a suffix longer than it, is clamped to the file (RFC 9110).
     """
-    match = _RANGE.match(header.replace(" ", ""))
-    if not match:
-        return None
-    start, end = match.groups()
-    if not start and not end:
-        return None
+    specs = _range_specs(header)
+    if not isinstance(specs, list) or len(specs) > 1:
+        return None if isinstance(specs, list) else specs
+    start, end = specs[0]
     if not start:  # suffix: the last n bytes
         length = int(end)
         if length == 0 or size == 0:
@@ -69,9 +112,7 @@ def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
         return max(0, size - length), size - 1
     first = int(start)
     last = int(end) if end else size - 1
-    if end and last < first:
-        return None  # syntactically invalid: ignore the header
-    if first >= size:
+    if last < first or first >= size:
         return "unsatisfiable"
     return first, min(last, size - 1)
 
@@ -134,7 +175,10 @@ def _wanted_range(headers: dict[str, str], size: int, etag: str, mtime: int) -> 
 class PublicFileHandler(BaseHTTPRequestHandler):
     """Serves the public files of ``root``; one line per request to ``log``.
 
-    Made per connection by the server, with the workspace and the log bound (see :func:`_handler`).
+    Made per connection by the server, with the workspace, the log and the timeouts bound (see
+    :func:`_handler`). Every socket operation (reading a request, sending a chunk) must finish
+    within ``timeout`` seconds, and a kept-alive connection must start its next request within
+    ``keep_alive`` seconds; otherwise the connection is dropped and its worker thread freed.
     """
 
     protocol_version = "HTTP/1.1"
@@ -143,9 +187,45 @@ class PublicFileHandler(BaseHTTPRequestHandler):
     _sent = 0  # body bytes sent
 
     def __init__(self, request: Any, client_address: Any, server: BaseServer, *,
-                 root: Path, log: LogFunction) -> None:
+                 root: Path, log: LogFunction, timeout: float = IDLE_TIMEOUT,
+                 keep_alive: float = KEEP_ALIVE_TIMEOUT) -> None:
         self._root, self._log = root, log
+        self._timeout, self._keep_alive = timeout, min(keep_alive, timeout)
         super().__init__(request, client_address, server)  # handles the request
+
+    def setup(self) -> None:
+        """Every read and write on the connection times out (the class attribute is shared)."""
+        super().setup()
+        self.connection.settimeout(self._timeout)
+
+    def handle(self) -> None:
+        """Requests one after the other on one connection, while the client keeps it alive.
+
+        As :meth:`BaseHTTPRequestHandler.handle`, but a connection on which no request starts in
+        time (``timeout`` for the first, ``keep_alive`` between requests) is closed quietly: that is
+        a browser's spare connection or an idle podcast app, not an error. A request that stops
+        midway times out in :meth:`handle_one_request`, which logs it.
+        """
+        self.close_connection = True
+        wait = self._timeout
+        while self._request_arrives(wait):
+            self.handle_one_request()
+            if self.close_connection:
+                return
+            wait = self._keep_alive
+
+    def _request_arrives(self, wait: float) -> bool:
+        """True once the first byte of a request is here (or buffered); False after ``wait`` seconds or EOF."""
+        reader = self.rfile
+        if not isinstance(reader, io.BufferedReader):  # pragma: no cover - always buffered
+            return True
+        self.connection.settimeout(wait)
+        try:
+            arrived = bool(reader.peek(1))
+        except TimeoutError:
+            return False
+        self.connection.settimeout(self._timeout)
+        return arrived
 
     def version_string(self) -> str:
         """The Server header: no Python version given away."""
@@ -252,20 +332,100 @@ class PublicFileHandler(BaseHTTPRequestHandler):
         """Never write to stderr."""
 
 
-def _handler(root: Path, log: LogFunction) -> Callable[..., PublicFileHandler]:
-    """What the server makes a handler for each connection with: root and log bound."""
-    return functools.partial(PublicFileHandler, root=root, log=log)
+def _handler(root: Path, log: LogFunction, timeout: float = IDLE_TIMEOUT,
+             keep_alive: float = KEEP_ALIVE_TIMEOUT) -> Callable[..., PublicFileHandler]:
+    """What the server makes a handler for each connection with: root, log and timeouts bound."""
+    return functools.partial(PublicFileHandler, root=root, log=log, timeout=timeout, keep_alive=keep_alive)
 
 
 class PublicServer(ThreadingHTTPServer):
-    """A ThreadingHTTPServer whose unexpected errors go to ``log``, not to stderr."""
+    """A ThreadingHTTPServer with a bounded pool of workers; unexpected errors go to ``log``.
+
+    One thread serves one connection, as in ThreadingHTTPServer, but at most ``max_workers`` at a
+    time: the server accepts a connection only when a worker is free, so connections beyond the
+    bound wait in the kernel's listen backlog instead of each getting a thread. The limits:
+
+    * ``request_queue_size`` (:data:`REQUEST_QUEUE_SIZE`, 1024): the listen backlog. Python's default
+      of 5 left 37 of 200 simultaneous feed requests and 60 of 200 downloads unanswered (the
+      kernel drops connections beyond the backlog). 1024 holds a crowd of several hundred podcast
+      apps refreshing at once, on top of the busy workers; a waiting connection costs the kernel
+      a few hundred bytes, and Linux caps the value at ``net.core.somaxconn`` (4096 since 5.4) anyway.
+    * ``max_workers`` (:data:`MAX_WORKERS`, 64): the most threads serving at once. A podcast app
+      downloads one or a few episodes at a time, so 64 serves dozens of listeners in parallel,
+      and loopback/LAN requests take milliseconds, so a burst of hundreds drains from the backlog
+      in a second or two. The bound keeps a flood of connections (or slow clients) from making
+      thousands of threads: each reserves a stack and file descriptors.
+    * the handler's ``timeout`` (:data:`IDLE_TIMEOUT`, 30 s): how long one read or one 64 KiB
+      write may take before the connection is dropped; generous for a phone on a bad network
+      (about 2 KiB/s), short enough that a client that connects and sends nothing, or stops
+      midway, frees its worker in half a minute.
+    * the handler's ``keep_alive`` (:data:`KEEP_ALIVE_TIMEOUT`, 5 s, Apache's default): how long a
+      kept-alive connection may sit idle between requests. Each holds a worker, so idle
+      keep-alives must give way quickly to waiting clients; an app that asks again later simply
+      reconnects.
+    """
 
     daemon_threads = True
+    request_queue_size = REQUEST_QUEUE_SIZE
 
     def __init__(self, address: tuple[str, int], handler: Callable[..., BaseHTTPRequestHandler],
-                 log: LogFunction) -> None:
+                 log: LogFunction, max_workers: int = MAX_WORKERS) -> None:
         self.log = log
+        self.max_workers = max_workers
+        self._slots = threading.BoundedSemaphore(max_workers)
+        self._stopping = threading.Event()
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+        self._numbers = itertools.count(1)
         super().__init__(address, handler)
+
+    @property
+    def thread_prefix(self) -> str:
+        """The start of the names of this server's worker threads."""
+        return f"audioessay-serve-{self.server_address[1]}-"
+
+    @property
+    def active_workers(self) -> int:
+        """How many worker threads are serving a connection now (at most ``max_workers``)."""
+        with self._busy_lock:
+            return self._busy
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the accepted connection in a worker thread, once one of ``max_workers`` is free.
+
+        While all are busy, the loop waits here and accepts nothing more: further connections
+        wait in the listen backlog. A shutdown stops the wait (the connection is closed).
+        """
+        while not self._slots.acquire(timeout=0.05):
+            if self._stopping.is_set():
+                self.shutdown_request(request)
+                return
+        with self._busy_lock:
+            self._busy += 1
+        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                                  name=f"{self.thread_prefix}{next(self._numbers)}", daemon=True)
+        try:
+            thread.start()
+        except BaseException:
+            self._release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve the connection (as ThreadingMixIn does), then give the worker's slot back."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._busy_lock:
+            self._busy -= 1
+        self._slots.release()
+
+    def shutdown(self) -> None:
+        """Stop :meth:`serve_forever`, even while it waits for a free worker."""
+        self._stopping.set()
+        super().shutdown()
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
         """A client that disconnects is normal; anything else is one log line."""
@@ -275,18 +435,20 @@ class PublicServer(ThreadingHTTPServer):
 
 
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 0,
-                log: LogFunction = _no_log) -> ThreadingHTTPServer:
+                log: LogFunction = _no_log, *, timeout: float = IDLE_TIMEOUT,
+                keep_alive: float = KEEP_ALIVE_TIMEOUT, max_workers: int = MAX_WORKERS) -> PublicServer:
     """A threading HTTP server for the public files of ``root`` (port 0: any free port).
 
     Start it with :func:`serve_forever` or ``server.serve_forever()`` in a thread; the address
-    actually bound is ``server.server_address``.
+    actually bound is ``server.server_address``. ``timeout``, ``keep_alive`` and ``max_workers``
+    are the limits described in :class:`PublicServer` (smaller in tests).
     """
     root = Path(root).resolve()
     if not root.is_dir():
         raise PublishError("the workspace folder does not exist", path=root,
                            hint="run this inside a workspace")
     try:
-        server = PublicServer((host, port), _handler(root, log), log)
+        server = PublicServer((host, port), _handler(root, log, timeout, keep_alive), log, max_workers)
     except OSError as exc:
         raise PublishError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                            hint="choose another port, or stop the program using this one") from None
