@@ -85,6 +85,8 @@ def _print_report(report: BuildReport, as_json: bool, verb: str) -> None:
         click.echo(line)
         for note in episode.notes:
             click.echo(f"  note: {note}")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     for problem in report.problems:
         click.echo(f"check: {problem}", err=True)
     for error in report.errors:
@@ -386,3 +388,20 @@ def main() -> None:
         click.echo(f"{'terminated (SIGTERM)' if terminated else 'interrupted'}: nothing half-written was kept; "
                    "run the command again to resume", err=True)
         sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
+    except Exception as exc:  # after Abort, a RuntimeError
+        # A full disk (or quota) is one line wherever it was met: a DiskFullError, or an OSError
+        # with ENOSPC or EDQUOT that no writer turned into one. Anything else is a bug: a traceback.
+        import os
+
+        from audioessay.errors import DiskFullError
+        from audioessay.fsutil import disk_full, disk_full_errno, real_relative
+
+        full = exc if isinstance(exc, DiskFullError) else None
+        if full is None and disk_full_errno(exc) is not None:
+            full = disk_full(getattr(exc, "filename", None) or ".", exc)
+        if full is None:
+            raise
+        # The file named from the workspace (the current folder), where it is inside it.
+        shown = real_relative(os.path.abspath(full.path), os.path.realpath(os.getcwd()))
+        click.echo(f"error: {full.format(shown if shown not in (None, '.') else None)}", err=True)
+        sys.exit(1)

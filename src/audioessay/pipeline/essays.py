@@ -8,8 +8,9 @@ from pathlib import Path
 from audioessay.errors import AudioessayError, EssayError, ScriptError
 from audioessay.models import Essay, Script
 from audioessay.pipeline.report import BuildReport, EpisodeResult
+from audioessay.publish.ledger import Ledger
 from audioessay.text.memo import EssayMemo, ScriptMemo
-from audioessay.text.read import read_essay, unique_slugs
+from audioessay.text.read import read_essay
 from audioessay.text.scriptfile import (
     WriteKind,
     WriteOutcome,
@@ -45,10 +46,13 @@ def essay_paths(ws: Workspace, paths: Sequence[Path]) -> list[Path]:
 
 
 def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
-                fail_fast: bool = False, memo: EssayMemo | None = None) -> list[Essay]:
-    """Read every essay (with ``fail_fast``, until one fails); failures go into the report. Slugs
-    are made unique across the batch. ``memo``: essays whose bytes did not change are not parsed
-    again (:mod:`audioessay.text.memo`)."""
+                fail_fast: bool = False, memo: EssayMemo | None = None, ledger: Ledger | None = None) -> list[Essay]:
+    """Read every essay (with ``fail_fast``, until one fails); failures go into the report. Each
+    gets its own slug (:func:`~audioessay.pipeline.identity.settle_slugs`, by ``ledger``, else the
+    workspace's). ``memo``: essays whose bytes did not change are not parsed again
+    (:mod:`audioessay.text.memo`)."""
+    from audioessay.pipeline.identity import open_ledger, present_sources, settle_slugs
+
     essays = []
     for path in essay_paths(ws, paths):
         try:
@@ -59,7 +63,8 @@ def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
             report.fail(ws.relative(path) if Path(path).exists() else str(path), exc)
             if fail_fast:
                 break
-    return unique_slugs(essays)
+    known = ledger if ledger is not None else open_ledger(ws).ledger
+    return settle_slugs(essays, known, present_sources(ws, essays))
 
 
 def find_essay(ws: Workspace, slug: str) -> Essay:

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audioessay.errors import AudioessayError, ConfigError, PublishError
+from audioessay.errors import AudioessayError, PublishError
 from audioessay.fsutil import as_plain, sha256_file_cached
 from audioessay.master.tags import EpisodeTags
 from audioessay.models import Essay, Script, VoiceSettings
 from audioessay.pipeline.essays import lexicon, read_essays
+from audioessay.pipeline.identity import essay_ref, open_ledger, present_sources
 from audioessay.pipeline.records import FeedFields
 from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides
-from audioessay.publish.ledger import EssayRef, Ledger, LedgerEntry
+from audioessay.publish.ledger import Ledger, LedgerEntry
 from audioessay.text.memo import EssayMemo
 from audioessay.text.speak import speak
 from audioessay.voice.cache import TakeRequest
@@ -112,11 +113,11 @@ def sync_ledger(ws: Workspace, ledger: Ledger, essays: list[Essay], now: dt.date
     (through ``memo`` when given)."""
     chosen = {e.source for e in essays}
     others = [] if all_seeds else \
-        [e for e in read_essays(ws, (), BuildReport(), memo=memo) if e.source not in chosen]
+        [e for e in read_essays(ws, (), BuildReport(), memo=memo, ledger=ledger) if e.source not in chosen]
     everyone = essays + others
-    refs = [EssayRef(e.slug, e.source.as_posix(), e.title, e.source_sha256, e.date, e.episode) for e in everyone]
     errors: dict[int, PublishError] = {}
-    ledger, entries = ledger.sync(refs, now, errors=errors)
+    ledger, entries = ledger.sync([essay_ref(e) for e in everyone], now, errors=errors,
+                                  present=present_sources(ws, everyone))
     for index, error in errors.items():
         if report is not None and index < len(essays):
             report.fail(everyone[index].source.as_posix(), error)
@@ -202,27 +203,20 @@ def _tag_inputs(tags: EpisodeTags) -> str:
 
 
 def intro_music(ws: Workspace) -> Path | None:
-    """The configured intro music file, checked to exist."""
+    """The configured intro music file, checked to be a regular file (see Workspace.config_file)."""
     name = ws.config.audio.intro
     if not name.strip():
         return None
-    path = ws.resolve(name)
-    if not path.is_file():
-        raise ConfigError(
-            f"audio.intro names {name}, which does not exist", path=ws.root / "audioessay.toml",
-            hint="fix the path, or set intro = \"\" for no music",
-        )
-    return path
+    return ws.config_file("audio.intro", name, hint="fix the path, or set intro = \"\" for no music")
 
 
 def used_take_keys(ws: Workspace) -> set[str]:
     """The cache keys of every take the workspace's current scripts need (for ``cache prune``)."""
-    from audioessay.publish.ledger import load_ledger
     from audioessay.text.scriptfile import read_script
 
-    essays = read_essays(ws, (), BuildReport(), memo=EssayMemo(ws.state))
-    _ledger, entries = sync_ledger(ws, load_ledger(ws.ledger_path), essays, dt.datetime.now(dt.UTC),
-                                   all_seeds=True)
+    ledger = open_ledger(ws).ledger
+    essays = read_essays(ws, (), BuildReport(), memo=EssayMemo(ws.state), ledger=ledger)
+    _ledger, entries = sync_ledger(ws, ledger, essays, dt.datetime.now(dt.UTC), all_seeds=True)
     engines = EngineVersions()
     keys: set[str] = set()
     for essay in essays:

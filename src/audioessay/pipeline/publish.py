@@ -6,12 +6,12 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from audioessay.errors import AudioessayError, ConfigError, PublishError
+from audioessay.errors import AudioessayError, PublishError
 from audioessay.fsutil import atomic_open, sha256_file
 from audioessay.models import Episode, Link
 from audioessay.pipeline.records import BuildRecord, intact, read_record
 from audioessay.pipeline.report import BuildReport
-from audioessay.publish.ledger import Ledger, load_ledger, save_ledger
+from audioessay.publish.ledger import Ledger, save_ledger
 from audioessay.workspace import Workspace
 
 # In .audioessay/: the feed check's results for episode files by file version; the feed and page last written.
@@ -26,10 +26,7 @@ def ensure_cover(ws: Workspace) -> Path:
 
     configured = ws.config.show.cover
     if configured.strip():
-        source = ws.resolve(configured)
-        if not source.is_file():
-            raise ConfigError(f"show.cover names {configured}, which does not exist",
-                              path=ws.root / "audioessay.toml", hint="fix the path, or remove the key to generate one")
+        source = ws.config_file("show.cover", configured, hint="fix the path, or remove the key to generate one")
         check_cover(source)
         target = ws.feeds / f"cover{source.suffix.lower().replace('.jpeg', '.jpg')}"
         if not target.exists() or sha256_file(target) != sha256_file(source):
@@ -108,8 +105,9 @@ def republish(ws: Workspace, base_url: str | None, *, lock: bool = True) -> Path
 
     ``lock=False`` when the caller already holds the workspace lock."""
     from audioessay.lock import workspace_lock
+    from audioessay.pipeline.identity import open_ledger
 
     if not lock:
-        return publish_feed(ws, base_url, ensure_cover(ws), load_ledger(ws.ledger_path))
+        return publish_feed(ws, base_url, ensure_cover(ws), open_ledger(ws, for_writing=True).ledger)
     with workspace_lock(ws.state, "serve"):
-        return publish_feed(ws, base_url, ensure_cover(ws), load_ledger(ws.ledger_path))
+        return publish_feed(ws, base_url, ensure_cover(ws), open_ledger(ws, for_writing=True).ledger)

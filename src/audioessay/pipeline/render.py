@@ -21,6 +21,7 @@ from audioessay.errors import AudioessayError, ScriptError
 from audioessay.master.job import MasterJob
 from audioessay.models import Essay
 from audioessay.pipeline.essays import Memos, make_script, read_essays
+from audioessay.pipeline.identity import open_ledger
 from audioessay.pipeline.partials import remove_partials
 from audioessay.pipeline.plan import (
     EngineVersions,
@@ -43,7 +44,7 @@ from audioessay.pipeline.records import (
 from audioessay.pipeline.refresh import refresh
 from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides
 from audioessay.pipeline.runner import Progress, Runner, make_runner
-from audioessay.publish.ledger import Ledger, LedgerEntry, load_ledger
+from audioessay.publish.ledger import Ledger, LedgerEntry
 from audioessay.voice.cache import TakeCache
 from audioessay.voice.engine import require_available
 from audioessay.voice.narrate import TakeOutcome, default_jobs
@@ -114,9 +115,12 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
     cover = drawing.submit(ensure_cover, ws)
     drawing.shutdown(wait=False)  # the drawing goes on; its result is collected below
     music = intro_music(ws)
-    ledger = load_ledger(ws.ledger_path)
+    opened = open_ledger(ws, for_writing=True)
+    ledger = opened.ledger
+    if opened.note:
+        report.notes.append(opened.note)
     memos = Memos(ws)
-    essays = read_essays(ws, options.paths, report, fail_fast=options.fail_fast, memo=memos.essays)
+    essays = read_essays(ws, options.paths, report, fail_fast=options.fail_fast, memo=memos.essays, ledger=ledger)
     new = {e.slug for e in essays if not record_path(ws, e.slug).exists()}  # never made before
     runner.expect(len(new))
     show = ShowInputs(options.overrides, cover.result(), music, now)

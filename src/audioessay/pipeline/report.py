@@ -51,6 +51,7 @@ class BuildReport:
     episodes: list[EpisodeResult] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # feed check findings
+    notes: list[str] = field(default_factory=list)  # about the whole run (e.g. a recovered ledger)
 
     def fail(self, source: str, error: AudioessayError | str) -> None:
         message = error.format() if isinstance(error, AudioessayError) else error
@@ -73,4 +74,5 @@ class BuildReport:
             "episodes": [dataclasses.asdict(e) for e in self.episodes],
             "errors": self.errors,
             "problems": self.problems,
+            "notes": self.notes,
         }

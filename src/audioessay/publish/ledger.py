@@ -4,11 +4,15 @@ A podcast app knows an episode by its ``guid``; if the guid changes, every subsc
 episode again as new. The ledger remembers, per episode, the guid, the episode number and the
 publication date, so that a rebuild, a title change or a renamed file changes none of them.
 
-Identity: an essay is matched to a ledger entry by
+Identity follows the essay's file. :meth:`Ledger.sync` matches each essay to an entry by
 
-1. its slug (the usual case, and a renamed file that keeps its slug);
-2. else its source path (the title, and so the slug, changed but the file did not move);
-3. else the SHA-256 of its source bytes (the file was renamed, content unchanged).
+1. its slug and its source path together (the usual case);
+2. else its source path (the slug it asks for changed, but the file did not move);
+3. else its slug, when the entry's file is gone (a renamed file that keeps its slug);
+4. else the SHA-256 of its source bytes, when the entry's file is gone (renamed, content unchanged).
+
+An entry whose file still exists is only ever matched by that file: another essay that happens to
+get the same slug (or the same content) never takes its guid, even when that file failed to read.
 
 If none matches, the essay is a new episode: a fresh ``urn:uuid:`` guid (UUID4) and the next
 episode number. Numbers only go up: ``last_number`` remembers the highest ever assigned, so the
@@ -28,7 +32,7 @@ import datetime as dt
 import json
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal, overload
@@ -163,21 +167,24 @@ class Ledger:
 
     @overload
     def sync(self, essays: Sequence[EssayRef], now: dt.datetime,
-             *, new_guid: Callable[[], str] = ..., errors: None = None) -> tuple[Ledger, list[LedgerEntry]]: ...
+             *, new_guid: Callable[[], str] = ..., errors: None = None,
+             present: Collection[str] | None = None) -> tuple[Ledger, list[LedgerEntry]]: ...
 
     @overload
     def sync(self, essays: Sequence[EssayRef], now: dt.datetime,
              *, new_guid: Callable[[], str] = ...,
-             errors: dict[int, PublishError] | None) -> tuple[Ledger, list[LedgerEntry | None]]: ...
+             errors: dict[int, PublishError] | None,
+             present: Collection[str] | None = None) -> tuple[Ledger, list[LedgerEntry | None]]: ...
 
     def sync(self, essays: Sequence[EssayRef], now: dt.datetime,
              *, new_guid: Callable[[], str] = _new_guid,
-             errors: dict[int, PublishError] | None = None) -> tuple[Ledger, list[LedgerEntry]] | \
+             errors: dict[int, PublishError] | None = None,
+             present: Collection[str] | None = None) -> tuple[Ledger, list[LedgerEntry]] | \
             tuple[Ledger, list[LedgerEntry | None]]:
         """Assign every essay of the workspace at once; entries left without an essay are marked removed.
 
-        Slug matches are settled for all essays first, then source paths, then hashes, so an
-        essay never takes the entry of another essay that is still present. Numbers asked for in
+        Essays are matched as the module doc says (:meth:`claims`); ``present``: the source paths
+        of every essay file that exists, read or not (default: those of ``essays``). Numbers asked for in
         front matter are reserved first, so an automatic number never takes one of them. Returns
         the new ledger and the entries in the order of ``essays``.
 
@@ -188,20 +195,7 @@ class Ledger:
         Every render syncs the whole show, so this takes time in proportion to the number of
         essays: entries are looked up by key, and the new ledger is sorted once.
         """
-        claims: dict[int, LedgerEntry] = {}
-        claimed: set[str] = set()
-        for key in ("slug", "source", "source_sha256"):
-            index_by_value: dict[str, list[LedgerEntry]] = {}
-            for entry in self.entries:  # in ledger order: the first match wins, as in match()
-                index_by_value.setdefault(getattr(entry, key), []).append(entry)
-            for index, essay in enumerate(essays):
-                if index in claims:
-                    continue
-                value = _posix(essay.source) if key == "source" else getattr(essay, key)
-                found = [e for e in index_by_value.get(value, ()) if e.id not in claimed]
-                if found and (key != "source_sha256" or len(found) == 1):
-                    claims[index] = found[0]
-                    claimed.add(found[0].id)
+        claims = self.claims(essays, present)
         reserved = frozenset(e.front_matter_episode for e in essays if e.front_matter_episode)
         draft = _Draft(self)
         result: list[LedgerEntry | None] = [None] * len(essays)
@@ -220,6 +214,32 @@ class Ledger:
             if entry.id not in seen and not entry.removed:
                 draft.put(replace(entry, removed=True))
         return draft.ledger(), result
+
+    def claims(self, essays: Sequence[EssayRef], present: Collection[str] | None = None) -> dict[int, LedgerEntry]:
+        """The entry each essay is matched to, by index in ``essays`` (see the module doc); each entry
+        goes to one essay at most. ``present``: see :meth:`sync`."""
+        alive = set(present) if present is not None else {_posix(e.source) for e in essays}
+        claims: dict[int, LedgerEntry] = {}
+        claimed: set[str] = set()
+        # (what an entry is known by, what the essay offers, only entries whose file is gone, must be unique)
+        passes: tuple[tuple[Callable[[LedgerEntry], object], Callable[[EssayRef], object], bool, bool], ...] = (
+            (lambda e: (e.slug, e.source), lambda x: (x.slug, _posix(x.source)), False, False),
+            (lambda e: e.source, lambda x: _posix(x.source), False, False),
+            (lambda e: e.slug, lambda x: x.slug, True, False),
+            # Identical content in several entries is not guessed at.
+            (lambda e: e.source_sha256, lambda x: x.source_sha256, True, True),
+        )
+        for entry_key, essay_key, only_gone, unique in passes:
+            index: dict[object, list[LedgerEntry]] = {}
+            for entry in self.entries:  # in ledger order: the first match wins
+                if not (only_gone and entry.source in alive):
+                    index.setdefault(entry_key(entry), []).append(entry)
+            for position, essay in enumerate(essays):
+                found = [] if position in claims else [e for e in index.get(essay_key(essay), ()) if e.id not in claimed]
+                if found and (not unique or len(found) == 1):
+                    claims[position] = found[0]
+                    claimed.add(found[0].id)
+        return claims
 
     def mark_removed(self, entry_id: str) -> Ledger:
         """A new ledger where the entry is marked removed (its guid and number stay reserved)."""
