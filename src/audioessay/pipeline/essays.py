@@ -7,7 +7,7 @@ from pathlib import Path
 
 from audioessay.errors import AudioessayError, EssayError, ScriptError
 from audioessay.models import Essay, Script
-from audioessay.pipeline.report import BuildReport, EpisodeResult
+from audioessay.pipeline.report import BuildReport, EpisodeResult, bug
 from audioessay.publish.ledger import Ledger
 from audioessay.text.memo import EssayMemo, ScriptMemo
 from audioessay.text.read import read_essay
@@ -59,12 +59,19 @@ def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
             if not path.exists():
                 raise EssayError("no such file", path=path, hint="check the path")
             essays.append(read_essay(path.resolve(), ws.root, ws.config.text.max_bytes, memo))
-        except AudioessayError as exc:
-            report.fail(ws.relative(path) if Path(path).exists() else str(path), exc)
+        except Exception as exc:  # one essay never stops the others, even through a bug
+            report.fail(_shown(ws, path), exc if isinstance(exc, AudioessayError) else bug(exc))
             if fail_fast:
                 break
     known = ledger if ledger is not None else open_ledger(ws).ledger
     return settle_slugs(essays, known, present_sources(ws, essays))
+
+
+def _shown(ws: Workspace, path: Path) -> str:
+    try:
+        return ws.relative(path) if Path(path).exists() else str(path)
+    except (OSError, ValueError):
+        return repr(str(path))
 
 
 def find_essay(ws: Workspace, slug: str) -> Essay:
@@ -169,8 +176,8 @@ def write_scripts(ws: Workspace, paths: Sequence[Path], force: bool = False, fai
             _script, result = make_script(ws, essay, force, memos.scripts)
             memos.scripts_used.add(result.script)
             report.episodes.append(result)
-        except AudioessayError as exc:
-            report.fail(essay.source.as_posix(), exc)
+        except Exception as exc:  # one essay never stops the others, even through a bug
+            report.fail(essay.source.as_posix(), exc if isinstance(exc, AudioessayError) else bug(exc))
         if fail_fast and report.errors:
             break
     memos.save(essays, every=not paths and not (fail_fast and report.errors))

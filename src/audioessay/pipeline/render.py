@@ -42,7 +42,7 @@ from audioessay.pipeline.records import (
     write_record,
 )
 from audioessay.pipeline.refresh import refresh
-from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides
+from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides, bug
 from audioessay.pipeline.runner import Progress, Runner, make_runner
 from audioessay.publish.ledger import Ledger, LedgerEntry
 from audioessay.voice.cache import TakeCache
@@ -136,8 +136,8 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
             continue
         try:
             plans.append(_plan_one(ws, show, essay, entries[essay.slug], memos, engines))
-        except AudioessayError as exc:
-            report.fail(essay.source.as_posix(), exc)
+        except Exception as exc:  # one essay never stops the others, even through a bug
+            report.fail(essay.source.as_posix(), exc if isinstance(exc, AudioessayError) else bug(exc))
             continue
         if essay.slug in new:  # a new episode: its takes are all needed (a dead worker stops the render)
             runner.send_early(plans[-1].takes.requests)
@@ -215,8 +215,8 @@ def _record_all(ws: Workspace, plans: list[EpisodePlan], records: dict[str, Buil
             synthesized, cached = _take_counts(plan, outcomes)
             report.episodes.append(_row(plan.result, kept[plan.slug], remade=True, synthesized=synthesized,
                                         cached=cached))
-        except AudioessayError as exc:
-            report.fail(plan.result.source, exc)
+        except Exception as exc:  # one episode never stops the others, even through a bug
+            report.fail(plan.result.source, exc if isinstance(exc, AudioessayError) else bug(exc))
             if plan.slug not in remade:
                 kept.pop(plan.slug)  # a refresh may have stopped halfway: the feed reads what is on disk
                 continue

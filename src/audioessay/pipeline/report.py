@@ -9,6 +9,15 @@ from typing import Any
 from audioessay.errors import AudioessayError
 
 
+def bug(exc: Exception) -> AudioessayError:
+    """An exception nobody expected, as one essay's error: the others go on and the feed is written.
+    The message says it is a bug, so that it gets reported instead of worked around."""
+    detail = " ".join(str(exc).split())[:300]
+    return AudioessayError(f"unexpected {type(exc).__name__}{': ' + detail if detail else ''}",
+                           hint="this is a bug in audioessay: please report it with this message; "
+                                "the other essays were not affected")
+
+
 @dataclass(frozen=True)
 class VoiceOverrides:
     """Voice choices from the command line; they beat front matter and the config."""

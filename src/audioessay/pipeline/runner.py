@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from audioessay.errors import AudioessayError, MasteringError, NarrationError
 from audioessay.master.job import MasterJob, master_job
 from audioessay.pipeline.partials import remove_partials
+from audioessay.pipeline.report import bug
 from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.narrate import EarlyNarration, TakeOutcome, local_executor, narrate
 from audioessay.workspace import Workspace
@@ -155,11 +156,15 @@ class LocalRunner:
             if isinstance(job, AudioessayError):
                 yield job
                 continue
-            try:
-                with mastering_workers_alive():  # the parts are encoded in worker processes
+            with mastering_workers_alive():  # the parts are encoded in worker processes
+                try:
                     mastered: MasterResult | AudioessayError = master_job(job)
-            except AudioessayError as exc:
-                mastered = exc
+                except AudioessayError as exc:
+                    mastered = exc
+                except cf.BrokenExecutor:
+                    raise
+                except Exception as exc:  # one episode never stops the others, even through a bug
+                    mastered = bug(exc)
             yield mastered
 
     def close(self) -> None:
@@ -180,11 +185,15 @@ def collect(started: Sequence[cf.Future[MasterResult] | AudioessayError],
 
 def _waited(future: cf.Future[MasterResult],
             result_of: Callable[[cf.Future[MasterResult]], MasterResult]) -> MasterResult | AudioessayError:
-    try:
-        with mastering_workers_alive():
+    with mastering_workers_alive():  # a dead worker stops the render (the pool is gone for all)
+        try:
             return result_of(future)
-    except AudioessayError as exc:
-        return exc
+        except AudioessayError as exc:
+            return exc
+        except (cf.CancelledError, cf.BrokenExecutor):
+            raise
+        except Exception as exc:  # raised in the worker: that episode's error alone
+            return bug(exc)
 
 
 def _start_workers(pool: cf.Executor, count: int) -> None:
