@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.metadata
+import math
 import os
+import re
+import stat
+import string
 import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from audioessay.errors import ConfigError
 from audioessay.fsutil import real_relative
@@ -114,6 +120,9 @@ def _check_value(value: Any, annotation: Any, key: str, path: Path) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"'{key}' must be a number, not {value!r}", path=path,
                               hint="fix the value in the config file")
+        if not math.isfinite(value):  # TOML allows nan and inf; no setting means either
+            raise ConfigError(f"'{key}' must be a finite number, not {value!r}", path=path,
+                              hint="fix the value in the config file")
         return float(value)
     expected = {str: "text", int: "a whole number", bool: "true or false"}.get(annotation)
     if expected is not None:
@@ -166,31 +175,133 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     return config
 
 
+# Every number's allowed range: (low, high, unit, why). A value outside is refused at load, naming
+# the key, so that nothing absurd (a 2**63 byte limit, a 30 LUFS target) reaches a later stage.
+NUMBER_RANGES: dict[str, tuple[float, float, str, str]] = {
+    "voice.rate": (80, 450, "words per minute", "175 is espeak-ng's normal speed"),
+    "text.max_bytes": (1, 1_000_000_000, "bytes", "1 GB is far more than any essay"),
+    "audio.sentence_pause": (0.0, 10.0, "seconds", "longer silences fail the silence check"),
+    "audio.paragraph_pause": (0.0, 10.0, "seconds", "longer silences fail the silence check"),
+    "audio.section_pause": (0.0, 10.0, "seconds", "longer silences fail the silence check"),
+    # Integrated loudness: -10 LUFS is louder than any platform's target (Apple -16, Spotify -14)
+    # and speech levelled any higher under the true-peak ceiling is crushed by the limiter, so the
+    # target cannot be met; -30 is quieter than any broadcast norm (EBU R128 -23, ATSC -24), and
+    # an episode quieter than that is lost in listening noise.
+    "audio.loudness": (-30.0, -10.0, "LUFS", "podcasts use -16 (stereo) or -19 (mono)"),
+    "audio.true_peak": (-9.0, -0.5, "dBTP", "podcast platforms ask for -1 dBTP or lower"),
+}
+# MPEG-1 Layer III's constant bitrates from 64 to 192 kbps: lame would round any other value.
+MP3_BITRATES = (64, 80, 96, 112, 128, 160, 192)
+ANNOUNCE_FIELDS = ("show", "number", "title")
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # the feed's podcast:transcript rule
+
+
+def _number(config: Config, dotted: str) -> float:
+    section, key = dotted.split(".")
+    value: float = getattr(getattr(config, section), key)
+    return value
+
+
+def _check_numbers(config: Config, path: Path) -> None:
+    for dotted, (low, high, unit, why) in NUMBER_RANGES.items():
+        value = _number(config, dotted)
+        if not low <= value <= high:  # also refuses nan
+            raise ConfigError(f"'{dotted}' must be between {low:g} and {high:g} {unit}, not {value!r}",
+                              path=path, hint=why)
+    if config.audio.bitrate not in MP3_BITRATES:
+        raise ConfigError(
+            f"'audio.bitrate' must be one of {', '.join(map(str, MP3_BITRATES))} kbps "
+            f"(MP3's constant bitrates between 64 and 192), not {config.audio.bitrate}", path=path,
+            hint="96 is plenty for speech")
+    if not 0.0 < config.voice.volume <= 1.0:
+        raise ConfigError(f"'voice.volume' must be above 0 and at most 1, not {config.voice.volume}", path=path)
+
+
+def check_url(value: str, key: str, path: Path, *, base: bool = False) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is an absolute http(s) URL with a host and a
+    valid port (``base``: one that file paths can be appended to: no query or fragment)."""
+    def bad(why: str) -> ConfigError:
+        return ConfigError(f"'{key}' {value!r} {why}", path=path,
+                           hint="write an http(s) URL such as https://example.com/podcast/")
+
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise bad("has spaces or control characters")
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError when it is not a number from 0 to 65535
+    except ValueError as exc:
+        raise bad(f"is not a valid URL ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise bad("must start with http:// or https://")
+    if not parts.hostname:
+        raise bad("has no host name")
+    if port == 0:
+        raise bad("has port 0")
+    if parts.username is not None or parts.password is not None:
+        raise bad("holds a user name or password, which the feed would publish")
+    if base and (parts.query or parts.fragment or "?" in value or "#" in value):
+        raise bad("must not have a query (?) or fragment (#): file paths are appended to it")
+
+
+def check_announce(template: str, path: Path) -> None:
+    """The announcement template may hold only the plain fields {show}, {number} and {title}."""
+    hint = "use only {show}, {number} and {title}, with no format spec, conversion, index or attribute; " \
+           "write {{ and }} for braces"
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ConfigError(f"'audio.announce' {template!r} is not a valid template ({exc})", path=path,
+                          hint=hint) from None
+    for _literal, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in ANNOUNCE_FIELDS or spec or conversion:
+            raw = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ConfigError(f"'audio.announce' has the placeholder {raw}, which is not allowed", path=path,
+                              hint=hint)
+
+
+@functools.cache
+def installed_engines() -> tuple[str, ...]:
+    """The names of every registered engine (entry points: read, not imported)."""
+    from audioessay.voice.engine import ENTRY_POINT_GROUP
+
+    return tuple(sorted({entry.name for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}))
+
+
+def _check_names(config: Config, path: Path) -> None:
+    """Keys that name something: the speech language, the feed language, the engine."""
+    from audioessay.text.lang_base import available_languages
+
+    language = config.text.language
+    key = language.strip().lower().replace("_", "-").split("-")[0]  # as lang_base.get_language reads it
+    if key not in available_languages():
+        raise ConfigError(f"'text.language' {language!r} is not a supported language", path=path,
+                          hint=f"supported: {', '.join(available_languages())}")
+    if not _LANGUAGE_TAG.match(config.show.language):
+        raise ConfigError(f"'show.language' {config.show.language!r} is not a language code", path=path,
+                          hint="write a code like en or en-GB")
+    engines = installed_engines()
+    if config.voice.engine not in engines:
+        raise ConfigError(f"voice.engine = {config.voice.engine!r}: no such engine", path=path,
+                          hint=f"installed: {', '.join(engines) or 'none'}; see 'audioessay voices'")
+
+
 def _check_ranges(config: Config, path: Path) -> None:
-    show, audio, voice = config.show, config.audio, config.voice
+    show = config.show
     if show.category not in APPLE_CATEGORIES:
         raise ConfigError(f"'show.category' {show.category!r} is not an Apple Podcasts category", path=path,
                           hint="use one of: " + ", ".join(APPLE_CATEGORIES))
     if "@" not in show.owner_email:
         raise ConfigError(f"'show.owner_email' {show.owner_email!r} is not an email address", path=path)
-    if not show.base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"'show.base_url' {show.base_url!r} must start with http:// or https://", path=path)
+    check_url(show.base_url, "show.base_url", path, base=True)
+    if show.link:
+        check_url(show.link, "show.link", path)
     if not show.title.strip():
         raise ConfigError("'show.title' is empty", path=path, hint="give the show a title")
-    if not -9.0 <= audio.true_peak <= -0.5:
-        raise ConfigError(f"'audio.true_peak' must be between -9 and -0.5 dBTP, not {audio.true_peak}", path=path,
-                          hint="podcast platforms ask for -1 dBTP or lower")
-    if not 64 <= audio.bitrate <= 192:
-        raise ConfigError(f"'audio.bitrate' must be between 64 and 192 kbps, not {audio.bitrate}", path=path)
-    if not 80 <= voice.rate <= 450:
-        raise ConfigError(f"'voice.rate' must be between 80 and 450 words per minute, not {voice.rate}", path=path)
-    if not 0.0 < voice.volume <= 1.0:
-        raise ConfigError(f"'voice.volume' must be above 0 and at most 1, not {voice.volume}", path=path)
-    for name in ("sentence_pause", "paragraph_pause", "section_pause"):
-        if not 0.0 <= getattr(audio, name) <= 10.0:
-            raise ConfigError(f"'audio.{name}' must be between 0 and 10 seconds", path=path)
-    if config.text.max_bytes < 1:
-        raise ConfigError("'text.max_bytes' must be positive", path=path)
+    _check_numbers(config, path)
+    check_announce(config.audio.announce, path)
+    _check_names(config, path)
 
 
 @dataclass(frozen=True)
@@ -238,6 +349,31 @@ class Workspace:
     def resolve(self, relative: str) -> Path:
         """A path from the config, relative to the workspace root."""
         return (self.root / relative).resolve()
+
+    def config_file(self, key: str, name: str, hint: str) -> Path:
+        """The regular file the config key ``key`` (e.g. ``audio.intro``) names, resolved.
+
+        A missing file, a folder, a device, a FIFO or a socket is a :class:`ConfigError` naming the
+        key and saying what the path is. Only ``stat`` is used, so a FIFO never blocks.
+        """
+        path = self.resolve(name)
+        config = self.root / CONFIG_NAME
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            raise ConfigError(f"{key} names {name}, which does not exist", path=config, hint=hint) from None
+        except OSError as exc:
+            raise ConfigError(f"{key} names {name}, which cannot be read: {exc.strerror or exc}", path=config,
+                              hint=hint) from None
+        if stat.S_ISDIR(mode):
+            raise ConfigError(f"{key} names {name}, which is a folder, not a file", path=config, hint=hint)
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"{key} names {name}, which is not a regular file (a device, FIFO or socket)",
+                              path=config, hint=hint)
+        if not os.access(path, os.R_OK):
+            raise ConfigError(f"{key} names {name}, which cannot be read: permission denied", path=config,
+                              hint=hint)
+        return path
 
     @functools.cached_property
     def real_root(self) -> str:

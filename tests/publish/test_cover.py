@@ -109,3 +109,84 @@ def test_check_cover_missing_or_not_an_image(tmp_path: Path):
     (tmp_path / "text.jpg").write_text("hello")
     with pytest.raises(PublishError, match="not an image"):
         check_cover(tmp_path / "text.jpg")
+
+
+# --- damaged, huge and special files ----------------------------------------------------------------
+
+
+def _noise(path: Path, kind: str) -> Path:
+    """A 1400 px cover of random pixels (so it compresses badly and truncation cuts real data)."""
+    import os
+
+    Image.frombytes("RGB", (1400, 1400), os.urandom(1400 * 1400 * 3)).save(path, kind)
+    return path
+
+
+@pytest.mark.parametrize(("name", "kind", "keep"), [
+    ("cut.jpg", "JPEG", 0.5),
+    ("cut.png", "PNG", 0.5),
+    ("nearly.jpg", "JPEG", 0.98),
+    ("nearly.png", "PNG", 0.98),
+])
+def test_check_cover_decodes_the_whole_image(tmp_path: Path, name: str, kind: str, keep: float):
+    path = _noise(tmp_path / name, kind)
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(PublishError) as info:
+        check_cover(path)
+    assert "truncated or damaged" in str(info.value) and str(path) in str(info.value)
+
+
+def _png_header(path: Path, width: int, height: int) -> Path:
+    """A PNG that only claims its size: Pillow reads the header and stops there."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("side", [10_000, 20_000])  # Pillow's warning (over 89 M pixels), then its error
+def test_a_decompression_bomb_is_a_one_line_message(tmp_path: Path, side: int):
+    import warnings
+
+    path = _png_header(tmp_path / "huge.png", side, side)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing may leak to the terminal
+        with pytest.raises(PublishError) as info:
+            check_cover(path)
+    message = str(info.value)
+    assert f"too large to open ({side}x{side} pixels)" in message and "at most 3000x3000" in message
+    assert "\n" not in message
+
+
+def test_check_cover_never_opens_a_fifo_or_a_folder(tmp_path: Path):
+    import os
+    import threading
+
+    fifo = tmp_path / "cover.jpg"
+    os.mkfifo(fifo)
+    found: list[str] = []
+
+    def check() -> None:
+        try:
+            check_cover(fifo)
+        except PublishError as exc:
+            found.append(str(exc))
+
+    thread = threading.Thread(target=check, daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():  # the old code blocked in open(): unblock it before failing
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("check_cover blocked on a FIFO")
+    assert found and "not a regular file" in found[0]
+    (tmp_path / "folder.jpg").mkdir()
+    with pytest.raises(PublishError, match="is a folder"):
+        check_cover(tmp_path / "folder.jpg")

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from audioessay.errors import PublishError, ToolMissingError
+from audioessay.errors import DiskFullError, PublishError, ToolMissingError
 from audioessay.publish.public import public_files
 from audioessay.publish.upload import MANIFEST_NAME, publish
 
@@ -179,7 +179,7 @@ def test_a_replaced_file_is_never_half_written(root: Path, tmp_path: Path, tones
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(shutil, "copyfileobj", broken_copy)
-    with pytest.raises(PublishError, match="No space left"):
+    with pytest.raises((PublishError, DiskFullError), match="(?i)no space left"):  # a full disk stops the command
         publish(root, str(dest))
     assert (dest / "output/beta/beta.mp3").read_bytes() == old
     assert _files(dest) == PUBLIC
@@ -393,3 +393,28 @@ def test_s3_unreachable_endpoint(root: Path, s3: tuple[Any, str], monkeypatch: p
     with pytest.raises(PublishError, match="cannot reach the S3 endpoint") as error:
         publish(root, f"s3://{bucket}/show")
     assert "AWS_ENDPOINT_URL_S3" in str(error.value)
+
+
+# --- a destination inside the workspace -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("inside", ["output/site", "output", "feeds/www", "seeds/x", "audio/x", ".audioessay/site",
+                                    "output/alpha"])
+def test_a_destination_inside_the_workspace_folders_is_refused(root: Path, inside: str) -> None:
+    before = _files(root)
+    with pytest.raises(PublishError) as error:
+        publish(root, str(root / inside))
+    message = str(error.value)
+    assert f"inside the workspace's {inside.split('/')[0]}/ folder" in message and "folder of its own" in message
+    assert _files(root) == before  # nothing written
+
+
+def test_a_link_into_the_workspace_folders_is_refused(root: Path, tmp_path: Path) -> None:
+    (tmp_path / "link").symlink_to(root / "feeds")
+    with pytest.raises(PublishError, match="inside the workspace's feeds/ folder"):
+        publish(root, str(tmp_path / "link" / "site"))
+    with pytest.raises(PublishError, match="inside the workspace's output/ folder"):
+        publish(root, (root / "output" / "site").as_uri())
+    result = publish(root, str(root / "site"))  # a folder of its own inside the workspace is fine
+    assert _files(root / "site") == PUBLIC and {p.as_posix() for p in public_files(root)} == PUBLIC
+    assert publish(root, str(root / "site")).uploaded == () and result.unchanged == ()

@@ -13,6 +13,8 @@ import hashlib
 import io
 import math
 import re
+import stat
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -42,20 +44,75 @@ PALETTES: tuple[tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int
 )
 
 
+def _too_large(path: Path, size: tuple[int, int] | None, pixels: int | None = None) -> PublishError:
+    what = f"{size[0]}x{size[1]} pixels" if size else f"{pixels or 'too many'} pixels"
+    return PublishError(f"cover art is far too large to open ({what})", path=path,
+                        hint=f"use an image of at most {MAX_SIZE}x{MAX_SIZE} pixels")
+
+
+def _bomb_size(path: Path, exc: Exception) -> PublishError:
+    """The message for an image Pillow refused to open as a decompression bomb: its size is read
+    from the header by the JPEG or PNG reader alone (which makes no such check)."""
+    from PIL.JpegImagePlugin import JpegImageFile
+    from PIL.PngImagePlugin import PngImageFile
+
+    for reader in (JpegImageFile, PngImageFile):
+        try:
+            with reader(path) as image:
+                return _too_large(path, image.size)
+        except Exception:  # noqa: BLE001, S112 - not this format: try the next one
+            continue
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    return _too_large(path, None, int(found.group(1)) if found else None)
+
+
+def _read_cover(path: Path) -> tuple[str | None, tuple[int, int], str]:
+    """The image's format, size and mode, after decoding all of it (so a truncated or damaged file
+    is refused). An image beyond the size rules is not decoded: its size is enough to refuse it."""
+    mode_bits = path.stat().st_mode  # never open a FIFO (it would block) or a device
+    if stat.S_ISDIR(mode_bits):
+        raise PublishError("cover art is a folder, not an image file", path=path, hint=COVER_HINT)
+    if not stat.S_ISREG(mode_bits):
+        raise PublishError("cover art is not a regular file (a device, FIFO or socket)", path=path,
+                           hint=COVER_HINT)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", Image.DecompressionBombWarning)  # caught here, never printed
+        with Image.open(path) as image:
+            kind, size, mode = image.format, image.size, image.mode
+            if any(issubclass(w.category, Image.DecompressionBombWarning) for w in caught):
+                raise _too_large(path, size)
+            if max(size) <= MAX_SIZE:
+                if kind == "JPEG":  # decode at 1/8 scale: every byte is still read, in 1/64 of the memory
+                    image.draft(mode, (max(1, size[0] // 8), max(1, size[1] // 8)))
+                image.load()
+    return kind, size, mode
+
+
 def check_cover(path: Path) -> None:
-    """Raise :class:`PublishError` naming every way ``path`` breaks Apple's artwork rules."""
+    """Raise :class:`PublishError` naming every way ``path`` breaks Apple's artwork rules.
+
+    The whole image is decoded: a truncated or damaged file is refused, not published.
+    """
     path = Path(path)
     try:
-        with Image.open(path) as image:
-            kind, (width, height), mode = image.format, image.size, image.mode
+        kind, (width, height), mode = _read_cover(path)
     except FileNotFoundError:
         raise PublishError("cover art not found", path=path, hint="set show.cover to an existing image, "
                            "or leave it empty to generate one") from None
-    except Image.DecompressionBombError:
-        raise PublishError("cover art is far too large to open", path=path, hint=COVER_HINT) from None
-    except (UnidentifiedImageError, OSError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise _bomb_size(path, exc) from None
+    except UnidentifiedImageError as exc:
         raise PublishError(f"cover art is not an image that can be read ({exc})", path=path,
                            hint=COVER_HINT) from None
+    except OSError as exc:
+        if exc.errno is None:  # a decoder's error: "image file is truncated", "broken data stream"
+            raise PublishError(f"cover art is truncated or damaged ({exc})", path=path,
+                               hint="export the image again; " + COVER_HINT) from None
+        raise PublishError(f"cover art cannot be read: {exc.strerror or exc}", path=path,
+                           hint="check the file and its permissions") from None
+    except (SyntaxError, ValueError, EOFError) as exc:  # what Pillow's decoders also raise
+        raise PublishError(f"cover art is truncated or damaged ({exc})", path=path,
+                           hint="export the image again; " + COVER_HINT) from None
     problems = []
     if kind not in EXTENSIONS:
         problems.append(f"it is a {kind} image, not JPEG or PNG")

@@ -115,15 +115,41 @@ def _content_headers(relpath: str) -> dict[str, str]:
     return headers
 
 
+# The workspace's own folders: a copy of the public files inside one of them would be mixed with
+# the files it is made from (output/output/...), served or read as an essay, or deleted as a cache.
+WORKSPACE_FOLDERS = ("seeds", "audio", "output", "feeds", ".audioessay")
+
+
+def _check_not_in_workspace(dest: str, folder: Path, root: Path) -> None:
+    """Refuse a destination folder that would mix the published copy with the workspace.
+
+    A user publishing into the workspace expects a separate copy of the site, as for a static host
+    that serves one folder of a repository (``audioessay publish site`` or ``docs``): so a folder
+    of its own inside the workspace is accepted. Refused: the workspace itself, any folder inside
+    its own folders (``seeds/``, ``audio/``, ``output/``, ``feeds/``, ``.audioessay/``), where
+    the copy would land beside the files it is made from (``output/site/output/...``). Symbolic
+    links are resolved first.
+    """
+    real_root, real = root.resolve(), folder.resolve()
+    if real == real_root:
+        raise PublishError("the destination is the workspace itself", path=dest,
+                           hint="choose another folder, e.g. a new folder 'site' or one outside the workspace")
+    if real.is_relative_to(real_root):
+        top = real.relative_to(real_root).parts[0]
+        if top in WORKSPACE_FOLDERS:
+            raise PublishError(
+                f"the destination is inside the workspace's {top}/ folder: the copy would be mixed with "
+                "the files it is made from", path=dest,
+                hint="publish to a folder of its own (e.g. 'site', beside seeds/) or outside the workspace")
+
+
 class FolderTarget:
     """A local folder; each file written atomically (temporary sibling, then rename)."""
 
     def __init__(self, dest: str, folder: Path, root: Path):
         self.dest = dest
         self.folder = folder
-        if folder.resolve() == root.resolve():
-            raise PublishError("the destination is the workspace itself", path=dest,
-                               hint="choose another folder")
+        _check_not_in_workspace(dest, folder, root)
         if folder.exists() and not folder.is_dir():
             raise PublishError("the destination exists and is not a folder", path=dest,
                                hint="choose a folder, or remove the file")

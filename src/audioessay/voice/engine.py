@@ -125,7 +125,9 @@ def get_engine(name: str) -> Engine:
     classes = engine_classes()
     if name not in classes:
         raise ToolMissingError(
-            f"unknown engine '{name}'", hint=f"known engines: {', '.join(sorted(classes))}; see 'audioessay voices'"
+            f"unknown engine '{name}': no such engine is installed",
+            hint=f"known engines: {', '.join(sorted(classes))}; name one in --engine, the essay's 'engine:' "
+                 "or voice.engine in audioessay.toml (see 'audioessay voices')",
         )
     return classes[name]()
 
