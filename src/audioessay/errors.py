@@ -51,3 +51,37 @@ class MasteringError(AudioessayError):
 
 class PublishError(AudioessayError):
     """The feed, cover art or public files cannot be written or served."""
+
+
+class DiskFullError(Exception):
+    """The disk (or the user's quota) is full: ``no space left on device while writing PATH``.
+
+    Not an :class:`AudioessayError` on purpose: a full disk is the machine's problem, not one
+    essay's, so ``render`` does not report it per essay and go on (every other essay would fail
+    the same way, each after its own attempt); it stops the command, which ``cli.main`` reports
+    in one line. Nothing is corrupted (every file is written under a temporary name and renamed
+    into place) and what was made is kept, so the same command run again, once there is space,
+    goes on from there. It is never retried or waited on.
+
+    ``path`` is the file being written (as given: ``cli.main`` shows it relative to the workspace).
+    """
+
+    def __init__(self, path: Path | str, *, quota: bool = False) -> None:
+        self.path = str(path)
+        self.quota = quota
+        super().__init__(self.path)  # args: what pickling (a worker process's error) rebuilds it from
+
+    def __reduce__(self) -> tuple[type[DiskFullError], tuple[str], dict[str, bool]]:
+        return (DiskFullError, (self.path,), {"quota": self.quota})
+
+    @property
+    def hint(self) -> str:
+        what = "free some space or raise the disk quota" if self.quota else "free some space"
+        return f"{what}, then run the command again; what was made is kept"
+
+    def format(self, shown: str | None = None) -> str:
+        """The one-line message, naming the file as ``shown`` (e.g. workspace-relative) or as given."""
+        return f"no space left on device while writing {shown or self.path} ({self.hint})"
+
+    def __str__(self) -> str:
+        return self.format()

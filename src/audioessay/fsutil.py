@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
 import hashlib
 import importlib.util
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -20,6 +22,8 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from audioessay.errors import DiskFullError
 
 
 @contextlib.contextmanager
@@ -35,11 +39,14 @@ def atomic_open(path: Path, mode: str = "wb", encoding: str | None = None, *,
     on a slow disk they cost a two-job render of short episodes more than a tenth of its time.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    with disk_full_as_error(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; published files must be readable by a web server
     try:
-        with os.fdopen(fd, mode, encoding=encoding, newline="" if "b" not in mode else None) as handle:
+        # A full disk: the old file stays as it was, the temporary goes, and the error names ``path``.
+        with disk_full_as_error(path), \
+                os.fdopen(fd, mode, encoding=encoding, newline="" if "b" not in mode else None) as handle:
             yield handle
             handle.flush()
             if durable:
@@ -86,11 +93,90 @@ def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
 
 def temp_sibling(path: Path) -> Path:
     """A fresh temporary path beside ``path`` for tools (ffmpeg) that write a file themselves."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part" + path.suffix, dir=path.parent)
+    with disk_full_as_error(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part" + path.suffix, dir=path.parent)
     os.fchmod(fd, 0o666 & ~_UMASK)
     os.close(fd)
     return Path(tmp)
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+DISK_FULL_MARGIN = 64 * 1024  # bytes: a file system with less than this free is full (see disk_is_full)
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]+\.part(?P<suffix>\.[^.]+)?(\.\d+\.chunk\.wav)?")
+
+
+def disk_full_errno(exc: BaseException | None) -> int | None:
+    """ENOSPC or EDQUOT when ``exc``, or an error it was raised from or wraps (mutagen wraps the
+    ``OSError`` it met), is a full disk or quota; otherwise None."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+            return exc.errno
+        wrapped = next((arg for arg in exc.args if isinstance(arg, OSError)), None)
+        exc = exc.__cause__ or exc.__context__ or wrapped
+    return None
+
+
+def no_space_message(text: str | bytes) -> bool:
+    """True when a tool's error output says the disk or quota is full (strerror's words)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    lowered = text.lower()
+    return "no space left on device" in lowered or "disk quota exceeded" in lowered
+
+
+def disk_is_full(path: Path | str) -> bool:
+    """True when the file system that holds ``path`` (or its nearest existing folder) has less than
+    :data:`DISK_FULL_MARGIN` bytes or no inode left for this user (root may use the blocks reserved
+    for it). A quota is not seen here; its errors are (:func:`disk_full_errno`)."""
+    folder = Path(path)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    root = os.geteuid() == 0
+    blocks = info.f_bfree if root else info.f_bavail
+    inodes = info.f_ffree if root else info.f_favail
+    return blocks * info.f_frsize < DISK_FULL_MARGIN or (info.f_files > 0 and inodes == 0)
+
+
+def written_name(path: Path | str) -> Path:
+    """The file a temporary name stands for (``.x.mp3.1a2b.part`` -> ``x.mp3``, ``.x.1a2b.part.mp3``
+    -> ``x.mp3``, a take's ``.KEY.123.part.wav`` -> ``KEY.wav``); any other path as it is."""
+    path = Path(path)
+    match = _TEMPORARY.fullmatch(path.name)
+    if match is None:
+        return path
+    return path.with_name(match.group("name") + (match.group("suffix") or ""))
+
+
+def disk_full(path: Path | str, exc: BaseException | None = None) -> DiskFullError:
+    """The :class:`DiskFullError` for writing ``path`` (a temporary name counts as the file it
+    stands for), a quota one when ``exc`` says so."""
+    return DiskFullError(written_name(path), quota=disk_full_errno(exc) == errno.EDQUOT)
+
+
+@contextlib.contextmanager
+def disk_full_as_error(path: Path | str, *, check: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Turn a full disk met while writing ``path`` into a :class:`DiskFullError`, raised at once.
+
+    That is an ``OSError`` with ENOSPC or EDQUOT (also wrapped in another error), or an error of
+    a type in ``check`` (a tool that failed, a take too short) while the file system of ``path``
+    is full: tools and engines report a full disk in their own words, or not at all. Used inside
+    the block that removes the temporary files, so the disk is seen as full as the tool left it.
+    """
+    try:
+        yield
+    except DiskFullError:
+        raise
+    except Exception as exc:
+        if disk_full_errno(exc) is not None or (isinstance(exc, check) and disk_is_full(path)):
+            raise disk_full(path, exc) from exc
+        raise
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -223,7 +309,8 @@ class StateFile:
             return
         document = {"version": self.version, "entries": self.entries}
         # ASCII: a lone surrogate that YAML let into a front matter value is escaped, not an error.
-        with contextlib.suppress(OSError, ValueError):
+        # A full disk too costs only time here: what needs the space says so.
+        with contextlib.suppress(OSError, ValueError, DiskFullError):
             atomic_write_text(self.path, json.dumps(document, separators=(",", ":")), durable=False)
             self.changed = False
 

@@ -16,9 +16,9 @@ from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover
 
 from audioessay.errors import MasteringError
-from audioessay.fsutil import temp_sibling
+from audioessay.fsutil import disk_full_as_error, temp_sibling
 from audioessay.master.ffmpeg import file_arg, run_ffmpeg
-from audioessay.master.tags import EpisodeTags, tag_text
+from audioessay.master.tags import EpisodeTags, tag_chapters, tag_text
 
 
 def _metadata_value(text: str) -> str:
@@ -32,10 +32,13 @@ def _metadata_value(text: str) -> str:
 
 
 def _ffmetadata(chapters: list[tuple[int, int, str]]) -> str:
+    """The chapters as the MP3's tags hold them (at most 255, titles of at most 255 bytes): an MP4's
+    Nero chapter list counts them, and each title's length, in one byte (ffmpeg would drop the
+    chapters past 255 and cut a title inside a character)."""
     lines = [";FFMETADATA1"]
-    for start, end, title in chapters:
+    for start, end, title in tag_chapters(chapters):
         lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}",
-                  f"title={_metadata_value(tag_text(title))}"]
+                  f"title={_metadata_value(title)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -45,26 +48,9 @@ def write_aac(mp3: Path, out: Path, *, bitrate: int, tags: EpisodeTags,
     temporary = temp_sibling(out)
     metadata = temp_sibling(out.with_suffix(".txt"))
     try:
-        metadata.write_text(_ffmetadata(chapters), encoding="utf-8")
-        run_ffmpeg(["-i", file_arg(mp3), "-f", "ffmetadata", "-i", file_arg(metadata), "-map", "0:a",
-                    "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", f"{bitrate}k",
-                    "-ac", "1", "-ar", "44100", "-movflags", "+faststart", "-f", "mp4", "-y",
-                    file_arg(temporary)], what="encoding the AAC copy")
-        audio = MP4(temporary)
-        audio["\xa9nam"] = [tag_text(tags.title)]
-        audio["\xa9ART"] = [tag_text(tags.artist)]
-        audio["\xa9alb"] = [tag_text(tags.album)]
-        audio["\xa9day"] = [tags.date]
-        audio["trkn"] = [(tags.track, 0)]
-        audio["\xa9gen"] = ["Podcast"]
-        if tags.description:
-            audio["desc"] = [tag_text(tags.description)]
-        if tags.cover is not None:
-            data = Path(tags.cover).read_bytes()
-            kind = MP4Cover.FORMAT_PNG if data[:8] == b"\x89PNG\r\n\x1a\n" else MP4Cover.FORMAT_JPEG
-            audio["covr"] = [MP4Cover(data, imageformat=kind)]
-        audio.save()
-        os.replace(temporary, out)
+        with disk_full_as_error(out, check=(MutagenError,)):  # mutagen wraps the OSError it met
+            _encode(mp3, temporary, metadata, bitrate=bitrate, tags=tags, chapters=chapters)
+            os.replace(temporary, out)
     except (OSError, MutagenError) as exc:
         raise MasteringError(f"cannot write the AAC copy: {getattr(exc, 'strerror', None) or exc}", path=out,
                              hint="check the free space of the output folder and the cover file") from None
@@ -73,3 +59,27 @@ def write_aac(mp3: Path, out: Path, *, bitrate: int, tags: EpisodeTags,
             if path.exists():
                 path.unlink()
     return out
+
+
+def _encode(mp3: Path, temporary: Path, metadata: Path, *, bitrate: int, tags: EpisodeTags,
+            chapters: list[tuple[int, int, str]]) -> None:
+    """The AAC copy in ``temporary``, with its chapters (through ``metadata``) and tags."""
+    metadata.write_text(_ffmetadata(chapters), encoding="utf-8")
+    run_ffmpeg(["-i", file_arg(mp3), "-f", "ffmetadata", "-i", file_arg(metadata), "-map", "0:a",
+                "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", f"{bitrate}k",
+                "-ac", "1", "-ar", "44100", "-movflags", "+faststart", "-f", "mp4", "-y",
+                file_arg(temporary)], what="encoding the AAC copy")
+    audio = MP4(temporary)
+    audio["\xa9nam"] = [tag_text(tags.title)]
+    audio["\xa9ART"] = [tag_text(tags.artist)]
+    audio["\xa9alb"] = [tag_text(tags.album)]
+    audio["\xa9day"] = [tags.date]
+    audio["trkn"] = [(tags.track, 0)]
+    audio["\xa9gen"] = ["Podcast"]
+    if tags.description:
+        audio["desc"] = [tag_text(tags.description)]
+    if tags.cover is not None:
+        data = Path(tags.cover).read_bytes()
+        kind = MP4Cover.FORMAT_PNG if data[:8] == b"\x89PNG\r\n\x1a\n" else MP4Cover.FORMAT_JPEG
+        audio["covr"] = [MP4Cover(data, imageformat=kind)]
+    audio.save()

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from audioessay.errors import MasteringError
+from audioessay.fsutil import disk_full, disk_is_full, no_space_message
 from audioessay.master.ffmpeg import stderr_tail
 from audioessay.master.limiter import Limiter
 from audioessay.master.pcm import SAMPLE_RATE
@@ -165,8 +166,11 @@ def encode_part(chunks: Iterator[np.ndarray], limiter: Limiter, bitrate: int, ou
                 pass  # LAME died; wait() reports why
             if process.wait() != 0:
                 errors.seek(0)
+                said = errors.read()
+                if no_space_message(said) or disk_is_full(out):  # LAME says "Error writing mp3 output"
+                    raise disk_full(out)
                 raise MasteringError(f"the MP3 encoder failed (exit {process.returncode}): "
-                                     f"{stderr_tail(errors.read())}", hint="check that lame 3.100 is installed")
+                                     f"{stderr_tail(said)}", hint="check that lame 3.100 is installed")
         finally:
             if process.poll() is None:
                 process.kill()

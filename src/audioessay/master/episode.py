@@ -39,7 +39,13 @@ from typing import Any
 import numpy as np
 
 from audioessay.errors import MasteringError
-from audioessay.fsutil import atomic_write_text, code_version, sha256_file_cached, temp_sibling
+from audioessay.fsutil import (
+    atomic_write_text,
+    code_version,
+    disk_full_as_error,
+    sha256_file_cached,
+    temp_sibling,
+)
 from audioessay.master.aac import write_aac
 from audioessay.master.analysis import (
     SHORT_TAKE_RATIO,
@@ -363,8 +369,9 @@ def _write_episode(out_dir: Path, context: _Context, keys: list[str], records: l
         tmp = work / f"{basename}.mp3"
         chapters = _chapters(context.timeline, encoded)
         try:
-            join([_part_path(context.work, key) for key in keys], tmp,
-                 tag_bytes(tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters]))
+            with disk_full_as_error(final):
+                join([_part_path(context.work, key) for key in keys], tmp,
+                     tag_bytes(tags, [(round(s * 1000), round(e * 1000), t) for s, e, t in chapters]))
         except OSError as exc:
             raise MasteringError(f"cannot write the episode: {exc.strerror or exc}", path=final,
                                  hint="check the free space and permissions of the output folder") from None
@@ -474,7 +481,10 @@ def _make_part(context: _Context, part: Part, key: str) -> _PartRecord:
     temporary = temp_sibling(out)
     log = temp_sibling(out.with_suffix(".log"))
     try:
-        encoding = _encode_part(context, part, level, temporary, log)
+        # A full disk: LAME fails in its own words, or the part decodes short. Seen here, while the
+        # temporary files are still there, so the disk is as full as the encoder found it.
+        with disk_full_as_error(out, check=(MasteringError,)):
+            encoding = _encode_part(context, part, level, temporary, log)
         origin = part.start / SAMPLE_RATE
         longest = profile.longest
         record = _PartRecord(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from audioessay.errors import MasteringError
+from audioessay.fsutil import disk_full, disk_is_full, no_space_message
 from audioessay.system import ffmpeg_path, ffprobe_path
 
 # Options every ffmpeg call gets: never read the terminal, no banner, no progress lines.
@@ -36,12 +37,24 @@ def stderr_tail(text: str | bytes, lines: int = 6) -> str:
     return " | ".join(kept) or "no error output"
 
 
+def output_file(args: list[str]) -> Path | None:
+    """The file an ffmpeg command writes: its last ``file:`` argument that is not an input."""
+    for index in range(len(args) - 1, -1, -1):
+        if args[index].startswith("file:") and (index == 0 or args[index - 1] != "-i"):
+            return Path(args[index][len("file:"):])
+    return None
+
+
 def run_ffmpeg(args: list[str], *, what: str, loglevel: str = "error",
                input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run ffmpeg with ``args``; a failure becomes a :class:`MasteringError` about ``what``."""
+    """Run ffmpeg with ``args``; a failure becomes a :class:`MasteringError` about ``what``, or a
+    :class:`DiskFullError` when the disk of the file it writes is full."""
     command = ffmpeg_command(*args, loglevel=loglevel)
     result = subprocess.run(command, input=input, capture_output=True, check=False)
     if result.returncode != 0:
+        output = output_file(args)
+        if output is not None and (no_space_message(result.stderr) or disk_is_full(output)):
+            raise disk_full(output)
         raise MasteringError(
             f"ffmpeg failed while {what} (exit {result.returncode}): {stderr_tail(result.stderr)}",
             hint="check that the file is a readable audio file and that the disk is not full",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from audioessay.fsutil import disk_full_as_error
 from audioessay.master.tags import EpisodeTags
 from audioessay.models import Script
 from audioessay.workspace import AudioConfig
@@ -45,8 +46,10 @@ def master_job(job: MasterJob) -> MasterResult:
     Idempotent: ``master_episode`` writes temporary files and renames them into place."""
     from audioessay.master.episode import master_episode
 
-    return master_episode(
-        job.script, job.takes, out_dir=job.out_dir, basename=job.basename, config=job.config,
-        intro_music=job.intro_music, announcement=job.announcement, outro=job.outro, tags=job.tags,
-        jobs=job.jobs,
-    )
+    # A full disk met anywhere in mastering (a folder, a memo) stops the render in one line.
+    with disk_full_as_error(Path(job.out_dir) / f"{job.basename}.mp3"):
+        return master_episode(
+            job.script, job.takes, out_dir=job.out_dir, basename=job.basename, config=job.config,
+            intro_music=job.intro_music, announcement=job.announcement, outro=job.outro, tags=job.tags,
+            jobs=job.jobs,
+        )

@@ -12,6 +12,7 @@ from pathlib import Path
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TRCK, CTOCFlags
 
 from audioessay.errors import MasteringError
+from audioessay.fsutil import disk_full_as_error
 
 # ISO 639-1 to the ISO 639-2 codes ID3 expects; "XXX" is ID3's "unknown language".
 _LANGUAGES = {
@@ -62,9 +63,41 @@ def _cover_frame(path: Path) -> APIC:
     return APIC(encoding=3, mime=mime, type=3, desc="Cover", data=data)
 
 
-def write_tags(path: Path, tags: EpisodeTags, chapters: list[tuple[int, int, str]]) -> None:
-    """Replace every tag on ``path`` with ID3v2.4 frames; ``chapters`` are (start ms, end ms, title)."""
-    _frames(tags, chapters).save(path, v2_version=4)
+MAX_CHAPTERS = 255  # an ID3 CTOC counts its children in one byte; so does an MP4's Nero chapter list
+MAX_TITLE_BYTES = 255  # a chapter title in the tags (UTF-8); an MP4's Nero list stores its length in one byte
+
+Chapters = list[tuple[int, int, str]]
+
+
+def tag_chapters(chapters: Chapters, limit: int = MAX_CHAPTERS) -> Chapters:
+    """``chapters`` (start ms, end ms, title) as the MP3's and MP4's tags can hold them.
+
+    More than ``limit``: neighbours are merged evenly into ``limit`` groups, each from its first
+    chapter's start to its last one's end, under its first title, so the chapters still cover the
+    whole episode in order (chapters.json and the transcripts keep every one). A title is cut to
+    :data:`MAX_TITLE_BYTES` of UTF-8 (at a character, with an ellipsis); an empty one is named by
+    its number."""
+    count = len(chapters)
+    if count > limit:
+        groups = [chapters[i * count // limit: (i + 1) * count // limit] for i in range(limit)]
+        chapters = [(group[0][0], group[-1][1], group[0][2]) for group in groups]
+    return [(start, end, _short_title(title) if title.strip() else f"Chapter {number}")
+            for number, (start, end, title) in enumerate(chapters, 1)]
+
+
+def _short_title(title: str) -> str:
+    title = tag_text(title)
+    if len(title.encode("utf-8")) <= MAX_TITLE_BYTES:
+        return title
+    cut = title.encode("utf-8")[: MAX_TITLE_BYTES - 3].decode("utf-8", "ignore")  # 3: the ellipsis
+    return cut.rstrip() + "\u2026"
+
+
+def write_tags(path: Path, tags: EpisodeTags, chapters: Chapters) -> None:
+    """Replace every tag on ``path`` with ID3v2.4 frames; ``chapters`` are (start ms, end ms, title).
+    A full disk is a :class:`DiskFullError` (mutagen's error wraps the ``OSError``)."""
+    with disk_full_as_error(path):
+        _frames(tags, chapters).save(path, v2_version=4)
 
 
 def tag_bytes(tags: EpisodeTags, chapters: list[tuple[int, int, str]]) -> bytes:
@@ -86,7 +119,7 @@ def tag_text(text: str) -> str:
 def _frames(tags: EpisodeTags, chapters: list[tuple[int, int, str]]) -> ID3:
     tags = dataclasses.replace(tags, title=tag_text(tags.title), artist=tag_text(tags.artist),
                                album=tag_text(tags.album), description=tag_text(tags.description))
-    chapters = [(start, end, tag_text(title)) for start, end, title in chapters]
+    chapters = tag_chapters(chapters)
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=[tags.title]))
     id3.add(TPE1(encoding=3, text=[tags.artist]))

@@ -18,7 +18,7 @@ import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from audioessay.fsutil import sha256_file_cached
+from audioessay.fsutil import disk_full_as_error, sha256_file_cached
 from audioessay.models import VoiceSettings
 from audioessay.voice.engine import engine_text
 
@@ -90,12 +90,14 @@ class TakeCache:
     def temp_path(self, key: str) -> Path:
         """A private temporary file beside the entry, so that ``commit`` is an atomic rename."""
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        with disk_full_as_error(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
         return path.with_name(f".{key}.{os.getpid()}.part.wav")
 
     def commit(self, key: str, temp: Path) -> Path:
         path = self.path(key)
-        os.replace(temp, path)
+        with disk_full_as_error(path):
+            os.replace(temp, path)
         return path
 
     def entries(self) -> list[Path]:

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from audioessay.errors import NarrationError, ToolMissingError
+from audioessay.fsutil import disk_full, no_space_message
 from audioessay.models import VoiceSettings
 from audioessay.system import espeak_ng_path, find_command, install_hint
 from audioessay.voice.engine import Availability, VoiceInfo, engine_text, voice_names
@@ -71,4 +72,7 @@ class EspeakEngine:
         except subprocess.TimeoutExpired:
             raise NarrationError(f"espeak-ng timed out on: {text[:60]!r}") from None
         if result.returncode != 0:
-            raise NarrationError(f"espeak-ng failed: {result.stderr.decode(errors='replace').strip()}")
+            message = result.stderr.decode(errors="replace").strip()
+            if no_space_message(message):
+                raise disk_full(out)
+            raise NarrationError(f"espeak-ng failed: {message}")

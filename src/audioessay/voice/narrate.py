@@ -9,6 +9,7 @@ overhead stays low while both cores stay busy.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import math
 import multiprocessing
 import os
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioessay.errors import AudioessayError, NarrationError
+from audioessay.fsutil import disk_full_as_error
 from audioessay.voice.cache import TakeCache, TakeRequest, wav_frames
 from audioessay.voice.engine import Engine, get_engine
 
@@ -48,18 +50,28 @@ def synthesize_batch(requests: list[TakeRequest], cache_root: str) -> list[TakeO
         if cached is not None:  # another worker (or a killed run) made it already
             outcomes.append(TakeOutcome(key, cached, synthesized=False))
             continue
+        outcomes.append(_narrate_one(cache, request, key))
+    return outcomes
+
+
+def _narrate_one(cache: TakeCache, request: TakeRequest, key: str) -> TakeOutcome:
+    """Narrate one take into the cache. A full disk raises :class:`DiskFullError` at once, which
+    ends the batch and the render: every other take would fail the same way. An engine says a
+    full disk in its own words (a failure, a timeout, a short take), so any failure while the
+    cache's disk is full counts as one, checked before the temporary file is removed."""
+    with disk_full_as_error(cache.path(key)):
         temp = cache.temp_path(key)
-        try:
+    try:
+        with disk_full_as_error(cache.path(key), check=(AudioessayError,)):
             _engine(request.settings.engine).synthesize(request.text, request.settings, temp)
             if wav_frames(temp) is None:
                 raise NarrationError("the engine wrote an empty or unreadable take")
-            outcomes.append(TakeOutcome(key, cache.commit(key, temp), synthesized=True))
-        except AudioessayError as exc:
-            outcomes.append(TakeOutcome(key, None, synthesized=False, error=exc.format()))
-        finally:
-            if temp.exists():
-                temp.unlink()
-    return outcomes
+            return TakeOutcome(key, cache.commit(key, temp), synthesized=True)
+    except AudioessayError as exc:
+        return TakeOutcome(key, None, synthesized=False, error=exc.format())
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
 
 
 def local_executor(jobs: int) -> cf.ProcessPoolExecutor:

@@ -21,6 +21,12 @@ below are inside the installed ``pyttsx3/drivers/``). Each workaround below name
 9. It prints ``Audio saved to ...`` on stdout: silenced around each call.
 10. Output is 22,050 Hz mono 16-bit; the mixer resamples.
 11. Audio is not bit-reproducible: the take cache keys on the request, never the audio.
+12. The driver's loop sleeps 10 ms after each poll: see :class:`_FastPoll`.
+13. The driver writes the file inside espeak's ctypes callback (``espeak.py`` 208), where an
+    error (a full disk) is printed and ignored, and the callback never ends the driver's loop:
+    ``runAndWait`` then ran until our timeout, three times over, and blamed the sentence. The
+    driver's WAV is kept in memory instead (:class:`_SavedInMemory`); the engine writes the take
+    itself, where an error is raised at once (a full disk as :class:`DiskFullError`).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from audioessay.errors import NarrationError
+from audioessay.fsutil import disk_full_as_error
 from audioessay.models import VoiceSettings
 from audioessay.system import espeak_ng_library, install_hint
 from audioessay.voice.engine import Availability, VoiceInfo, engine_text, voice_names
@@ -75,10 +82,11 @@ def expected_seconds(text: str, rate: int) -> float:
     return words * 60.0 / rate
 
 
-def check_take(path: Path, text: str, rate: int) -> int:
-    """Frames in the WAV at ``path``; raises NarrationError if it is empty or implausibly short."""
+def check_take(take: Path | bytes, text: str, rate: int) -> int:
+    """Frames in the WAV at ``take`` (a path, or the file's bytes); raises NarrationError if it
+    is empty or implausibly short."""
     try:
-        with wave.open(str(path), "rb") as wav:
+        with wave.open(io.BytesIO(take) if isinstance(take, bytes) else str(take), "rb") as wav:
             frames, framerate = wav.getnframes(), wav.getframerate()
     except (OSError, EOFError, wave.Error) as exc:
         raise NarrationError(f"the engine wrote an unreadable take ({exc})") from None
@@ -156,6 +164,7 @@ class Pyttsx3Engine:
             # driver instance; the class and other engines are untouched.
             engine.proxy._driver.stop = lambda: None
             _poll_faster()
+            _save_in_memory()
             engine.connect("finished-utterance", lambda name, completed: self._finished.set())
             self._engine = engine
         return self._engine
@@ -173,49 +182,52 @@ class Pyttsx3Engine:
                                  hint="list voices with 'audioessay voices'")
         pieces: list[bytes] = []
         for index, chunk in enumerate(split_for_engine(engine_text(settings, text))):
-            part = out.with_name(f"{out.name}.{index}.chunk.wav")
-            pieces.append(self._take_with_retries(engine, chunk, settings, part))
-        with wave.open(str(out), "wb") as wav:
+            name = f"{out}.{index}.chunk.wav"  # what the driver is told to save: kept in memory (bug 13)
+            pieces.append(self._take_with_retries(engine, chunk, settings, name))
+        with disk_full_as_error(out), wave.open(str(out), "wb") as wav:
             wav.setnchannels(1)
             wav.setsampwidth(2)
             wav.setframerate(22050)
             for data in pieces:
                 wav.writeframes(data)
 
-    def _take_with_retries(self, engine: Any, chunk: str, settings: VoiceSettings, part: Path) -> bytes:
+    def _take_with_retries(self, engine: Any, chunk: str, settings: VoiceSettings, name: str) -> bytes:
         last_error: Exception | None = None
         for _attempt in range(RETRIES):
             try:
-                self._one_take(engine, chunk, settings, part)
-                check_take(part, chunk, settings.rate)
-                with wave.open(str(part), "rb") as wav:
+                saved = self._one_take(engine, chunk, settings, name)
+                check_take(saved, chunk, settings.rate)
+                with wave.open(io.BytesIO(saved), "rb") as wav:
                     return wav.readframes(wav.getnframes())
             except (NarrationError, _Timeout) as exc:
                 last_error = exc
             finally:
-                with contextlib.suppress(FileNotFoundError):
-                    part.unlink()
+                _SAVED.files.pop(name, None)
         reason = "it timed out" if isinstance(last_error, _Timeout) else str(last_error)
         raise NarrationError(
             f"pyttsx3 failed {RETRIES} times on: {chunk[:60]!r}: {reason}",
             hint="try 'audioessay render --engine espeak-ng', or check the text of that sentence",
         )
 
-    def _one_take(self, engine: Any, chunk: str, settings: VoiceSettings, part: Path) -> None:
+    def _one_take(self, engine: Any, chunk: str, settings: VoiceSettings, name: str) -> bytes:
+        """The WAV file's bytes for ``chunk``, as the driver saved it under ``name`` (in memory)."""
         self._finished.clear()
+        _SAVED.files.pop(name, None)
         # Bug 5: properties may have been dropped after the previous take: set them every time.
         engine.setProperty("voice", settings.voice)
         engine.setProperty("rate", settings.rate)
         engine.setProperty("volume", settings.volume)
-        engine.save_to_file(chunk, str(part))  # bug 4: one file per runAndWait
+        engine.save_to_file(chunk, name)  # bug 4: one file per runAndWait
         with _time_limit(TAKE_TIMEOUT), contextlib.redirect_stdout(io.StringIO()):
             engine.runAndWait()
-            # Bug 1: runAndWait may return before the file is complete.
+            # Bug 1: runAndWait may return before the file is complete (the driver closes it,
+            # then says the utterance finished).
             deadline = time.monotonic() + TAKE_TIMEOUT
-            while not (self._finished.is_set() and part.exists()):
+            while not (self._finished.is_set() and name in _SAVED.files):
                 if time.monotonic() > deadline:
                     raise _Timeout()
                 time.sleep(0.005)
+        return _SAVED.files[name].getvalue()
 
 
 class _FastPoll:
@@ -239,6 +251,34 @@ def _poll_faster() -> None:
 
     if getattr(driver, "time", None) is time:
         driver.time = _FastPoll()
+
+
+class _SavedInMemory:
+    """The ``wave`` module as pyttsx3's espeak driver sees it: a WAV it saves by name is written
+    into memory (``files``, by that name), never to the disk (bug 13). Everything else, e.g. the
+    file object its ``say`` plays from, is the real module's."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, io.BytesIO] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(wave, name)
+
+    def open(self, f: Any, mode: str | None = None) -> Any:
+        if isinstance(f, str) and mode == "wb":
+            buffer = self.files[f] = io.BytesIO()
+            return wave.open(buffer, "wb")  # closing it keeps the buffer (wave closes only what it opened)
+        return wave.open(f, mode)
+
+
+_SAVED = _SavedInMemory()
+
+
+def _save_in_memory() -> None:
+    import pyttsx3.drivers.espeak as driver
+
+    if getattr(driver, "wave", None) is wave:
+        driver.wave = _SAVED
 
 
 def _espeak_library() -> str | None:
