@@ -111,7 +111,7 @@ def synthesize_to_store(batch: list[tuple[str, TakeRequest]], store_url: str) ->
 
 def master_to_store(job: MasterJob, store_url: str) -> MasterResult:
     """Task: fetch the takes and inputs to a private folder, master there, upload the episode's
-    files to ``<store>/output/<basename>/``. Returns the MasterResult (its paths are the worker's)."""
+    files to ``<store>/output/<slug>/``. Returns the MasterResult (its paths are the worker's)."""
     store = _store(store_url)
     with tempfile.TemporaryDirectory(prefix="audioessay-master-") as folder:
         work = Path(folder)
@@ -129,7 +129,7 @@ def master_to_store(job: MasterJob, store_url: str) -> MasterResult:
             out_dir=work / "out",
         ))
         for path in mastered_files(result).values():  # the MP3 first: the report last says "complete"
-            store.put(path, f"output/{job.basename}/{path.name}")
+            store.put(path, f"output/{job.out_dir.name}/{path.name}")  # the episode's folder: its slug
     return result
 
 
@@ -197,7 +197,7 @@ class ClusterRun:
                 )
             return result
         files = mastered_files(result)
-        self.store.get_many((f"output/{job.basename}/{p.name}", job.out_dir / p.name) for p in files.values())
+        self.store.get_many((f"output/{job.out_dir.name}/{p.name}", job.out_dir / p.name) for p in files.values())
         # The same result, naming the downloaded copies.
         downloaded: dict[str, Any] = {EPISODE_FILES[name]: job.out_dir / path.name for name, path in files.items()}
         return dataclasses.replace(result, **downloaded)

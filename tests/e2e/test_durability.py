@@ -87,7 +87,8 @@ def test_a_derived_file_left_empty_or_short_by_a_power_cut_is_remade(tmp_path: P
     episodes = render_json(ws)
     assert {slug: (e["remade"], e["synthesized"]) for slug, e in episodes.items()} == \
         {WALK: (True, 0), HER: (True, 0)}  # re-mastered from the cached takes
-    assert vtt.read_bytes() == whole
+    remade = ws / json.loads((walk / "build.json").read_text(encoding="utf-8"))["transcript"]
+    assert remade.read_bytes() == whole  # under the remade version's name
     json.loads(report.read_text(encoding="utf-8"))
     episodes = render_json(ws)
     assert not any(e["remade"] for e in episodes.values())
@@ -124,4 +125,5 @@ def test_a_damaged_transcript_is_left_out_of_the_feed_until_it_is_remade(tmp_pat
     assert f"{WALK}.vtt" not in text and f"{WALK}.srt" in text and f"{WALK}.mp3" in text
     assert f"{HER}.vtt" in text
     render_json(ws)
-    assert f"{WALK}.vtt" in (ws / "feeds" / "feed.xml").read_text(encoding="utf-8")
+    remade = json.loads((ws / "output" / WALK / "build.json").read_text(encoding="utf-8"))["transcript"]
+    assert remade in (ws / "feeds" / "feed.xml").read_text(encoding="utf-8")

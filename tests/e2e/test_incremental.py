@@ -56,8 +56,10 @@ def episode_files(slug: str, *names: str) -> set[str]:
     return {f"output/{slug}/{name}" for name in names}
 
 
-def mp3(slug: str) -> str:
-    return f"output/{slug}/{slug}.mp3"
+def mp3(ws: Path, slug: str) -> str:
+    """The episode's MP3 as its build.json names it: a remade episode's files get a new name
+    (output/<slug>/<slug>.<version>.mp3), so that the feed never names a file that changed."""
+    return json.loads((ws / f"output/{slug}/build.json").read_text(encoding="utf-8"))["audio"]
 
 
 def audio_frames(path: Path) -> bytes:
@@ -129,7 +131,7 @@ def test_editing_one_script_remakes_only_that_episode(ws: Path) -> None:
     assert not episodes[HER]["remade"] and episodes[HER]["synthesized"] == 0
     rewritten = changed(before, snapshot(ws))
     assert not any(path.startswith(f"output/{HER}/") for path in rewritten)
-    assert mp3(WALK) in rewritten and "feeds/feed.xml" in rewritten  # a new enclosure length
+    assert mp3(ws, WALK) in rewritten and "feeds/feed.xml" in rewritten  # a new enclosure length
 
 
 def test_mastering_settings_remaster_without_narrating(ws: Path) -> None:
@@ -139,7 +141,7 @@ def test_mastering_settings_remaster_without_narrating(ws: Path) -> None:
     for e in episodes.values():
         assert e["remade"] and e["synthesized"] == 0 and e["cached"] > 0
     rewritten = changed(before, snapshot(ws))
-    assert {mp3(WALK), mp3(HER)} <= rewritten
+    assert {mp3(ws, WALK), mp3(ws, HER)} <= rewritten
 
 
 def test_keep_parts_off_remasters_nothing_and_drops_the_parts_of_what_is_remade(ws: Path) -> None:
@@ -171,7 +173,7 @@ def test_show_title_renarrates_only_the_announcements(ws: Path) -> None:
     episodes = by_slug(render(ws))
     for e in episodes.values():
         assert e["remade"] and e["synthesized"] == 1
-    assert str(ID3(ws / mp3(WALK))["TALB"]) == "Essays Read Aloud"
+    assert str(ID3(ws / mp3(ws, WALK))["TALB"]) == "Essays Read Aloud"
 
 
 def _write_cover(path: Path, colour: tuple[int, int, int]) -> bytes:
@@ -185,7 +187,7 @@ def assert_retagged_only(ws: Path, before: Snapshot, frames: dict[str, bytes], r
     for slug, e in episodes.items():
         assert e["synthesized"] == 0 and not e["remade"], e
         assert any("tags rewritten" in note for note in e["notes"])
-        path = ws / mp3(slug)
+        path = ws / mp3(ws, slug)
         assert audio_frames(path) == frames[slug]  # the same encoded audio, byte for byte
         record = json.loads((ws / f"output/{slug}/build.json").read_text(encoding="utf-8"))
         assert record["audio_bytes"] == path.stat().st_size
@@ -199,28 +201,31 @@ def assert_retagged_only(ws: Path, before: Snapshot, frames: dict[str, bytes], r
     # The feed names the new enclosure lengths, and they are right.
     feed = etree.parse(str(ws / "feeds/feed.xml"))
     lengths = {e.get("url").rsplit("/", 1)[1]: int(e.get("length")) for e in feed.iter("enclosure")}
-    assert lengths == {f"{slug}.mp3": (ws / mp3(slug)).stat().st_size for slug in (WALK, HER)}
+    assert lengths == {Path(mp3(ws, slug)).name: (ws / mp3(ws, slug)).stat().st_size for slug in (WALK, HER)}
     check = run_cli(["check"], ws)
     assert check.returncode == 0, check.stdout + check.stderr
     return rewritten
 
 
 def test_cover_change_retags_without_renarrating_or_reencoding(ws: Path) -> None:
-    frames = {slug: audio_frames(ws / mp3(slug)) for slug in (WALK, HER)}
+    frames = {slug: audio_frames(ws / mp3(ws, slug)) for slug in (WALK, HER)}
     cover = _write_cover(ws / "art.jpg", (180, 40, 40))
     set_key(ws, "show", "cover", '"art.jpg"')
     before = snapshot(ws)
+    old = {mp3(ws, WALK), mp3(ws, HER)}
 
     rewritten = assert_retagged_only(ws, before, frames, render(ws))
     for slug in (WALK, HER):
-        assert ID3(ws / mp3(slug)).getall("APIC")[0].data == cover
-    assert rewritten == {mp3(WALK), mp3(HER), "feeds/cover.jpg", "feeds/feed.xml"} \
+        assert ID3(ws / mp3(ws, slug)).getall("APIC")[0].data == cover
+    # The re-tagged MP3s have new names; the old ones are gone once the feed names the new ones.
+    assert not any((ws / path).exists() for path in old)
+    assert rewritten == {*old, mp3(ws, WALK), mp3(ws, HER), "feeds/cover.jpg", "feeds/feed.xml", "feeds/index.html"} \
         | episode_files(WALK, "build.json", "report.json") | episode_files(HER, "build.json", "report.json")
 
     # A second cover, then nothing: re-tag again, then nothing to do.
     cover = _write_cover(ws / "art.jpg", (40, 40, 180))
     assert_retagged_only(ws, snapshot(ws), frames, render(ws))
-    assert ID3(ws / mp3(HER)).getall("APIC")[0].data == cover
+    assert ID3(ws / mp3(ws, HER)).getall("APIC")[0].data == cover
     before = snapshot(ws)
     assert {e["remade"] for e in render(ws)["episodes"]} == {False}
     assert changed(before, snapshot(ws)) == set()
@@ -228,11 +233,11 @@ def test_cover_change_retags_without_renarrating_or_reencoding(ws: Path) -> None
 
 def test_show_author_retags_without_renarrating(ws: Path) -> None:
     # Not spoken; it is the MP3's artist (the essays name no author) and on the generated cover.
-    frames = {slug: audio_frames(ws / mp3(slug)) for slug in (WALK, HER)}
+    frames = {slug: audio_frames(ws / mp3(ws, slug)) for slug in (WALK, HER)}
     set_key(ws, "show", "author", '"A. N. Other"')
     before = snapshot(ws)
     rewritten = assert_retagged_only(ws, before, frames, render(ws))
-    assert str(ID3(ws / mp3(WALK))["TPE1"]) == "A. N. Other"
+    assert str(ID3(ws / mp3(ws, WALK))["TPE1"]) == "A. N. Other"
     assert "feeds/cover.jpg" in rewritten  # the generated cover shows the author
 
 
@@ -276,7 +281,7 @@ def test_a_pronunciation_added_after_a_noop_rebuilds_the_script_it_changes(ws: P
 
 def test_an_mp3_truncated_after_a_noop_is_made_again(ws: Path) -> None:
     render(ws)
-    path = ws / mp3(WALK)
+    path = ws / mp3(ws, WALK)
     with open(path, "r+b") as handle:
         handle.truncate(path.stat().st_size // 2)
     report = render(ws)
@@ -291,17 +296,17 @@ def test_episode_files_damaged_after_a_noop_are_reported_by_render_and_check(ws:
     time.sleep(2.1)  # the check remembers files only once they are 2 s old (fsutil.settled)
     render(ws)
     checked = json.loads((ws / ".audioessay" / "checked.json").read_text(encoding="utf-8"))["entries"]
-    assert f"duration {mp3(HER)}" in checked and f"transcript:text/vtt output/{WALK}/{WALK}.vtt" in checked
+    assert f"duration {mp3(ws, HER)}" in checked and f"transcript:text/vtt output/{WALK}/{WALK}.vtt" in checked
 
     # Damage that keeps each file's size and mtime: the audio of an MP3, a transcript.
-    for path, data in ((ws / mp3(HER), None), (ws / f"output/{WALK}/{WALK}.vtt", b"X")):
+    for path, data in ((ws / mp3(ws, HER), None), (ws / f"output/{WALK}/{WALK}.vtt", b"X")):
         stat = path.stat()
         path.write_bytes((data or b"\0") * stat.st_size)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     before = snapshot(ws)
     report = render(ws)
     assert {e["remade"] for e in report["episodes"]} == {False}  # the sizes are right: nothing to redo
-    assert any(f"cannot read the duration of {mp3(HER)}" in p for p in report["problems"]), report["problems"]
+    assert any(f"cannot read the duration of {mp3(ws, HER)}" in p for p in report["problems"]), report["problems"]
     assert any(f"transcript output/{WALK}/{WALK}.vtt does not start with WEBVTT" in p
                for p in report["problems"]), report["problems"]
     assert changed(before, snapshot(ws)) == set()

@@ -57,6 +57,11 @@ class EpisodePlan:
         return self.essay.slug
 
     @property
+    def version(self) -> str:
+        """A hash of everything the episode's files are made from, tags included."""
+        return hashlib.sha256(f"{self.inputs}:{self.tag_inputs}".encode()).hexdigest()
+
+    @property
     def feed(self) -> FeedFields:
         """What the feed says about the episode, so that publishing never re-reads essays."""
         essay = self.essay

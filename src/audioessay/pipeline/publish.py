@@ -9,7 +9,7 @@ from pathlib import Path
 from audioessay.errors import AudioessayError, PublishError
 from audioessay.fsutil import atomic_open, sha256_file
 from audioessay.models import Episode, Link
-from audioessay.pipeline.records import BuildRecord, intact, read_record
+from audioessay.pipeline.records import BuildRecord, intact, read_record, remove_superseded
 from audioessay.pipeline.report import BuildReport
 from audioessay.publish.ledger import Ledger, save_ledger
 from audioessay.workspace import Workspace
@@ -94,6 +94,7 @@ def finish(ws: Workspace, report: BuildReport, ledger: Ledger, base_url: str | N
     if publish:
         try:
             report.feed = ws.relative(publish_feed(ws, base_url, cover, ledger, records))
+            remove_superseded(ws, records or {})  # the feed names the new versions now
             report.problems = check_feed(ws.root, ws.feed_path, ws.state / CHECKED_FILE)
         except AudioessayError as exc:
             report.fail(ws.relative(ws.feed_path), exc)

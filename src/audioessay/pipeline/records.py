@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +87,32 @@ class BuildRecord:
         sizes = dict(self.sizes)
         data |= {f"{name}_bytes": sizes[name] for name in SIDECARS if name in sizes}
         return json.dumps(data, indent=2) + "\n"
+
+
+def next_basename(slug: str, record: BuildRecord | None, version: str) -> str:
+    """The name of a remade episode's files: its slug, unless the published episode's audio already
+    has that name; then ``slug.VERSION``. The feed then never names a file that changes under it:
+    the new files get their own names, the feed switches to them, and only then are the old ones
+    removed (:func:`remove_superseded`), so an interrupt at any point leaves them agreeing."""
+    if record is None or Path(record.audio).stem != slug:
+        return slug
+    return f"{slug}.{version[:10]}"
+
+
+_EPISODE_SUFFIXES = (".mp3", ".m4a", ".vtt", ".srt")
+
+
+def remove_superseded(ws: Workspace, records: Mapping[str, BuildRecord]) -> None:
+    """Delete the files of earlier versions of these episodes: audio, AAC copy and transcripts that
+    their records no longer name. Only call it once the feed names the current ones."""
+    for slug, record in records.items():
+        named = {Path(path).name for name in EPISODE_FILES if (path := record.path_of(name))}
+        with contextlib.suppress(OSError), os.scandir(ws.episode_dir(slug)) as entries:
+            for entry in entries:
+                mine = entry.name.startswith(f"{slug}.") and entry.name.endswith(_EPISODE_SUFFIXES)
+                if mine and entry.name not in named and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
 
 
 def record_path(ws: Workspace, slug: str) -> Path:

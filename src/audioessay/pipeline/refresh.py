@@ -12,10 +12,10 @@ import shutil
 from pathlib import Path
 
 from audioessay.errors import MasteringError
-from audioessay.fsutil import atomic_write_text, temp_sibling
+from audioessay.fsutil import atomic_write_text, disk_full, disk_full_errno, temp_sibling
 from audioessay.master.tags import EpisodeTags
 from audioessay.pipeline.plan import EpisodePlan
-from audioessay.pipeline.records import BuildRecord, with_sidecar_sizes, write_record
+from audioessay.pipeline.records import BuildRecord, next_basename, with_sidecar_sizes, write_record
 from audioessay.workspace import Workspace
 
 RETAGGED = "tags rewritten; the audio was kept"
@@ -27,40 +27,49 @@ def refresh(ws: Workspace, plan: EpisodePlan, record: BuildRecord) -> tuple[Buil
     updated = dataclasses.replace(record, feed=plan.feed, tag_inputs=plan.tag_inputs)
     notes = []
     if record.tag_inputs != plan.tag_inputs:
-        size = _retag(ws.root / record.audio, plan.tags, ws.root / record.report if record.report else None)
-        updated = with_sidecar_sizes(ws, dataclasses.replace(updated, audio_bytes=size))  # the report states it
+        # The re-tagged copies get new names (next_basename): the feed names the old ones until it
+        # is rewritten, after which the old ones are removed.
+        name = next_basename(plan.slug, record, plan.version)
+        audio = Path(record.audio).with_name(f"{name}.mp3")
+        size = _retag(ws.root / record.audio, ws.root / audio, plan.tags,
+                      ws.root / record.report if record.report else None)
+        updated = with_sidecar_sizes(ws, dataclasses.replace(
+            updated, audio=audio.as_posix(), audio_bytes=size))  # the report states the size
         notes.append(RETAGGED)
         if record.aac:
             # The MP3's new size is recorded first: if the AAC copy then fails, the episode
             # stays in the feed (without a current AAC, which the next render remakes).
             write_record(ws, plan.slug, dataclasses.replace(updated, tag_inputs=record.tag_inputs))
-            updated = dataclasses.replace(updated, aac_bytes=_remake_aac(
-                ws, ws.root / record.audio, ws.root / record.aac, plan.tags))
+            aac = Path(record.aac).with_name(f"{name}.m4a")
+            updated = dataclasses.replace(updated, aac=aac.as_posix(), aac_bytes=_remake_aac(
+                ws, ws.root / audio, ws.root / aac, plan.tags))
     if updated != record:
         write_record(ws, plan.slug, updated)
     return updated, notes
 
 
-def _retag(audio: Path, tags: EpisodeTags, report: Path | None) -> int:
-    """Rewrite the MP3's ID3 tags (chapters read back from it) on a copy renamed over it; returns
-    its new size. The audio frames are copied untouched."""
+def _retag(audio: Path, target: Path, tags: EpisodeTags, report: Path | None) -> int:
+    """Copy the MP3 to ``target`` with new ID3 tags (chapters read back from it); returns its size.
+    The audio frames are copied untouched."""
     from mutagen import MutagenError
 
     from audioessay.master.tags import write_tags
 
-    temp = temp_sibling(audio)
+    temp = temp_sibling(target)
     try:
         chapters = _id3_chapters(audio)
         shutil.copyfile(audio, temp)
         write_tags(temp, tags, chapters)
-        os.replace(temp, audio)
+        os.replace(temp, target)
     except (OSError, MutagenError) as exc:
+        if disk_full_errno(exc):
+            raise disk_full(target, exc) from None
         raise MasteringError(f"cannot rewrite the episode's tags: {exc}", path=audio,
                              hint="delete the episode's build.json to master it again") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    size = audio.stat().st_size
+    size = target.stat().st_size
     if report is not None and report.is_file():  # the QA report states the file's size too
         _restate_size(report, size)
     return size

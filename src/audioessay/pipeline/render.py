@@ -36,6 +36,7 @@ from audioessay.pipeline.publish import ensure_cover, finish
 from audioessay.pipeline.records import (
     BuildRecord,
     is_current,
+    next_basename,
     read_record,
     record_of,
     record_path,
@@ -99,7 +100,8 @@ def render(
             _require_mastering_tools()  # every episode needs them: said once, before any take
         # 3. narrate, 4. master, 5. record
         outcomes = runner.narrate(essays_needing(todo), len(todo), progress)
-        made = runner.master([_master_job(ws, plan, outcomes, show, options.jobs) for plan in todo])
+        made = runner.master([_master_job(ws, plan, outcomes, show, options.jobs, records[plan.slug])
+                              for plan in todo])
         kept = _record_all(ws, plans, records, todo, made, outcomes, report, options.fail_fast)
     return finish(ws, report, ledger, base_url, show.cover, kept)  # 6. publish
 
@@ -171,7 +173,7 @@ def _require_mastering_tools() -> None:
 
 
 def _master_job(ws: Workspace, plan: EpisodePlan, outcomes: dict[str, TakeOutcome], show: ShowInputs,
-                jobs: int) -> MasterJob | AudioessayError:
+                jobs: int, record: BuildRecord | None) -> MasterJob | AudioessayError:
     """What mastering the episode needs, or why it cannot be mastered (a take that failed)."""
     takes: dict[str, Path] = {}
     for request in plan.takes.requests:
@@ -179,7 +181,8 @@ def _master_job(ws: Workspace, plan: EpisodePlan, outcomes: dict[str, TakeOutcom
         if outcome.path is None:
             return AudioessayError(f"narration failed: {outcome.error}", path=plan.result.source)
         takes[request.text] = outcome.path
-    return MasterJob(plan.script, takes, out_dir=ws.episode_dir(plan.slug), basename=plan.slug,
+    basename = next_basename(plan.slug, record, plan.version)
+    return MasterJob(plan.script, takes, out_dir=ws.episode_dir(plan.slug), basename=basename,
                      config=ws.config.audio, intro_music=show.music, announcement=plan.takes.announcement,
                      outro=plan.takes.outro, tags=plan.tags, jobs=jobs)
 

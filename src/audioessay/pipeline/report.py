@@ -6,12 +6,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from audioessay.errors import AudioessayError
+from audioessay.errors import AudioessayError, DiskFullError
 
 
 def bug(exc: Exception) -> AudioessayError:
     """An exception nobody expected, as one essay's error: the others go on and the feed is written.
-    The message says it is a bug, so that it gets reported instead of worked around."""
+    The message says it is a bug, so that it gets reported instead of worked around. A full disk
+    is not one essay's problem: it is raised again, to stop the run with one line."""
+    if isinstance(exc, DiskFullError):
+        raise exc
     detail = " ".join(str(exc).split())[:300]
     return AudioessayError(f"unexpected {type(exc).__name__}{': ' + detail if detail else ''}",
                            hint="this is a bug in audioessay: please report it with this message; "
