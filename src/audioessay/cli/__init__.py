@@ -85,6 +85,8 @@ def _print_report(report: BuildReport, as_json: bool, verb: str) -> None:
         click.echo(line)
         for note in episode.notes:
             click.echo(f"  note: {note}")
+        for warning in episode.warnings:
+            click.echo(f"warning: {episode.report or episode.script}: {warning}", err=True)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     for problem in report.problems:
@@ -98,8 +100,9 @@ def _print_report(report: BuildReport, as_json: bool, verb: str) -> None:
         failed = f"{counts['failed']} failed"
         if counts["failed"]:
             failed += f" ({', '.join(counts['failed_sources'])}: see the errors above)"
+        warned = f", {counts['warnings']} quality warnings" if counts["warnings"] else ""
         click.echo(
-            f"summary: {counts['made']} made, {counts['up_to_date']} up to date, {failed}; "
+            f"summary: {counts['made']} made, {counts['up_to_date']} up to date, {failed}{warned}; "
             f"{counts['takes_narrated']} takes narrated, {counts['takes_from_cache']} from cache"
             + (f"; feed: {report.feed}" if report.feed else "; the feed was not rewritten"),
             err=bool(report.errors),
@@ -323,6 +326,7 @@ def cache_prune() -> None:
 @cli.command()
 def check() -> None:
     """Validate the built feed and its files (tags, artwork, lengths, durations, guids, transcripts)."""
+    from audioessay.pipeline.publish import quality_warnings
     from audioessay.publish.feed import check_feed
 
     ws = _workspace()
@@ -331,6 +335,8 @@ def check() -> None:
     problems = check_feed(ws.root, ws.feed_path)
     for problem in problems:
         click.echo(f"problem: {problem}")
+    for warning in quality_warnings(ws):  # worth a listen; they do not fail the check
+        click.echo(f"warning: {warning}")
     if problems:
         click.echo(f"{len(problems)} problems in {ws.relative(ws.feed_path)}", err=True)
         sys.exit(1)

@@ -9,7 +9,7 @@ from pathlib import Path
 from audioessay.errors import AudioessayError, PublishError
 from audioessay.fsutil import atomic_open, sha256_file
 from audioessay.models import Episode, Link
-from audioessay.pipeline.records import BuildRecord, intact, read_record, remove_superseded
+from audioessay.pipeline.records import BuildRecord, intact, quality_problems, read_record, remove_superseded
 from audioessay.pipeline.report import BuildReport
 from audioessay.publish.ledger import Ledger, save_ledger
 from audioessay.workspace import Workspace
@@ -65,6 +65,18 @@ def published_episodes(ws: Workspace, ledger: Ledger, records: Records | None = 
             aac_bitrate=record.aac_bitrate if aac is not None else None,
         ))
     return episodes
+
+
+def quality_warnings(ws: Workspace) -> list[str]:
+    """Every published episode's quality-report problems, each as ``REPORT: PROBLEM`` (``check``)."""
+    from audioessay.pipeline.identity import open_ledger
+
+    warnings = []
+    for entry in open_ledger(ws).ledger.entries_for_feed(ws.config.feed.removed):
+        record = read_record(ws, entry.slug)
+        if record is not None and record.report:
+            warnings += [f"{record.report}: {problem}" for problem in quality_problems(ws, record)]
+    return warnings
 
 
 def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Ledger,

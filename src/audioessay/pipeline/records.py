@@ -115,6 +115,19 @@ def remove_superseded(ws: Workspace, records: Mapping[str, BuildRecord]) -> None
                         os.unlink(entry.path)
 
 
+def quality_problems(ws: Workspace, record: BuildRecord) -> list[str]:
+    """The problems the episode's quality report (report.json) found: things worth a listen that
+    did not stop mastering (a loudness miss, a long silence, a short take, full-scale samples)."""
+    if not record.report:
+        return []
+    try:
+        data = json.loads((ws.root / record.report).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # a damaged report makes the episode be remade; the feed check says so
+    problems = data.get("problems") if isinstance(data, dict) else None
+    return [str(p) for p in problems] if isinstance(problems, list) else []
+
+
 def record_path(ws: Workspace, slug: str) -> Path:
     return ws.episode_dir(slug) / RECORD_NAME
 

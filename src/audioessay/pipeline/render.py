@@ -37,6 +37,7 @@ from audioessay.pipeline.records import (
     BuildRecord,
     is_current,
     next_basename,
+    quality_problems,
     read_record,
     record_of,
     record_path,
@@ -207,7 +208,7 @@ def _record_all(ws: Workspace, plans: list[EpisodePlan], records: dict[str, Buil
         try:
             if plan.slug not in remade and old is not None:
                 kept[plan.slug], notes = refresh(ws, plan, old)
-                report.episodes.append(_row(plan.result, kept[plan.slug], notes=notes))
+                report.episodes.append(_row(ws, plan.result, kept[plan.slug], notes=notes))
                 continue
             mastered = next(made)
             if isinstance(mastered, AudioessayError):
@@ -216,7 +217,7 @@ def _record_all(ws: Workspace, plans: list[EpisodePlan], records: dict[str, Buil
                                         feed=plan.feed, bitrate_kbps=ws.config.audio.bitrate)
             write_record(ws, plan.slug, kept[plan.slug])
             synthesized, cached = _take_counts(plan, outcomes)
-            report.episodes.append(_row(plan.result, kept[plan.slug], remade=True, synthesized=synthesized,
+            report.episodes.append(_row(ws, plan.result, kept[plan.slug], remade=True, synthesized=synthesized,
                                         cached=cached))
         except Exception as exc:  # one episode never stops the others, even through a bug
             report.fail(plan.result.source, exc if isinstance(exc, AudioessayError) else bug(exc))
@@ -228,11 +229,11 @@ def _record_all(ws: Workspace, plans: list[EpisodePlan], records: dict[str, Buil
     return kept
 
 
-def _row(result: EpisodeResult, record: BuildRecord, *, notes: Sequence[str] = (), remade: bool = False,
+def _row(ws: Workspace, result: EpisodeResult, record: BuildRecord, *, notes: Sequence[str] = (), remade: bool = False,
          synthesized: int = 0, cached: int = 0) -> EpisodeResult:
     """The report's row for an episode on disk as ``record`` describes it."""
     return dataclasses.replace(
-        result, audio=record.audio, aac=record.aac, duration=record.duration, loudness=record.loudness,
+        result, warnings=quality_problems(ws, record), audio=record.audio, aac=record.aac, duration=record.duration, loudness=record.loudness,
         true_peak=record.true_peak, transcript=record.transcript, transcript_srt=record.transcript_srt,
         chapters=record.chapters, report=record.report, notes=[*result.notes, *notes], remade=remade,
         synthesized=synthesized, cached=cached,

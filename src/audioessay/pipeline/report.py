@@ -53,6 +53,8 @@ class EpisodeResult:
     chapters: str | None = None
     report: str | None = None
     notes: list[str] = field(default_factory=list)
+    # The quality report's problems (report.json): a loudness miss, long silences, short takes...
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +77,7 @@ class BuildReport:
         made = sum(1 for e in self.episodes if e.remade)
         return {
             "made": made, "up_to_date": len(self.episodes) - made, "failed": len(self.errors),
+            "warnings": sum(len(e.warnings) for e in self.episodes),
             "failed_sources": [error["source"] for error in self.errors],
             "takes_narrated": sum(e.synthesized for e in self.episodes),
             "takes_from_cache": sum(e.cached for e in self.episodes),
