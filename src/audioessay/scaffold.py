@@ -22,6 +22,9 @@ def init_workspace(directory: Path) -> list[str]:
     files = {
         CONFIG_NAME: (data / "audioessay.toml").read_bytes(),
         "seeds/welcome.md": (data / "welcome.md").read_bytes(),
+        # Made by the project's own synthesizer (scripts/make-intro): royalty-free by construction.
+        # Copied, not made again: that takes seconds.
+        "audio/intro.mp3": (data / "intro.mp3").read_bytes(),
     }
     created = []
     for name, content in files.items():
@@ -29,13 +32,6 @@ def init_workspace(directory: Path) -> list[str]:
         if not target.exists():
             atomic_write_bytes(target, content)
             created.append(name)
-    intro = directory / "audio" / "intro.mp3"
-    if not intro.exists():
-        from audioessay.master.music import write_intro
-
-        intro.parent.mkdir(parents=True, exist_ok=True)
-        write_intro(intro)  # the project's own synthesizer: royalty-free by construction
-        created.append("audio/intro.mp3")
     for folder in ("output", "feeds"):
         (directory / folder).mkdir(parents=True, exist_ok=True)
         created.append(folder + "/")

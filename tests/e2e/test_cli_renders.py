@@ -63,3 +63,35 @@ def test_a_damaged_build_record_remakes_the_episode_instead_of_crashing(workspac
     assert result.returncode == 0, result.stderr
     remade = {e["slug"]: e["remade"] for e in json.loads(result.stdout)["episodes"]}
     assert remade == {"notes-on-walking": True, "her-ending-explained-emotionally": False}
+
+
+def test_the_init_sample_is_never_published_and_the_first_essay_is_episode_one(tmp_path: Path) -> None:
+    target = tmp_path / "show"
+    assert run_cli(["init", str(target)], cwd=tmp_path).returncode == 0
+    (target / "seeds" / "mine.md").write_text("# Mine\n\nMy own first essay. It is short.\n", encoding="utf-8")
+    result = run_cli(["render", "--json"], cwd=target)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [e["slug"] for e in report["episodes"]] == ["mine"]
+    assert any("seeds/welcome.md is the sample essay" in note for note in report["notes"])
+    ledger = json.loads((target / "episodes.json").read_text(encoding="utf-8"))["episodes"]
+    assert [(e["slug"], e["number"]) for e in ledger.values()] == [("mine", 1)]
+    assert "Welcome to your podcast" not in (target / "feeds" / "feed.xml").read_text(encoding="utf-8")
+
+    # Kept on purpose: without 'sample: true' it is an episode like any other.
+    welcome = target / "seeds" / "welcome.md"
+    welcome.write_text(welcome.read_text(encoding="utf-8").replace("sample: true\n", ""), encoding="utf-8")
+    report = json.loads(run_cli(["render", "--json"], cwd=target, check=True).stdout)
+    assert sorted(e["slug"] for e in report["episodes"]) == ["mine", "welcome"]
+    assert "Welcome to your podcast" in (target / "feeds" / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_render_says_what_happens_to_an_episode_whose_essay_was_removed(workspace: Path) -> None:
+    assert run_cli(["render"], cwd=workspace).returncode == 0
+    (workspace / "seeds" / "notes-on-walking.txt").unlink()
+    result = run_cli(["render"], cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "lost its essay seeds/notes-on-walking.txt" in notes[0] and "kept in the feed" in notes[0]
+    again = run_cli(["render"], cwd=workspace)
+    assert not [line for line in again.stderr.splitlines() if line.startswith("note:")]  # said once

@@ -64,3 +64,10 @@ def test_make_intro_rebuilds_the_committed_file(tmp_path: Path):
     assert len(made) == len(committed)
     difference = 10 * np.log10(((made - committed) ** 2).mean() / (committed ** 2).mean() + 1e-12)
     assert difference < -40, "audio/intro.mp3 is stale: run scripts/make-intro"
+
+
+def test_init_copies_the_committed_intro() -> None:
+    """'audioessay init' copies the intro instead of synthesizing it again (seconds): the copy in the
+    package is the committed file (scripts/make-intro refreshes both)."""
+    packaged = REPO / "src" / "audioessay" / "data" / "intro.mp3"
+    assert packaged.read_bytes() == INTRO.read_bytes()

@@ -293,3 +293,12 @@ def test_sync_reports_a_clashing_number_for_that_essay_only():
     ledger, (a, b, c) = ledger.sync([essay("a", sha="ha"), clash, essay("c", sha="hc")], T1, errors=errors)
     assert b is None and 1 in errors and "already episode 1" in str(errors[1])
     assert a is not None and a.number == 1 and c is not None and c.number == 2
+
+
+def test_new_essays_added_together_are_numbered_in_the_order_of_their_dates():
+    dated = [essay("c", date=T2), essay("a", date=T1), essay("b"), essay("d", date=T0)]
+    ledger, entries = Ledger().sync(dated, T2)
+    assert {e.slug: e.number for e in entries} == {"d": 1, "a": 2, "c": 3, "b": 4}  # undated last
+    # Existing episodes keep their numbers; only the new ones are ordered.
+    ledger, entries = ledger.sync([*dated, essay("e", date=T0), essay("f", date=T0 - dt.timedelta(days=1))], T2)
+    assert {e.slug: e.number for e in entries} == {"d": 1, "a": 2, "c": 3, "b": 4, "f": 5, "e": 6}

@@ -84,6 +84,16 @@ def find_essay(ws: Workspace, slug: str) -> Essay:
     raise AudioessayError(f"no essay with slug '{slug}'", hint=f"known slugs: {known}")
 
 
+def is_sample(essay: Essay) -> bool:
+    """Whether the essay is the sample 'audioessay init' wrote (front matter ``sample: true``): it
+    shows how scripts work, but is not published unless that line is removed."""
+    return dict(essay.meta).get("sample") is True
+
+
+SAMPLE_NOTE = ("{source} is the sample essay from 'audioessay init': it is not published "
+               "(to publish it, remove 'sample: true' from its front matter; or delete it)")
+
+
 def lexicon(ws: Workspace) -> dict[str, str]:
     return ws.config.pronunciations
 

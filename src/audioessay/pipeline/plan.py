@@ -16,7 +16,7 @@ from audioessay.errors import AudioessayError, PublishError
 from audioessay.fsutil import as_plain, sha256_file_cached
 from audioessay.master.tags import EpisodeTags
 from audioessay.models import Essay, Script, VoiceSettings
-from audioessay.pipeline.essays import lexicon, read_essays
+from audioessay.pipeline.essays import is_sample, lexicon, read_essays
 from audioessay.pipeline.identity import essay_ref, open_ledger, present_sources
 from audioessay.pipeline.records import FeedFields
 from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides
@@ -117,10 +117,11 @@ def sync_ledger(ws: Workspace, ledger: Ledger, essays: list[Essay], now: dt.date
     seeds/ that could be read, so they are not read a second time; otherwise the others are read
     (through ``memo`` when given)."""
     chosen = {e.source for e in essays}
-    others = [] if all_seeds else \
-        [e for e in read_essays(ws, (), BuildReport(), memo=memo, ledger=ledger) if e.source not in chosen]
+    others = [] if all_seeds else [e for e in read_essays(ws, (), BuildReport(), memo=memo, ledger=ledger)
+                                   if e.source not in chosen and not is_sample(e)]
     everyone = essays + others
     errors: dict[int, PublishError] = {}
+    before = ledger
     ledger, entries = ledger.sync([essay_ref(e) for e in everyone], now, errors=errors,
                                   present=present_sources(ws, everyone))
     for index, error in errors.items():
@@ -129,7 +130,25 @@ def sync_ledger(ws: Workspace, ledger: Ledger, essays: list[Essay], now: dt.date
     for entry in ledger.entries:
         if entry.removed and (ws.root / entry.source).is_file():
             ledger = ledger.restore(entry.id)
+    if report is not None:
+        report.notes += _removed_notes(ws, before, ledger)
     return ledger, {essay.slug: entry for essay, entry in zip(everyone, entries) if entry is not None}
+
+
+def _removed_notes(ws: Workspace, before: Ledger, after: Ledger) -> list[str]:
+    """A note for each episode whose essay left seeds/ (or came back) in this run, saying what the
+    feed does with it."""
+    kept = ws.config.feed.removed == "keep"
+    notes = []
+    for entry in after.entries:
+        old = before.get(entry.id)
+        if entry.removed and (old is None or not old.removed):
+            fate = ("kept in the feed (feed.removed = \"keep\"; set it to \"drop\" to leave it out)" if kept
+                    else "left out of the feed (feed.removed = \"drop\"); its guid and number stay reserved")
+            notes.append(f"episode {entry.number} '{entry.title}' lost its essay {entry.source or entry.slug}: {fate}")
+        elif old is not None and old.removed and not entry.removed:
+            notes.append(f"episode {entry.number} '{entry.title}' has its essay {entry.source} again: published as before")
+    return notes
 
 
 def _spoken(text: str, ws: Workspace) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from audioessay.errors import AudioessayError, ScriptError
 from audioessay.master.job import MasterJob
 from audioessay.models import Essay
-from audioessay.pipeline.essays import Memos, make_script, read_essays
+from audioessay.pipeline.essays import SAMPLE_NOTE, Memos, is_sample, make_script, read_essays
 from audioessay.pipeline.identity import open_ledger
 from audioessay.pipeline.partials import remove_partials
 from audioessay.pipeline.plan import (
@@ -124,6 +124,8 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
         report.notes.append(opened.note)
     memos = Memos(ws)
     essays = read_essays(ws, options.paths, report, fail_fast=options.fail_fast, memo=memos.essays, ledger=ledger)
+    report.notes += [SAMPLE_NOTE.format(source=e.source.as_posix()) for e in essays if is_sample(e)]
+    essays = [essay for essay in essays if not is_sample(essay)]
     new = {e.slug for e in essays if not record_path(ws, e.slug).exists()}  # never made before
     runner.expect(len(new))
     show = ShowInputs(options.overrides, cover.result(), music, now)

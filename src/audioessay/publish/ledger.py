@@ -199,8 +199,16 @@ class Ledger:
         reserved = frozenset(e.front_matter_episode for e in essays if e.front_matter_episode)
         draft = _Draft(self)
         result: list[LedgerEntry | None] = [None] * len(essays)
-        # Essays with a front matter number first, so that they get exactly the number they ask for.
-        order = sorted(range(len(essays)), key=lambda i: essays[i].front_matter_episode is None)
+        # Essays with a front matter number first, so that they get exactly the number they ask for;
+        # new essays added together are numbered in the order of their dates (undated ones last).
+        latest = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+        def dated(index: int) -> dt.datetime:
+            date = essays[index].front_matter_date
+            return _utc(date) if date is not None else latest
+
+        order = sorted(range(len(essays)), key=lambda i: (
+            essays[i].front_matter_episode is None, i not in claims, dated(i), i))
         for index in order:
             try:
                 result[index] = draft.apply(claims.get(index), essays[index], now, new_guid, reserved)
