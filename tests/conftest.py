@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,12 @@ def make_workspace(root: Path, essays: list[str] | None = None, config: str | No
 def workspace(tmp_path: Path) -> Path:
     """A small workspace with two short sample essays."""
     return make_workspace(tmp_path / "ws", ["notes-on-walking.txt", "her-ending-explained-emotionally.txt"])
+
+
+def working_install(extra: str) -> str:
+    """The install command audioessay prints for an extra: this Python's pip, and this checkout
+    (installed in editable mode by the Makefile), never the PyPI name, which is not published."""
+    return f"{shlex.quote(sys.executable)} -m pip install -e {shlex.quote(f'{REPO}[{extra}]')}"
 
 
 def run_cli(args: list[str], cwd: Path, timeout: float = 600, env: dict[str, str] | None = None,

@@ -34,7 +34,7 @@ from audioessay.environment import SCHEDULER_ENV
 from audioessay.errors import AudioessayError, ToolMissingError
 from audioessay.master.job import MasterJob, master_job
 from audioessay.models import EPISODE_FILES, mastered_files
-from audioessay.store import INSTALL_HINT, Store
+from audioessay.store import Store, install_hint
 from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.narrate import TakeOutcome, narrate, run_in_batches, synthesize_batch
 
@@ -234,7 +234,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
         from distributed import Client
     except ImportError:
         raise ToolMissingError("rendering on a Dask cluster needs dask.distributed, which is not installed",
-                               hint=INSTALL_HINT) from None
+                               hint=install_hint()) from None
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -262,7 +262,7 @@ def _check_workers(client: Any, address: str) -> None:
         details = ", ".join(f"{w}: {v if isinstance(v, str) else 'cannot import audioessay'}"
                             for w, v in sorted(wrong.items(), key=lambda item: item[0]))
         raise ToolMissingError(f"Dask workers do not run audioessay {mine} ({details})",
-                               hint=f"install the same audioessay on every worker: {INSTALL_HINT}")
+                               hint=f"install the same audioessay on every worker: {install_hint()}")
 
 
 @contextlib.contextmanager

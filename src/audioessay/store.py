@@ -23,8 +23,11 @@ from typing import Any
 
 from audioessay.errors import AudioessayError, ToolMissingError
 from audioessay.fsutil import sha256_file
+from audioessay.system import extra_install_command
 
-INSTALL_HINT = "pip install 'audioessay[cluster]'"
+
+def install_hint() -> str:
+    return extra_install_command("cluster")
 
 
 class StoreError(AudioessayError):
@@ -40,7 +43,7 @@ class Store:
             import fsspec.core
         except ImportError:
             raise ToolMissingError("a --store needs the fsspec library, which is not installed",
-                                   path=url, hint=INSTALL_HINT) from None
+                                   path=url, hint=install_hint()) from None
         with self.errors():
             # A fresh instance without listing caches: other processes write here all the time.
             self.fs, self.root = fsspec.core.url_to_fs(self.url, skip_instance_cache=True,
@@ -121,7 +124,7 @@ class Store:
             yield
         except ImportError as exc:
             raise ToolMissingError(f"the store needs a library that is not installed ({exc})",
-                                   path=where, hint=INSTALL_HINT) from None
+                                   path=where, hint=install_hint()) from None
         except FileNotFoundError as exc:
             raise StoreError(f"not found in the store: {exc}", path=where,
                              hint="check that the bucket exists and that the client and every worker "

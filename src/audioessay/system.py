@@ -170,3 +170,26 @@ def require_mastering_tools() -> None:
     lame_path()
     mpg123_path()
     ebur128_library()
+
+
+def extra_install_command(extra: str) -> str:
+    """The command that installs one of audioessay's extras (``piper``, ``cluster``...) into the
+    Python running now. audioessay is installed from its source folder, not from PyPI, so
+    ``pip install 'audioessay[piper]'`` would fail: the command names that folder when pip
+    recorded one (an editable or local install)."""
+    import importlib.metadata
+    import json
+    import shlex
+    import sys
+    from urllib.parse import unquote, urlsplit
+
+    where = "audioessay"
+    try:
+        recorded = importlib.metadata.distribution("audioessay").read_text("direct_url.json")
+        url = json.loads(recorded or "{}").get("url", "")
+    except (importlib.metadata.PackageNotFoundError, ValueError, AttributeError):
+        url = ""
+    if url.startswith("file://") and os.path.isdir(folder := unquote(urlsplit(url).path)):
+        editable = "-e " if "editable" in (recorded or "") else ""
+        return f"{shlex.quote(sys.executable)} -m pip install {editable}{shlex.quote(f'{folder}[{extra}]')}"
+    return f"{shlex.quote(sys.executable)} -m pip install {shlex.quote(f'{where}[{extra}]')}"

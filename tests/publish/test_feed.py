@@ -122,7 +122,7 @@ def test_channel_has_apple_and_podcast_index_elements(workspace):
     assert rss.tag == "rss" and rss.get("version") == "2.0"
     channel = one(rss, "/rss/channel")
     assert one(channel, "title/text()") == "Read Aloud"
-    assert one(channel, "link/text()") == BASE
+    assert one(channel, "link/text()") == BASE + "feeds/index.html"  # the page: a static host has no root page
     assert one(channel, "description/text()") == "<p>Essays, read aloud.</p>"
     assert one(channel, "language/text()") == "en"
     assert one(channel, "copyright/text()") == "© 2024 Jane Doe"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import working_install
 
 from audioessay.errors import DiskFullError, PublishError, ToolMissingError
 from audioessay.publish.public import public_files
@@ -245,7 +246,7 @@ def test_s3_without_s3fs_says_how_to_install_it(root: Path, monkeypatch: pytest.
     monkeypatch.setitem(sys.modules, "s3fs", None)  # makes "import s3fs" raise ImportError
     with pytest.raises(ToolMissingError) as error:
         publish(root, "s3://bucket/show")
-    assert "pip install 'audioessay[s3]'" in str(error.value)
+    assert working_install("s3") in str(error.value)
 
 
 # --- a real local S3 endpoint: moto's server ---------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, working_install
 
 from audioessay.errors import NarrationError
 from audioessay.models import VoiceSettings
@@ -74,7 +74,7 @@ def test_missing_piper_is_reported_with_the_install_command(monkeypatch: pytest.
     monkeypatch.setattr(piper_engine.importlib.metadata, "version", missing)
     status = PiperEngine().availability()
     assert not status.ok
-    assert "piper-tts" in status.reason and status.install == "pip install 'audioessay[piper]'"
+    assert "piper-tts" in status.reason and status.install == working_install("piper")
 
 
 def test_version_names_piper_tts_and_the_default_model(engine: PiperEngine) -> None:

@@ -48,6 +48,9 @@ from audioessay.templating import templates_version
 from audioessay.workspace import APPLE_CATEGORIES, ShowConfig
 
 FEED_RELPATH = "feeds/feed.xml"
+# The show's web page: the channel's <link> when show.link is not set. The workspace root has no
+# page of its own, so on a static host a link to base_url itself would be a 404.
+PAGE_RELPATH = "feeds/index.html"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 MAX_SHOW_DESCRIPTION_BYTES = 4000  # Apple's limit for the channel <description>
@@ -230,11 +233,11 @@ def _build(show: ShowConfig, ordered: list[Episode], base: str, cover_relpath: s
     podcast_ext.register(fg)
     fg.title(xml_text(show.title).strip())
     fg.link(href=feed_url, rel="self", type="application/rss+xml")  # first: RSS <link> takes the last
-    fg.link(href=xml_text(show.link).strip() or base, rel="alternate")
+    fg.link(href=xml_text(show.link).strip() or base + PAGE_RELPATH, rel="alternate")
     fg.description(show_notes_html(show.description))
     fg.language(show.language)
     fg.generator("audioessay")
-    fg.image(url=cover_url, title=xml_text(show.title).strip(), link=xml_text(show.link).strip() or base)
+    fg.image(url=cover_url, title=xml_text(show.title).strip(), link=xml_text(show.link).strip() or base + PAGE_RELPATH)
     if show.copyright.strip():
         fg.copyright(xml_text(show.copyright).strip())
     if ordered:

@@ -41,10 +41,10 @@ from audioessay.fsutil import atomic_open, sha256_file
 from audioessay.publish.feed import FEED_RELPATH
 from audioessay.publish.public import public_files
 from audioessay.publish.serve import MIME_TYPES
+from audioessay.system import extra_install_command
 
 PAGE_RELPATH = "feeds/index.html"
 MANIFEST_NAME = ".audioessay-manifest.json"
-S3_INSTALL_HINT = "pip install 'audioessay[s3]'"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")
 
@@ -209,7 +209,7 @@ class S3Target:
             import s3fs  # optional: imported only for s3:// destinations
         except ImportError:
             raise ToolMissingError("publishing to s3:// needs the s3fs library, which is not installed",
-                                   path=dest, hint=S3_INSTALL_HINT) from None
+                                   path=dest, hint=extra_install_command("s3")) from None
         self.dest, self.bucket, self.prefix = dest, bucket, prefix
         # A fresh instance: fsspec's cache would keep the credentials and endpoint of an earlier call.
         self.fs = s3fs.S3FileSystem(skip_instance_cache=True, use_listings_cache=False, **_endpoint_kwargs())

