@@ -7,6 +7,7 @@ import os
 import re
 import sqlite3
 import subprocess
+import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -43,7 +44,11 @@ def gpodder_episodes(home: Path) -> list[sqlite3.Row]:
 
 
 def feed_items(feed: Path) -> list[dict[str, str]]:
-    root = ET.parse(feed).getroot()
+    return feed_items_from(feed.read_bytes())
+
+
+def feed_items_from(data: bytes) -> list[dict[str, str]]:
+    root = ET.fromstring(data)
     items = []
     for item in root.iter("item"):
         enclosure = item.find("enclosure")
@@ -72,7 +77,8 @@ def test_render_serve_and_gpodder_downloads_every_episode(workspace: Path, tmp_p
         assert gpo(["update", feed_url], home).returncode == 0
         # gpo exits 0 even when a download fails: the database says what really happened.
         gpo(["download", feed_url], home)
-        items = feed_items(workspace / "feeds" / "feed.xml")
+        with urllib.request.urlopen(feed_url, timeout=10) as response:  # the server's own feed
+            items = feed_items_from(response.read())
         assert all(item["url"].startswith(feed_url.rsplit("feeds/", 1)[0]) for item in items)
         episodes = gpodder_episodes(home)
         assert len(episodes) == len(items) == 2
@@ -141,6 +147,37 @@ def test_gpodder_sees_no_duplicates_after_a_title_change_and_rerender(workspace:
         assert {row["guid"] for row in after} == set(before)
         assert "On Walking Slowly" in {row["title"] for row in after}
         assert all(row["state"] == 1 for row in after), "gPodder would download an episode again"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_render_meanwhile_does_not_break_a_running_serve_on_another_port(workspace: Path, tmp_path: Path) -> None:
+    """render writes the public feed for show.base_url (port 8000); a server on another port keeps
+    handing out its own address, with the new episodes, and gPodder downloads them all."""
+    config = workspace / "audioessay.toml"
+    assert 'base_url = "http://127.0.0.1:8000/"' in config.read_text(encoding="utf-8")
+    assert run_cli(["render"], cwd=workspace).returncode == 0
+    server, feed_url = start_server(workspace)
+    base = feed_url.removesuffix("feeds/feed.xml")
+    assert ":8000/" not in base
+    home = tmp_path / "gpodder"
+    home.mkdir()
+    try:
+        assert gpo(["subscribe", feed_url], home).returncode == 0
+        (workspace / "seeds" / "third.md").write_text("# A Third Essay\n\nIt arrived while the server ran.\n",
+                                                     encoding="utf-8")
+        assert run_cli(["render"], cwd=workspace).returncode == 0
+        public = feed_items(workspace / "feeds" / "feed.xml")
+        assert all(item["url"].startswith("http://127.0.0.1:8000/") for item in public)
+        with urllib.request.urlopen(feed_url, timeout=10) as response:
+            served = feed_items_from(response.read())
+        assert len(served) == 3 and all(item["url"].startswith(base) for item in served)
+
+        assert gpo(["update", feed_url], home).returncode == 0
+        gpo(["download", feed_url], home)
+        rows = gpodder_episodes(home)
+        assert len(rows) == 3 and all(row["state"] == 1 for row in rows), [dict(r) for r in rows]
     finally:
         server.terminate()
         server.wait(timeout=10)

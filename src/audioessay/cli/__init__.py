@@ -204,18 +204,24 @@ def _cluster_executor(scheduler: str | None) -> Iterator[concurrent.futures.Exec
               help="Port (0: any free port).")
 @click.option("--base-url", help="Base URL to write into the feed (default: this server's address).")
 def serve(host: str, port: int, base_url: str | None) -> None:
-    """Serve the feed, episodes and cover art (nothing else) over HTTP, with byte ranges."""
-    from audioessay.pipeline.publish import republish
+    """Serve the feed, episodes and cover art (nothing else) over HTTP, with byte ranges.
+
+    The feed and page are this server's own copies, for its own address: a render meanwhile
+    (which writes the public feed for show.base_url) only adds its new episodes to them."""
+    from audioessay.pipeline.publish import ServedFeed
     from audioessay.publish.serve import make_server
 
     ws = _workspace()
-    server = make_server(ws.root, host=host, port=port, log=lambda line: click.echo(line, err=True))
+    served: list[ServedFeed] = []  # made once the address is known (port 0: any free port)
+    server = make_server(ws.root, host=host, port=port, log=lambda line: click.echo(line, err=True),
+                         own_copy=lambda relpath: served[0].path_for(relpath) if served else None)
     bound_host, bound_port = server.server_address[:2]
     shown_host = f"[{bound_host!s}]" if ":" in str(bound_host) else str(bound_host)
     url = base_url or f"http://{shown_host}:{bound_port}/"
-    feed = republish(ws, url)
+    served.append(ServedFeed(ws, url))
+    served[0].refresh()
     click.echo(f"Serving {ws.root} at {url}")
-    click.echo(f"Feed URL (paste into a podcast app): {url}{ws.relative(feed)}", nl=True)
+    click.echo(f"Feed URL (paste into a podcast app): {url}{ws.relative(ws.feed_path)}", nl=True)
     sys.stdout.flush()
     try:
         server.serve_forever()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -80,9 +81,9 @@ def quality_warnings(ws: Workspace) -> list[str]:
 
 
 def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Ledger,
-                 records: Records | None = None) -> Path:
+                 records: Records | None = None, folder: Path | None = None) -> Path:
     """Write feeds/feed.xml and feeds/index.html from the episodes that are complete (``records``:
-    see :func:`published_episodes`)."""
+    see :func:`published_episodes`); ``folder``: write them there instead (``serve``'s own copy)."""
     from audioessay.publish.feed import write_feed
     from audioessay.publish.page import write_page
 
@@ -91,10 +92,11 @@ def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Ledge
         raise PublishError(f"base URL {base!r} must start with http:// or https://", hint="pass --base-url http://...")
     episodes = published_episodes(ws, ledger, records)
     cover_rel = ws.relative(cover)
-    memo = ws.state / PUBLISHED_FILE
-    write_feed(ws.feed_path, ws.config.show, episodes, base, cover_rel, ws.root, memo)
-    write_page(ws.feeds / "index.html", ws.config.show, episodes, base, cover_rel, memo)
-    return ws.feed_path
+    out = folder or ws.feeds
+    memo = (folder / PUBLISHED_FILE) if folder else ws.state / PUBLISHED_FILE
+    write_feed(out / ws.feed_path.name, ws.config.show, episodes, base, cover_rel, ws.root, memo)
+    write_page(out / "index.html", ws.config.show, episodes, base, cover_rel, memo)
+    return out / ws.feed_path.name
 
 
 def finish(ws: Workspace, report: BuildReport, ledger: Ledger, base_url: str | None, cover: Path,
@@ -111,6 +113,60 @@ def finish(ws: Workspace, report: BuildReport, ledger: Ledger, base_url: str | N
         except AudioessayError as exc:
             report.fail(ws.relative(ws.feed_path), exc)
     return report
+
+
+class ServedFeed:
+    """The feed and page as ``serve`` shows them: written for the server's own address into a
+    private folder (``.audioessay/serve/``), never over ``feeds/``, so that a ``render`` that writes
+    the public feed for ``show.base_url`` does not change the URLs a running server hands out.
+    When a render changes the ledger or the public feed, the copy is written again at the next
+    request (or the last one is served while a render holds the workspace)."""
+
+    NAMES = ("feeds/feed.xml", "feeds/index.html")
+
+    def __init__(self, ws: Workspace, base_url: str) -> None:
+        import hashlib
+
+        self.ws, self.base_url = ws, base_url
+        self.folder = ws.state / "serve" / hashlib.sha256(base_url.encode()).hexdigest()[:16]
+        self._seen: tuple[tuple[int, int] | None, ...] | None = None
+        self._lock = threading.Lock()
+
+    def path_for(self, relpath: str) -> Path | None:
+        """The file to serve for a public path: this server's copy of the feed or page, else None."""
+        if relpath not in self.NAMES:
+            return None
+        with self._lock:
+            self.refresh(wait=False)
+        return self.folder / relpath.rsplit("/", 1)[1]
+
+    def refresh(self, *, wait: bool = True) -> Path:
+        """Write the copy again if the ledger or the public feed changed since it was written."""
+        from audioessay.lock import WorkspaceBusyError, workspace_lock
+        from audioessay.pipeline.identity import open_ledger
+
+        seen = tuple(_signature(path) for path in (self.ws.ledger_path, self.ws.feed_path))
+        target = self.folder / self.ws.feed_path.name
+        if seen == self._seen and target.is_file():
+            return target
+        try:
+            with workspace_lock(self.ws.state, "serve"):
+                publish_feed(self.ws, self.base_url, ensure_cover(self.ws), open_ledger(self.ws, for_writing=True).ledger,
+                             folder=self.folder)
+        except WorkspaceBusyError:
+            if wait or not target.is_file():
+                raise
+            return target  # a render is writing: the last copy until it is done
+        self._seen = seen
+        return target
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def republish(ws: Workspace, base_url: str | None, *, lock: bool = True) -> Path:

@@ -63,6 +63,8 @@ MAX_RANGE_DIGITS = len(str(2**63 - 1))
 LogFunction = Callable[[str], None]
 
 
+OwnCopy = Callable[[str], Path | None]  # a public path -> the file to serve instead, or None
+
 def _no_log(line: str) -> None:
     """The default log: drop the line."""
 
@@ -188,8 +190,8 @@ class PublicFileHandler(BaseHTTPRequestHandler):
 
     def __init__(self, request: Any, client_address: Any, server: BaseServer, *,
                  root: Path, log: LogFunction, timeout: float = IDLE_TIMEOUT,
-                 keep_alive: float = KEEP_ALIVE_TIMEOUT) -> None:
-        self._root, self._log = root, log
+                 keep_alive: float = KEEP_ALIVE_TIMEOUT, own_copy: OwnCopy | None = None) -> None:
+        self._root, self._log, self._own_copy = root, log, own_copy
         self._timeout, self._keep_alive = timeout, min(keep_alive, timeout)
         super().__init__(request, client_address, server)  # handles the request
 
@@ -255,6 +257,8 @@ class PublicFileHandler(BaseHTTPRequestHandler):
         if real is None:
             self._simple(HTTPStatus.NOT_FOUND, "Not found", {}, body)
             return
+        if self._own_copy is not None:  # this server's own feed and page, for its own address
+            real = self._own_copy(real.relative_to(self._root).as_posix()) or real
         try:
             # Not a with-statement: errors opening the file (404) differ from errors sending it.
             handle = open(real, "rb")  # noqa: SIM115
@@ -333,9 +337,10 @@ class PublicFileHandler(BaseHTTPRequestHandler):
 
 
 def _handler(root: Path, log: LogFunction, timeout: float = IDLE_TIMEOUT,
-             keep_alive: float = KEEP_ALIVE_TIMEOUT) -> Callable[..., PublicFileHandler]:
+             keep_alive: float = KEEP_ALIVE_TIMEOUT, own_copy: OwnCopy | None = None) -> Callable[..., PublicFileHandler]:
     """What the server makes a handler for each connection with: root, log and timeouts bound."""
-    return functools.partial(PublicFileHandler, root=root, log=log, timeout=timeout, keep_alive=keep_alive)
+    return functools.partial(PublicFileHandler, root=root, log=log, timeout=timeout, keep_alive=keep_alive,
+                             own_copy=own_copy)
 
 
 class PublicServer(ThreadingHTTPServer):
@@ -436,19 +441,21 @@ class PublicServer(ThreadingHTTPServer):
 
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 0,
                 log: LogFunction = _no_log, *, timeout: float = IDLE_TIMEOUT,
-                keep_alive: float = KEEP_ALIVE_TIMEOUT, max_workers: int = MAX_WORKERS) -> PublicServer:
+                keep_alive: float = KEEP_ALIVE_TIMEOUT, max_workers: int = MAX_WORKERS,
+                own_copy: OwnCopy | None = None) -> PublicServer:
     """A threading HTTP server for the public files of ``root`` (port 0: any free port).
 
     Start it with :func:`serve_forever` or ``server.serve_forever()`` in a thread; the address
     actually bound is ``server.server_address``. ``timeout``, ``keep_alive`` and ``max_workers``
-    are the limits described in :class:`PublicServer` (smaller in tests).
+    are the limits described in :class:`PublicServer` (smaller in tests). ``own_copy``: given a
+    public path, the file to send instead (``serve``'s own feed and page), or None.
     """
     root = Path(root).resolve()
     if not root.is_dir():
         raise PublishError("the workspace folder does not exist", path=root,
                            hint="run this inside a workspace")
     try:
-        server = PublicServer((host, port), _handler(root, log, timeout, keep_alive), log, max_workers)
+        server = PublicServer((host, port), _handler(root, log, timeout, keep_alive, own_copy), log, max_workers)
     except OSError as exc:
         raise PublishError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                            hint="choose another port, or stop the program using this one") from None
