@@ -52,7 +52,10 @@ def _episode(root: Path, slug: str, title: str, number: int, seconds: float, day
     return Episode(slug=slug, title=title, source=Path(f"seeds/{slug}.md"), audio=rel / f"{slug}.mp3",
                    audio_bytes=(folder / f"{slug}.mp3").stat().st_size, duration=seconds,
                    description=f"An essay about {title.lower()}.\n\nA second paragraph of show notes.",
-                   links=(Link("https://example.org/source", "A source"),), guid=f"urn:test:{slug}",
+                   links=(Link("https://example.org/source", "A source"),
+                          # A long source URL shown as its own text: it must wrap on a phone.
+                          Link("https://example.org/" + "averylongpathsegmentwithoutbreaks" * 6, "")),
+                   guid=f"urn:test:{slug}",
                    pub_date=dt.datetime(2024, 5, day, 8, 0, tzinfo=dt.UTC), number=number,
                    transcript_vtt=rel / f"{slug}.vtt", transcript_srt=rel / f"{slug}.srt",
                    chapters=rel / "chapters.json")

@@ -175,3 +175,14 @@ def test_a_changed_template_makes_the_page_again(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(feed, "templates_version", lambda: "an edited template")
     assert write_page(path, SHOW, EPISODES, SHOW.base_url, "feeds/cover.jpg", memo) is False  # same bytes
     assert len(renders) == 1
+
+
+@pytest.mark.parametrize("seconds, shown", [
+    (77.006, "1:17"), (77.6, "1:17"), (59.999, "0:59"), (60.0, "1:00"), (3599.9, "59:59"), (3725.5, "1:02:05"),
+    (0.4, "0:00"),
+])
+def test_the_page_shows_durations_as_the_audio_player_does(seconds: float, shown: str) -> None:
+    """Browsers' players cut a duration down to whole seconds: the page says the same."""
+    from audioessay.publish.page import _duration
+
+    assert _duration(seconds) == shown

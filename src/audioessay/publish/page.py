@@ -73,7 +73,8 @@ def _relative(relpath: str | PurePosixPath | Path) -> str:
 
 
 def _duration(seconds: float) -> str:
-    minutes, secs = divmod(max(0, round(seconds)), 60)
+    """As the page's audio player shows it: whole seconds, cut down (1:17.6 is 1:17, as browsers do)."""
+    minutes, secs = divmod(max(0, int(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
