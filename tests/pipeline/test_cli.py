@@ -74,6 +74,26 @@ def test_script_json_reports_each_essay_and_status(in_workspace: Path) -> None:
         assert (in_workspace / episode["script"]).is_file()
 
 
+@pytest.mark.parametrize("given, expected", [
+    (["notes-on-walking"], ["notes-on-walking"]),  # a slug, as review and preview take
+    (["seeds/notes-on-walking.txt"], ["notes-on-walking"]),  # a file
+    (["notes-on-walking", "her-ending-explained-emotionally"], ["notes-on-walking", "her-ending-explained-emotionally"]),
+    (["output/notes-on-walking/script.txt"], ["notes-on-walking"]),  # the script stands for its essay
+])
+def test_script_takes_slugs_files_and_scripts(in_workspace: Path, given: list[str], expected: list[str]) -> None:
+    invoke("script")  # the scripts exist for the last case
+    result = invoke("script", "--json", *given)
+    assert result.exit_code == 0, result.output
+    assert [e["slug"] for e in json.loads(result.output)["episodes"]] == expected
+
+
+def test_an_unknown_slug_is_one_line_naming_it(in_workspace: Path) -> None:
+    result = CliRunner().invoke(cli, ["script", "--json", "no-such-essay"], catch_exceptions=False)
+    assert result.exit_code == 1
+    (error,) = json.loads(result.stdout)["errors"]
+    assert error["source"] == "no-such-essay" and "no essay has that slug" in error["message"]
+
+
 def test_bad_essay_fails_alone_with_exit_1(in_workspace: Path) -> None:
     (in_workspace / "seeds" / "empty.md").write_text("   \n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["script", "--json"], catch_exceptions=False)

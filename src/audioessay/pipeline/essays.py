@@ -28,7 +28,8 @@ from audioessay.workspace import Workspace
 def essay_paths(ws: Workspace, paths: Sequence[Path]) -> list[Path]:
     """The essays to work on: the given files (folders are searched), or everything in seeds/.
 
-    An episode's script file (``output/<slug>/script.txt``, as messages name it) stands for its essay."""
+    An episode's script file (``output/<slug>/script.txt``, as messages name it) and an episode's
+    slug (as ``review`` and ``preview`` take) stand for its essay."""
     if not paths:
         return ws.essay_paths()
     found: list[Path] = []
@@ -37,12 +38,16 @@ def essay_paths(ws: Workspace, paths: Sequence[Path]) -> list[Path]:
         if path.is_dir():
             found.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".md", ".txt")))
         elif path.name == "script.txt" and path.resolve().parent.parent == ws.output.resolve():
-            slug = path.resolve().parent.name
-            essays = [ws.root / e.source for e in read_essays(ws, (), BuildReport()) if e.slug == slug]
-            found.extend(essays or [path])
+            found.extend(_by_slug(ws, path.resolve().parent.name) or [path])
+        elif not path.exists() and len(path.parts) == 1 and not path.suffix:
+            found.extend(_by_slug(ws, path.name) or [path])
         else:
             found.append(path)
     return found
+
+
+def _by_slug(ws: Workspace, slug: str) -> list[Path]:
+    return [ws.root / e.source for e in read_essays(ws, (), BuildReport()) if e.slug == slug]
 
 
 def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
@@ -57,7 +62,8 @@ def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
     for path in essay_paths(ws, paths):
         try:
             if not path.exists():
-                raise EssayError("no such file", path=path, hint="check the path")
+                raise EssayError("no such file, and no essay has that slug", path=path,
+                                 hint="give an essay's file or its slug (see 'audioessay script')")
             essays.append(read_essay(path.resolve(), ws.root, ws.config.text.max_bytes, memo))
         except Exception as exc:  # one essay never stops the others, even through a bug
             report.fail(_shown(ws, path), exc if isinstance(exc, AudioessayError) else bug(exc))
