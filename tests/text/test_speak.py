@@ -36,7 +36,7 @@ CARDINALS = [
     ("A total of 3,000,000 votes.", "A total of three million votes."),
     ("It is 0.25 wide.", "It is zero point two five wide."),
     ("Only .5 remained.", "Only point five remained."),
-    ("Python 3.11 is out.", "Python three point one one is out."),
+    ("Python 3.11 is out.", "Python three point eleven is out."),  # a version
     ("Agent 007 smiled.", "Agent zero zero seven smiled."),
     ("It cost 2.50 each.", "It cost two point five zero each."),
     ("He counted 9999 stars.", "He counted nine thousand nine hundred ninety-nine stars."),
@@ -225,7 +225,7 @@ UNITS = [
 ]
 
 FRACTIONS = [
-    ("Add 1/2 of it.", "Add one half of it."),
+    ("Add 1/2 of it.", "Add half of it."),
     ("Mix 3/4 of it.", "Mix three quarters of it."),
     ("Two 2/3 of us.", "Two two thirds of us."),
     ("Only 1/3 voted.", "Only one third voted."),
@@ -236,7 +236,7 @@ FRACTIONS = [
     ("It scored 2 3/4.", "It scored two and three quarters."),
     ("Open 24/7.", "Open twenty-four seven."),
     ("After 9/11 it changed.", "After nine eleven it changed."),
-    ("Only 1/100 of it.", "Only one hundredth of it."),
+    ("Only 1/100 of it.", "Only a hundredth of it."),
     ("Odds of 7/23.", "Odds of seven over twenty-three."),
     ("Take 3/2 of it.", "Take three halves of it."),
 ]
@@ -331,7 +331,7 @@ SYMBOLS = [
     ("2 + 2 = 4.", "two plus two equals four."),
     ("He wore #5.", "He wore number five."),
     ("Meet @ home.", "Meet at home."),
-    ("Read #MeToo posts.", "Read MeToo posts."),
+    ("Read #MeToo posts.", "Read hashtag MeToo posts."),
     ("Rock&roll lives.", "Rock and roll lives."),
     ("Tea and/or coffee.", "Tea and or coffee."),
     ("I write C++ daily.", "I write C plus plus daily."),

@@ -21,7 +21,8 @@ ABBREVIATIONS = {
     "Jr.": "Junior", "Sr.": "Senior", "Mt.": "Mount", "Ft.": "Fort", "Ave.": "Avenue",
     "Rd.": "Road", "Blvd.": "Boulevard", "Inc.": "Incorporated", "Ltd.": "Limited",
     "Corp.": "Corporation", "Co.": "Company", "Bros.": "Brothers", "Dept.": "Department",
-    "Univ.": "University", "Ph.D.": "P-H-D", "PhD": "P-H-D", "PhDs": "P-H-D's",
+    "Univ.": "University", "Apt.": "apartment", "apt.": "apartment", "Mme.": "Madame",
+    "Mlle.": "Mademoiselle", "Ph.D.": "P-H-D", "PhD": "P-H-D", "PhDs": "P-H-D's",
     "e.g.": "for example", "i.e.": "that is", "etc.": "et cetera", "vs.": "versus",
     "vs": "versus", "approx.": "approximately", "cf.": "compare", "viz.": "namely",
     "et al.": "and others", "a.k.a.": "also known as", "incl.": "including",
@@ -53,20 +54,28 @@ def _abbreviation_keys() -> dict[str, str]:
 
 _ALWAYS = _abbreviation_keys()
 _NUMBER_NEXT = re.compile(r"[ \t]*[#\d]")
+# "the 5th c." and "the 19th C.": century after an ordinal.
+_ORDINAL_BEFORE = re.compile(r"\d(?:st|nd|rd|th)[ \t]+$|\b(?:first|second|third|fourth|fifth|sixth|seventh|"
+                             r"eighth|ninth|tenth|eleventh|twelfth|[a-z]+teenth|twentieth|twenty-first)[ \t]+$")
+# "M. Dupont": Monsieur; "MM. Dupont et Durand": Messieurs. Not an initial ("J. M. Barrie").
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.[ \t]*$")
+_INITIAL_AFTER = re.compile(r"[ \t]+[A-Z]\.")
 # These are expanded before a Roman numeral too ("vol. II" -> "volume II", which the Roman rule
 # then reads "volume two"); never "No." ("No. I won't"), "p." or "c.".
 _BEFORE_ROMAN = frozenset({"vol.", "Vol.", "vols.", "ch.", "Ch.", "chap.", "sec.", "Sec.", "fig.", "Fig."})
 _ROMAN_NEXT = re.compile(r"[ \t]*[IVXLC]+(?![\w])")
 _ABBREVIATION_KEYS = sorted(
-    set(_ALWAYS) | set(TITLES_WITHOUT_PERIOD) | set(BEFORE_NUMBER) | {"St.", "St", "Dr.", "v."},
+    set(_ALWAYS) | set(TITLES_WITHOUT_PERIOD) | set(BEFORE_NUMBER) | {"St.", "St", "Dr.", "v.", "M.", "MM.", "C."},
     key=len,
     reverse=True,
 )
 
 
-@make_rule("abbreviation", r"(?<![\w.])(?:" + "|".join(map(re.escape, _ABBREVIATION_KEYS)) + r")(?!\w)", requires="")
+@make_rule("abbreviation", r"(?<![\w.])(?:" + "|".join(map(re.escape, _ABBREVIATION_KEYS)) + r")(?:(?!\w)|(?<=\bc\.)(?=\d))", requires="")
 def abbreviation(m: re.Match[str], rec: Recorder) -> str | None:
     token, text = m.group(0), m.string
+    if token in _SPECIAL:
+        return _SPECIAL[token](m, rec)
     after = word_after(text, m.end())
     before = word_before(text, m.start())
     name_follows = after[:1].isupper()
@@ -96,10 +105,45 @@ def abbreviation(m: re.Match[str], rec: Recorder) -> str | None:
         spoken = "versus"
     else:
         spoken = _ALWAYS[token]
+        if m.start() == 0:
+            spoken = spoken[0].upper() + spoken[1:]  # "Apt. 4 is empty": "Apartment four ..."
     if token.endswith(".") and ends_sentence(text, m.end()):
         spoken += "."
     rec.add(token, spoken, "abbreviation", attention)
     return spoken
+
+
+def _monsieur(m: re.Match[str], rec: Recorder) -> str | None:
+    """ "M. Dupont" -> "Monsieur Dupont"; "J. M. Barrie" and "M. R. James" keep their initials.
+    Before a first name and a surname ("M. Night Shyamalan") it is marked for review."""
+    text, token = m.string, m.group(0)
+    after = word_after(text, m.end())
+    if not after[:1].isupper() or len(after) < 2 or after in NOT_NAMES or _INITIAL_AFTER.match(text, m.end()):
+        return None
+    if _INITIAL_BEFORE.search(text, max(0, m.start() - 4), m.start()):
+        return None
+    spoken = "Monsieur" if token == "M." else "Messieurs"
+    two_names = re.match(r"[ \t]+[A-Z][\w'’-]+[ \t]+[A-Z][a-z]", text[m.end() :]) is not None
+    rec.add(token, spoken, "abbreviation", attention=two_names)
+    return spoken
+
+
+def _century_or_circa(m: re.Match[str], rec: Recorder) -> str | None:
+    """ "the 5th c." -> "the fifth century"; "c. 1850" -> "circa 1850"; "C. S. Lewis" stays."""
+    token, text = m.group(0), m.string
+    if _ORDINAL_BEFORE.search(text, max(0, m.start() - 20), m.start()):
+        spoken = "century"
+    elif token == "c." and _NUMBER_NEXT.match(text, m.end()):
+        spoken = BEFORE_NUMBER[token] + " "  # "c.1850" too
+    else:
+        return None
+    if ends_sentence(text, m.end()):
+        spoken += "."
+    rec.add(token, spoken.rstrip(". "), "abbreviation")
+    return spoken
+
+
+_SPECIAL = {"M.": _monsieur, "MM.": _monsieur, "c.": _century_or_circa, "C.": _century_or_circa}
 
 
 @make_rule("unknown abbreviation", r"(?<![\w.])([A-Za-z]{1,6})\.(?=[ \t]+[a-z])", requires=".")

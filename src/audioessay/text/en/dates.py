@@ -15,6 +15,7 @@ from audioessay.text.en.context import (
     word_before,
     word_set,
 )
+from audioessay.text.en.money_units import UNITS
 from audioessay.text.en.spoken import (
     LETTER_JOINER,
     cardinal,
@@ -185,26 +186,89 @@ def _time_words(h: int, mins: int, secs: int, ap: bool) -> str:
     return spoken
 
 
+def _duration(h: int, mins: int, secs: int) -> str:
+    """ "2:01:09" -> "two hours, one minute and nine seconds" (a race or a film's length)."""
+    parts = [counted(n, one, many) for n, one, many in
+             ((h, "hour", "hours"), (mins, "minute", "minutes"), (secs, "second", "seconds")) if n]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+# A four-digit 24-hour time, "0600 hours", "1430 hrs": "oh six hundred hours". With a leading
+# zero it is a time after "at", "by"...; without one only before "hours" (else "at 1430" may be
+# a year), or after "at" in a sentence that speaks of hours, marked for review.
+_MILITARY_AFTER = re.compile(r"[ \t]*(?:hours|hrs|hr|h|Zulu|GMT|UTC)\b")
+_MILITARY_BEFORE = word_set("at by until till from to before after around since")
+_HOURS_NEARBY = re.compile(r"\b(?:hours|hrs)\b")
+
+
 @make_rule(
-    "clock time", rf"(?<![\w:.,])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?(?![\d:]|[.,]\d){_AMPM}?"
+    "clock time",
+    rf"(?<![\w:.,])(?:(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?(?![\d:]|[.,]\d){_AMPM}?"
+    r"|(?P<mh>[01]\d|2[0-3])(?P<mm>[0-5]\d)(?![\w:]|[.,]\d)(?:[ \t]?(?P<hrs>hrs|hr)(?!\w))?)",
 )
 def clock_time(m: re.Match[str], rec: Recorder) -> str | None:
-    h, mins = int(m.group("h")), int(m.group("m"))
-    if h > 24 or mins > 59:
+    if m.group("mh"):
+        return _military_time(m, rec)
+    h, mins, secs = int(m.group("h")), int(m.group("m")), int(m.group("s") or 0)
+    if h > 24 or mins > 59 or secs > 59:
         return None  # not a time; the ratio rule reads it
-    spoken = _time_words(h, mins, int(m.group("s") or 0), bool(m.group("ap"))) + _ampm(m)
+    before = word_before(m.string, m.start()).lower()
+    if m.group("s") and not m.group("ap") and before not in _MILITARY_BEFORE and (h or mins or secs):
+        spoken = _duration(h, mins, secs)  # "ran 2:01:09"; "at 10:30:15" stays a clock time
+        rec.add(m.group(0), spoken, "time")
+        return spoken
+    spoken = _time_words(h, mins, secs, bool(m.group("ap"))) + _ampm(m)
     rec.add(m.group(0), spoken, "time")
     return spoken
 
 
-@make_rule("dotted time", rf"(?<![\w:.,])(?P<h>\d{{1,2}})\.(?P<m>\d{{2}}){_AMPM}")
-def dotted_time(m: re.Match[str], rec: Recorder) -> str | None:
-    """ British "3.30pm": a time only with am or pm after it (else it is a decimal). """
-    h, mins = int(m.group("h")), int(m.group("m"))
-    if not (1 <= h <= 12 and mins <= 59):
+def _military_time(m: re.Match[str], rec: Recorder) -> str | None:
+    text, hh, mm = m.string, m.group("mh"), int(m.group("mm"))
+    before = word_before(text, m.start()).lower()
+    hours_after = _MILITARY_AFTER.match(text, m.end()) is not None
+    leading_zero = hh.startswith("0") and before in _MILITARY_BEFORE
+    guess = before == "at" and not hours_after and bool(_HOURS_NEARBY.search(text))
+    if not (hours_after or leading_zero or guess):
         return None
-    spoken = _time_words(h, mins, 0, True) + _ampm(m)
-    rec.add(m.group(0), spoken, "time")
+    head = ("zero" if mm == 0 else "zero zero") if hh == "00" else ("oh " if hh.startswith("0") else "") + cardinal(int(hh))
+    if mm == 0:
+        spoken = f"{head} hundred"
+    else:
+        spoken = f"{head} {'oh ' if mm < 10 else ''}{cardinal(mm)}"
+    if m.group("hrs"):
+        spoken += " hours"  # "2200 hrs"
+    rec.add(m.group(0), spoken, "time", attention=guess)
+    return spoken
+
+
+# "at 4.30", "from 9.30 to 5.30": a dotted time without am or pm, after these words only.
+DOTTED_TIME_BEFORE = word_set("at by until till from before after around past")
+_FROM_TIME_TO = re.compile(r"\bfrom[ \t]+\d{1,2}[.:]\d{2}(?:[ \t]?[AaPp]\.?[Mm]\.?)?[ \t]*(?:to|until|till)[ \t]+$")
+# ...and not before these ("at 4.50 per share", "at 2.50 each", "at 3.25 times", "at 12.75 degrees").
+_NOT_TIME_AFTER = re.compile(
+    r"[ \t]*(?:%|per\b|each\b|a\b|an\b|times\b|percent\b|points?\b|degrees?\b|x\b|p\b|(?:"
+    + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?!\w))"
+)
+
+
+@make_rule("dotted time", rf"(?<![\w:.,£$€¥₹])(?P<h>\d{{1,2}})\.(?P<m>\d{{2}})(?![\d]|[.,]\d){_AMPM}?")
+def dotted_time(m: re.Match[str], rec: Recorder) -> str | None:
+    """ British "3.30pm": a time with am or pm after it; without them only after "at", "by",
+    "from" ... ("at 4.30"), marked for review, since "at 4.50 per share" is a price."""
+    h, mins, ap = int(m.group("h")), int(m.group("m")), m.group("ap")
+    if mins > 59 or h > (12 if ap else 23) or (ap and h == 0):
+        return None
+    if ap:
+        spoken = _time_words(h, mins, 0, True) + _ampm(m)
+        rec.add(m.group(0), spoken, "time")
+        return spoken
+    text = m.string
+    before = word_before(text, m.start()).lower()
+    after_from = _FROM_TIME_TO.search(text, max(0, m.start() - 30), m.start())
+    if not (before in DOTTED_TIME_BEFORE or after_from) or _NOT_TIME_AFTER.match(text, m.end()):
+        return None
+    spoken = _time_words(h, mins, 0, False)
+    rec.add(m.group(0), spoken, "time", attention=True)
     return spoken
 
 

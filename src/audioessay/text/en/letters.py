@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from audioessay.text.en.context import ends_sentence, make_rule, word_set
+from audioessay.text.en.context import ends_sentence, make_rule, word_after, word_before, word_set
 from audioessay.text.en.numbers import VALID_ROMAN
 from audioessay.text.en.spoken import spell
 from audioessay.text.lang_base import Recorder
@@ -18,8 +18,24 @@ ACRONYMS = word_set(
     "NASA NATO UNESCO UNICEF LASER RADAR SONAR SCUBA OPEC FIFA UEFA NAFTA AIDS COVID GIF "
     "JPEG PIN SIM ISIS SWAT NIMBY YOLO FOMO OK TED LEGO IKEA ZIP RAM ROM WASP POTUS SCOTUS "
     "FLOTUS DARPA NORAD CERN BAFTA MOMA UNIX LAN WAN NASDAQ ASCII DOS OSHA FEMA ICE MERS "
-    "SARS NOAA OLED GOAT ANZAC QANTAS EPCOT BASIC COBOL"
+    "SARS NOAA OLED GOAT ANZAC QANTAS EPCOT BASIC COBOL MAX ASEAN CAPTCHA LIDAR AWOL INTERPOL MIDI "
+    "NAACP OFSTED OFCOM UNIFIL SWIFT FIDE MENSA EFTA NICE"
 )
+# Spelled letter by letter with confidence. Any other all-caps word is spelled too, but marked
+# for review: it may be an acronym said as a word (like NASA) that these lists do not know.
+INITIALISMS = word_set(
+    "AI BBC FBI CIA USA UK EU UN US IT CEO CFO CTO COO HR PR TV DVD CD PC PDF URL USB GPS DNA RNA HIV "
+    "NHS GP MP BMW IBM CNN ABC NBC CBS ITV UFO IQ ID VIP FAQ ATM MBA BA MA BSc NYC LA DC UAE IMF WTO "
+    "WHO OECD ISO IPO GDP CPU GPU API SDK SQL HTML CSS HTTP HTTPS SMS MRI ICU ER CPR ADHD OCD PTSD IVF "
+    "LGBT LGBTQ NGO UNHCR ICC ICJ IRA IRS SEC FDA EPA CDC NIH NSA KGB FC NFL NBA MLB NHL UFC BBQ DJ "
+    "MC CV LED LCD TB KB MB GB USSR GDR WWF RSPCA UCL LSE MIT UCLA NYU BP EV SUV RV AC AD BC CE BCE "
+    "ETA DIY PS RSVP AKA FYI GOP DNC SNP ANC PM VP IOC DUI RSS UN UNC CNBC NPR PBS HBO MTV ESPN "
+    "AP AFP EEC ECB FTSE NYSE SAT GCSE VAT UV ICT IoT VR AR ML LLM CT ECG EEG IVF HGV MoD RAF SAS "
+    "ITN NASCAR JFK MLK LBJ FDR AA BT EA GM GE HP ID IDs SOS SUVs TNT ATP DHL UPS RAC AAA AGM"
+)
+# All-caps words that are also emphasis ("WHO cares?"), spelled when they name the
+# organization: after "the", "by" ..., or with "'s".
+ORGANIZATION_BEFORE = word_set("the The by from with of and to at for against")
 # All-caps emphasis ("I do NOT agree"): said as the word, never spelled.
 EMPHASIS_WORDS = word_set(
     "NOT NO YES AND OR THE BUT ALL NEVER EVER VERY MUST WILL CAN DO DID DOES HAVE HAS WAS "
@@ -31,7 +47,7 @@ EMPHASIS_WORDS = word_set(
 SYMBOL_WORDS = {
     "&": "and", "+": "plus", "=": "equals", "@": "at", "%": "percent", "°": "degrees",
     "×": "times", "÷": "divided by", "±": "plus or minus", "≈": "approximately",
-    "≠": "does not equal", "∞": "infinity", "§": "section",
+    "≠": "does not equal", "∞": "infinity", "§": "section", "§§": "sections",
 }  # fmt: skip
 BEFORE_NUMBER_SYMBOLS = {
     "~": "about",
@@ -63,9 +79,16 @@ def initials(m: re.Match[str], rec: Recorder) -> str:
 
 @make_rule("symbol before number", r"(?P<s>[~≈<>≤≥])[ \t]?(?=-?\d|[$£€¥₹]\d)")
 def symbol_before_number(m: re.Match[str], rec: Recorder) -> str:
-    spoken = BEFORE_NUMBER_SYMBOLS[m.group("s")] + " "
-    rec.add(m.group(0), spoken.strip(), "symbol")
-    return spoken
+    spoken = BEFORE_NUMBER_SYMBOLS[m.group("s")]
+    if m.group("s") in "~≈":
+        # "a ~20% rise": "a roughly ...", never "a about ..."; "an ~8% fall": "an approximately".
+        article = word_before(m.string, m.start()).lower()
+        if article in ("about", "approximately", "roughly", "around", "circa", "approx"):
+            rec.add(m.group(0), "", "symbol")
+            return ""  # "about ~5 km": said once
+        spoken = {"a": "roughly", "an": "approximately"}.get(article, spoken)
+    rec.add(m.group(0), spoken, "symbol")
+    return spoken + " "
 
 
 @make_rule("number sign", r"(?<!\w)#[ \t]?(?=\d)")
@@ -91,7 +114,9 @@ class InitialismRule:
 
     def _say(self, m: re.Match[str], rec: Recorder, shouting: list[tuple[int, int]]) -> str:
         word, suffix = m.group("w"), m.group("s")
-        if (
+        if word in EMPHASIS_WORDS and word in INITIALISMS and (suffix or self._names_body(m)):
+            pass  # "the WHO": the organization, spelled
+        elif (
             word in ACRONYMS
             or word in EMPHASIS_WORDS
             or (not suffix and self._valid_roman.fullmatch(word))
@@ -99,26 +124,40 @@ class InitialismRule:
         ):
             return m.group(0)
         spoken = spell(word) + ("'s" if suffix else "")
-        # A 4-5 letter word with vowels might be an acronym said as a word (like NASA).
-        attention = len(word) >= 4 and any(v in word for v in "AEIOU")
+        # An unknown word might be an acronym said as a word (like NASA): ask a person; so may
+        # "WHO" read as the organization without "the" before it.
+        attention = word not in INITIALISMS or (
+            word in EMPHASIS_WORDS and not suffix and word_before(m.string, m.start()) not in ORGANIZATION_BEFORE
+        )
         rec.add(m.group(0), spoken, "initialism", attention)
         return spoken
+
+    @staticmethod
+    def _names_body(m: re.Match[str]) -> bool:
+        """ "The WHO declared": an organization, not the shouted "WHO cares?" """
+        text = m.string
+        if word_before(text, m.start()) in ORGANIZATION_BEFORE:
+            return True
+        after = word_after(text, m.end())
+        return bool(after) and after[0].islower() and "?" not in text[m.end() :]
 
 
 initialism = InitialismRule()
 
 
-@make_rule("symbol", r"[&+=@%°×÷±≈≠∞§]", requires="".join(SYMBOL_WORDS))
+@make_rule("symbol", r"§§|[&+=@%°×÷±≈≠∞§]", requires="".join(SYMBOL_WORDS))
 def symbol(m: re.Match[str], rec: Recorder) -> str:
     spoken = SYMBOL_WORDS[m.group(0)]
     rec.add(m.group(0), spoken, "symbol")
     return f" {spoken} "
 
 
-@make_rule("hashtag", r"#(?=[A-Za-z])", requires="#")
+@make_rule("hashtag", r"(?<![\w&])#(?=[A-Za-z])", requires="#")
 def hashtag(m: re.Match[str], rec: Recorder) -> str:
-    rec.add("#", "", "symbol")
-    return ""
+    """ "#MeToo": "hashtag MeToo" (a "@jane_doe" handle is "at jane doe": the symbol rule says
+    "at" and the underscore is a space). """
+    rec.add("#", "hashtag", "symbol")
+    return "hashtag "
 
 
 @make_rule("slash", r"(?<=[a-z])/(?:or\b|(?=[a-z]))", requires="/")

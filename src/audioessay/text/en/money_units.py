@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from audioessay.text.en.context import NUM, is_plural_noun, make_rule, word_after, word_set
+from audioessay.text.en.context import NUM, is_plural_noun, make_rule, word_after, word_before, word_set
 from audioessay.text.en.spoken import cardinal, counted, number, whole_number
 from audioessay.text.lang_base import Recorder
 
@@ -33,13 +33,26 @@ UNITS: dict[str, tuple[str, str]] = {
     "yr": ("year", "years"), "yrs": ("year", "years"), "ha": ("hectare", "hectares"),
     "bn": ("billion", "billion"), "ppm": ("part per million", "parts per million"),
     "tbsp": ("tablespoon", "tablespoons"), "tsp": ("teaspoon", "teaspoons"),
-    "pts": ("point", "points"),
+    "pts": ("point", "points"), "km3": ("cubic kilometre", "cubic kilometres"),
+    "mm2": ("square millimetre", "square millimetres"), "mm3": ("cubic millimetre", "cubic millimetres"),
+    "ft2": ("square foot", "square feet"), "ft3": ("cubic foot", "cubic feet"), "mi": ("mile", "miles"),
+    "mi2": ("square mile", "square miles"), "tn": ("trillion", "trillion"),
+    # Magnitude suffixes, glued to the number only ("250K", "1.2B"); see _magnitude.
+    "K": ("thousand", "thousand"), "k": ("thousand", "thousand"), "M": ("million", "million"),
+    "B": ("billion", "billion"),
 }  # fmt: skip
+# "a 5K race", "a 4K TV": K is the race or the picture, not thousand, before these.
+_K_NOT_THOUSAND = word_set("run runs race races walk walks fun tv tvs video videos resolution display displays "
+                           "monitor monitors screen screens stream streaming footage camera swim row ride")
+# Words after an article and a measure ("a 2,500 kg successor") that are not the noun the
+# measure describes ("a 5 km or so").
+_NOT_MEASURED_NOUNS = word_set("of or and to than is was are were each more less away from in on at by with per")
 # "5m people": m is million, not metres, before a word like these.
 _MILLION_NOUNS = word_set(
     "people views users subscribers viewers copies votes fans followers downloads customers "
     "visitors jobs homes households residents deaths cases readers listeners players "
-    "children adults workers members tonnes barrels miles"
+    "children adults workers members tonnes barrels miles parameters tokens dollars pounds euros "
+    "streams plays likes shares signatures"
 )
 
 # symbol -> (one, many, one of the hundredth unit, many of it); None: no hundredth unit.
@@ -136,11 +149,23 @@ def feet(m: re.Match[str], rec: Recorder) -> str:
     return spoken
 
 
-@make_rule("dimensions", r"(?<=\d)(?:[ \t]x[ \t]|x)(?=\d)")
+# After "2 × 3" these make it a size ("by"); without one "×" is "times".
+_SIZE_AFTER = re.compile(
+    r"[ \t]*\d+(?:\.\d+)?(?:[ \t]*[x×][ \t]*\d+(?:\.\d+)?)*[ \t]*(?:mm|cm|m|km|in|ft|yd|px|inch|inches|"
+    r"foot|feet|yards?|met(?:re|er)s?|centimet(?:re|er)s?|millimet(?:re|er)s?|kilomet(?:re|er)s?|miles?|"
+    r"pixels?|squares?|cells?|tiles?|grid|board|matrix|cube|puzzle)\b"
+)
+
+
+@make_rule("dimensions", r"(?<=\d)(?:[ \t]x[ \t]|x|[ \t]?×[ \t]?)(?=\d)")
 def dimensions(m: re.Match[str], rec: Recorder) -> str | None:
-    """ "10 x 20 cm", "4x4": "by". Not in "0x1F" (hexadecimal). """
+    """ "10 x 20 cm", "4x4", "2 × 3 metres": "by". Not in "0x1F" (hexadecimal), and "3 × 4"
+    without a unit stays "times" (the symbol rule). """
     text, start = m.string, m.start()
-    if text[start - 1] == "0" and (start < 2 or not text[start - 2].isalnum()) and m.group(0) == "x":
+    if "×" in m.group(0):
+        if not _SIZE_AFTER.match(text, m.end()):
+            return None
+    elif text[start - 1] == "0" and (start < 2 or not text[start - 2].isalnum()) and m.group(0) == "x":
         return None
     rec.add(m.group(0), "by", "dimensions")
     return " by "
@@ -196,15 +221,20 @@ _UNIT_ALTERNATION = "|".join(map(re.escape, sorted(UNITS, key=len, reverse=True)
     rf"(?<![\w./])(?P<neg>-)?(?P<a>{NUM})(?:[ \t]?[-–][ \t]?(?P<b>{NUM}))?(?P<sep>[ \t]|-)?"
     rf"(?P<u>{_UNIT_ALTERNATION})(?![\w])",
 )
-def measurement(m: re.Match[str], rec: Recorder) -> str:
+def measurement(m: re.Match[str], rec: Recorder) -> str | None:
     a, b, unit, sep = m.group("a"), m.group("b"), m.group("u"), m.group("sep")
     amount = ("minus " if m.group("neg") else "") + number(a) + (f" to {number(b)}" if b else "")
     attention = False
-    if unit == "m" and sep != "-" and _is_million_context(m.string, m.end()):
+    if unit in _MAGNITUDE_SUFFIXES:
+        magnitude = _magnitude(m)
+        if magnitude is None:
+            return None  # "a 5K race", "Apartment 4B", "3M" (the company): left as written
+        words, attention = magnitude
+    elif unit == "m" and sep != "-" and _is_million_context(m.string, m.end()):
         # "5m people" is five million people, not five metres of them.
         words, attention = "million", True
-    elif sep == "-":
-        words = UNITS[unit][0]  # "a 5-km race": adjectives are singular
+    elif sep == "-" or _is_adjective(m):
+        words = UNITS[unit][0]  # "a 5-km race", "a 2,500 kg successor": adjectives are singular
     else:
         words = UNITS[unit][0] if (a == "1" and not b) else UNITS[unit][1]
     spoken = f"{amount}-{words}" if sep == "-" else f"{amount} {words}"
@@ -212,14 +242,55 @@ def measurement(m: re.Match[str], rec: Recorder) -> str:
     return spoken
 
 
+_MAGNITUDE_SUFFIXES = frozenset({"K", "k", "M", "B"})
+
+
+def _magnitude(m: re.Match[str]) -> tuple[str, bool] | None:
+    """ "250K" -> thousand, "3M users" -> million, "1.2B" -> billion; None to leave it.
+
+    Only glued to the number ("300 K" is kelvin). K is thousand unless a race or a screen
+    follows ("a 5K run", "4K TV") or a small number stands alone ("in 4K"); M and B need a
+    decimal ("1.5M") or a counted noun after them ("3M users"), since "3M" and "4B" are names."""
+    unit, a, text = m.group("u"), m.group("a"), m.string
+    if m.group("sep") or m.group("b"):
+        return None
+    after = word_after(text, m.end())
+    if unit in "Kk":
+        if after.lower() in _K_NOT_THOUSAND or text[m.end() : m.end() + 1] == "-":
+            return None
+        small = a.isdigit() and int(a) < 20 and not is_plural_noun(after)
+        return None if small else ("thousand", False)
+    # A plural after it counts only mid-sentence: "3M makes tape" is the company.
+    counted_noun = after in _MILLION_NOUNS or (
+        is_plural_noun(after) and text[m.end() : m.end() + 1] == " " and word_before(text, m.start()) != ""
+    )
+    if not ("." in a or counted_noun):
+        return None
+    return ("million" if unit == "M" else "billion"), "." not in a
+
+
+def _is_adjective(m: re.Match[str]) -> bool:
+    """ "a 2,500 kg successor": a measure between an article and a noun describes the noun."""
+    text = m.string
+    if word_before(text, m.start()).lower() not in ("a", "an"):
+        return False
+    after = _NOUN_AFTER.match(text, m.end())
+    return after is not None and after.group(1) not in _NOT_MEASURED_NOUNS
+
+
+_NOUN_AFTER = re.compile(r"[ \t]+([a-z]+)\b(?!['’-])")
+
+
 def _is_million_context(text: str, pos: int) -> bool:
     after = word_after(text, pos)
     return after in _MILLION_NOUNS or (is_plural_noun(after) and text[pos : pos + 1] == " ")
 
 
-@make_rule("pence", r"(?<![\w.,£$€¥₹])(?P<n>\d{1,2})p(?![\w])")
+@make_rule("pence", r"(?<![\w.,£$€¥₹])(?P<n>\d{1,2}(?:\.\d{1,2})?)p(?![\w])")
 def pence(m: re.Match[str], rec: Recorder) -> str:
-    """ "99p": ninety-nine pence. Three or more digits are video resolutions ("1080p"). """
-    spoken = counted(int(m.group("n")), "penny", "pence")
+    """ "99p": ninety-nine pence; "4.5p": four point five pence. Three or more digits are video
+    resolutions ("1080p")."""
+    n = m.group("n")
+    spoken = counted(int(n), "penny", "pence") if n.isdigit() else f"{number(n)} pence"
     rec.add(m.group(0), spoken, "currency")
     return spoken

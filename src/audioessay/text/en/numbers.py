@@ -14,8 +14,10 @@ from audioessay.text.en.spoken import (
     digits,
     fraction,
     is_year,
+    model_number,
     number,
     ordinal,
+    version,
     whole_number,
     year,
 )
@@ -26,6 +28,13 @@ from audioessay.text.numbers import roman_value
 PHONE_BEFORE = word_set("call calls called calling phone phoned phoning tel telephone dial dialled dialed "
                       "ring rang fax text number mobile cell hotline helpline")
 _PHONE_GROUPS = re.compile(r"\d+")
+# Emergency and service short codes ("dial 999"): digit by digit only after a word like "dial"
+# or before one like "call" ("a 911 call"); "Porsche 911" and "999 points" stay numbers.
+SHORT_CODES = ("911", "999", "112", "111", "101", "988", "000")
+SHORT_CODE_AFTER = word_set("call calls caller callers emergency emergencies operator operators dispatcher "
+                          "dispatchers service line number hotline")
+# "text STOP to 80082": a five- or six-digit SMS short code after "to", with "text" before it.
+_SMS_BEFORE = re.compile(r"(?i)\b(?:text|texts|texting|texted|txt|sms|send|sending)\b[^.!?]{0,40}\bto[ \t]+$")
 
 
 @make_rule(
@@ -33,16 +42,31 @@ _PHONE_GROUPS = re.compile(r"\d+")
     r"(?<![\w.,/:+-])(?:"
     r"(?P<intl>\+\d{1,3}(?:[ \t.-]\(?\d{1,4}\)?){2,5})"  # +44 20 7946 0958
     r"|(?P<nanp>(?:1[ .-])?(?:\(\d{3}\)[ \t]?|\d{3}[-.])\d{3}[-.]\d{4})"  # (212) 555-1234, 212-555-1234
+    r"|(?P<uk>(?:0\d{2,4}|\(0\d{2,4}\))[ \t]\d{3,6}(?:[ \t]\d{3,4})?)"  # 020 7946 0018, 07700 900123
     r"|(?P<local>\d{3}-\d{4})"  # 555-1234: only after "call", "phone"...
+    r"|(?P<short>" + "|".join(SHORT_CODES) + r"|9-1-1)"  # 999: only after "dial" or before "call"
+    r"|(?P<sms>\d{5,6})"  # 80082: only in "text ... to 80082"
     r")(?![\w-]|[.,]\d)",
 )
 def telephone_number(m: re.Match[str], rec: Recorder) -> str | None:
     """Digit by digit, a pause (comma) between the groups as written: "five five five, one two
     three four". Ranges and dates never look like these, except "555-1234", which is a phone
-    number only after a word like "call" or "phone"."""
-    if m.group("local") and word_before(m.string, m.start()).lower() not in PHONE_BEFORE:
+    number only after a word like "call" or "phone", short codes (999, 80082), which need their
+    own context, and a UK number (leading 0), which must have ten or eleven digits."""
+    text, before = m.string, word_before(m.string, m.start()).lower()
+    if m.group("local") and before not in PHONE_BEFORE:
         return None
-    spoken = ", ".join(digits(group) for group in _PHONE_GROUPS.findall(m.group(0)))
+    if m.group("short") and before not in PHONE_BEFORE and word_after(text, m.end()).lower() not in SHORT_CODE_AFTER:
+        return None
+    if m.group("sms") and not _SMS_BEFORE.search(text, max(0, m.start() - 60), m.start()):
+        return None
+    groups = _PHONE_GROUPS.findall(m.group(0))
+    if m.group("uk") and sum(map(len, groups)) not in (10, 11):
+        return None
+    if m.group("short") or m.group("sms"):
+        spoken = digits(m.group(0))  # one group: "nine nine nine", "eight zero zero eight two"
+    else:
+        spoken = ", ".join(digits(group) for group in groups)
     if m.group("intl"):
         spoken = "plus " + spoken
     rec.add(m.group(0), spoken, "telephone number", attention=True)
@@ -99,8 +123,19 @@ def fraction_number(m: re.Match[str], rec: Recorder) -> str:
         spoken = fraction(n, d)
         if m.group("w"):
             spoken = f"{whole_number(m.group('w'))} {spoken}"
+        elif n == 1 and spoken.startswith("one ") and " over " not in spoken:
+            spoken = _a_part(spoken[4:], word_after(m.string, m.end()).lower()) or spoken
     rec.add(m.group(0), spoken, "fraction")
     return spoken
+
+
+def _a_part(name: str, after: str) -> str | None:
+    """ "1/2 a cup" -> "half a cup", "1/2 of it" -> "half of it", "1/4 of" -> "a quarter of"."""
+    if name == "half" and after in ("a", "an", "the", "of", "that", "this", "my", "his", "her", "their", "our"):
+        return "half"
+    if after == "of":
+        return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"  # "an eighth of"
+    return None
 
 
 SCORE_BEFORE = word_set("won lost beat beaten score scored finished ended drew trailed led leading trailing "
@@ -119,7 +154,9 @@ def number_range(m: re.Match[str], rec: Recorder) -> str:
     joiner = "and" if before.lower() == "between" else "to"
     spoken = f"{number(a)} {joiner} {number(b)}"
     rule = "range"
-    if a == b and m.group(0) == f"{a}-{b}":
+    if before in MODEL_MAKERS and m.group(0) == f"{a}-{b}" and a.isdigit() and b.isdigit():
+        spoken, rule = f"{model_number(a)} {model_number(b)}", "model"  # "Boeing 737-800"
+    elif a == b and m.group(0) == f"{a}-{b}":
         spoken = f"{number(a)}-{number(b)}"  # "50-50", "a 1-1 draw": never "fifty to fifty"
     elif a.isdigit() and b.isdigit() and len(a) == 4 and is_year(int(a)):
         first, second = int(a), int(b)
@@ -140,25 +177,80 @@ def number_range(m: re.Match[str], rec: Recorder) -> str:
     return spoken
 
 
+# Software and products whose numbers are versions: "Python 3.12" -> "three point twelve".
+VERSIONED = word_set(
+    "Python Java JavaScript TypeScript Ruby Perl PHP Rust Swift Kotlin Scala Node Django Rails React "
+    "Angular Vue Flask Laravel iOS iPadOS macOS watchOS tvOS OS Android Windows Ubuntu Debian Fedora "
+    "Linux Firefox Chrome Safari Excel Photoshop Unity Unreal Bluetooth USB HTTP HTML CSS TLS SSL "
+    "IPv GPT ChatGPT Llama Gemini Claude Mistral Qwen Wi-Fi WiFi Web Minecraft Blender Git GNOME KDE "
+    "OpenSSL CUDA LaTeX MySQL PostgreSQL SQLite Redis Kubernetes Docker Xcode Emacs Vim PyTorch "
+    "TensorFlow NumPy pandas Jira Slack Zoom Figma"
+)
+VERSION_WORDS = word_set("version versions Version Versions release Release v V ver build firmware update patch")
+# Makers whose numbers are model names: "Boeing 737" -> "seven thirty-seven".
+MODEL_MAKERS = word_set(
+    "Boeing Airbus Cessna Embraer Bombardier Tupolev Antonov Ilyushin Sukhoi Lockheed Douglas McDonnell "
+    "Fokker Learjet Beechcraft Piper Porsche Peugeot Ferrari Fiat Saab Volvo BMW Audi Alfa Lancia Nokia "
+    "Nikon Canon Leica Pentax Olympus Hasselblad Rolex Casio Yamaha Roland Korg Ducati Lamborghini "
+    "Maserati Mercedes Renault Citroen Citroën Opel Lotus McLaren Bugatti Motorola Sinclair Atari Commodore "
+    "Amiga Nintendo Intel AMD Nvidia NVIDIA GeForce RTX GTX Ryzen Radeon Xeon Pentium Model Type Mark Mk"
+)
+# A bare three-digit number before one of these (after "a" or "the") is an aircraft model:
+# "the 747 jumbo"; a plural ("150 jets") is a count.
+MODEL_AFTER = word_set("MAX Max jet jetliner airliner jumbo Dreamliner freighter")
+_LETTERS_HYPHEN = re.compile(r"(?<![\w.-])[A-Z]{1,2}-$")  # "F-117", "MD-11"
+_THREE_PART_VERSION = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}")
+
+
+def is_model_context(text: str, start: int, end: int) -> bool:
+    """Whether the number at text[start:end] names a model ("Boeing 737", "the 747 jumbo")."""
+    before = word_before(text, start)
+    if before in MODEL_MAKERS or _LETTERS_HYPHEN.search(text, max(0, start - 4), start):
+        return True
+    return before.lower() in ("a", "the") and word_after(text, end) in MODEL_AFTER
+
+
 @make_rule(
     "cardinal",
     r"(?<![\w.,])(?P<neg>-(?=[\d.]))?(?P<n>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)*|\.\d+)(?![\w]|\.\d)",
 )
 def cardinal_number(m: re.Match[str], rec: Recorder) -> str:
-    spoken = number(m.group(0))
-    rec.add(m.group(0), spoken, "cardinal")
+    """A plain number; after a product word a version ("Python 3.12" -> "three point twelve")
+    or a model ("Boeing 737" -> "seven thirty-seven"); "3.11.7" is always a version."""
+    text, n = m.string, m.group("n")
+    before = word_before(text, m.start())
+    rule = "cardinal"
+    if not m.group("neg") and "." in n[1:] and (
+        before in VERSIONED or before in VERSION_WORDS or _THREE_PART_VERSION.fullmatch(n)
+    ):
+        spoken, rule = version(n), "version"
+    elif not m.group("neg") and n.isdigit() and 3 <= len(n) <= 4 and is_model_context(text, m.start(), m.end()):
+        spoken, rule = model_number(n), "model"
+    else:
+        spoken = number(m.group(0))
+    rec.add(m.group(0), spoken, rule)
     return spoken
 
 
-@make_rule("glued number", r"\d+(?:\.\d+)*")
+# "A380", "F-117", "GTX1080": letters and a model number.
+_GLUED_MODEL = re.compile(r"(?<![\w.])[A-Z]{1,3}-?$")
+
+
+@make_rule("glued number", r"(?:(?<![\w.])(?P<v>[vV])(?=\d+\.\d))?\d+(?:\.\d+)*")
 def glued_number(m: re.Match[str], rec: Recorder) -> str:
     # Digits touching letters ("MP3", "B2B", "3D"): read them now, apart from the letters,
-    # so the initialism rule below sees "MP" on its own.
-    spoken = number(m.group(0))
-    rec.add(m.group(0), spoken, "cardinal")
+    # so the initialism rule below sees "MP" on its own. "v2.0" is a version, "A380" a model.
     text, start, end = m.string, m.start(), m.end()
+    token, rule = m.group(0), "cardinal"
     before = " " if start and text[start - 1].isalnum() else ""
     after = " " if end < len(text) and text[end].isalnum() else ""
+    if m.group("v"):
+        spoken, rule = f"version {version(token[1:])}", "version"
+    elif token.isdigit() and len(token) in (3, 4) and not after and _GLUED_MODEL.search(text, max(0, start - 4), start):
+        spoken, rule = model_number(token), "model"
+    else:
+        spoken = number(token)
+    rec.add(token, spoken, rule)
     return before + spoken + after
 
 

@@ -98,3 +98,31 @@ def fraction(numerator: int, denominator: int) -> str:
 def spell(letters: str) -> str:
     """Letters said one by one: "BBC" -> "B-B-C"."""
     return LETTER_JOINER.join(letters.upper())
+
+
+def version(text: str) -> str:
+    """A version number, each part a number of its own: "3.12" -> "three point twelve",
+    "17.4.1" -> "seventeen point four point one", "2.0" -> "two point oh"."""
+    parts = []
+    for part in text.split("."):
+        if part == "0":
+            parts.append("oh")
+        elif part.startswith("0"):
+            parts.append(" ".join("oh" if c == "0" else _DIGIT_WORDS[int(c)] for c in part))
+        else:
+            parts.append(whole_number(part))
+    return " point ".join(parts)
+
+
+def model_number(text: str) -> str:
+    """A model name said the way people say it: 737 -> "seven thirty-seven", 208 -> "two oh
+    eight", 500 -> "five hundred", 3310 -> "thirty-three ten"."""
+    n = int(text)
+    if text.startswith("0") or len(text) > 4 or len(text) < 3:
+        return whole_number(text)
+    if len(text) == 4:
+        return year(n) if n % 1000 >= 10 or n % 100 else cardinal(n)
+    head, tail = cardinal(int(text[0])), int(text[1:])
+    if tail == 0:
+        return f"{head} hundred"
+    return f"{head} oh {cardinal(tail)}" if tail < 10 else f"{head} {cardinal(tail)}"
