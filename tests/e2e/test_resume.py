@@ -141,12 +141,14 @@ def test_progress_bar_shows_on_a_terminal_only(workspace: Path, tmp_path: Path) 
     assert PROGRESS.search(stderr)
     final = re.findall(r"(\d+)/(\d+) takes", stderr)[-1]
     assert final[0] == final[1]  # the bar ends full
+    mastered = re.findall(r"mastering \[[#-]+\] (\d+)/(\d+) episodes", stderr)
+    assert mastered and mastered[-1][0] == mastered[-1][1] == "2"  # and a second one while mastering
     assert "summary:" in stdout
 
     other = make_workspace(tmp_path / "json", ["notes-on-walking.txt"])
     code, stdout, stderr = run_on_terminal(["render", "--json"], other)
     assert code == 0, stderr
-    assert "ETA" not in stderr and "takes" not in stderr
+    assert "ETA" not in stderr and "takes" not in stderr and "episodes" not in stderr
     assert json.loads(stdout)["episodes"][0]["synthesized"] > 0
 
     piped = make_workspace(tmp_path / "piped", ["notes-on-walking.txt"])

@@ -36,28 +36,38 @@ def _workspace() -> Workspace:
     return load_workspace(Path.cwd())
 
 
-def _progress_bar(enabled: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
-    """A progress bar with counts and ETA on a terminal; nothing otherwise."""
-    if not enabled or not sys.stderr.isatty():
-        return None, lambda: None
-    state: dict[str, Any] = {"start": time.monotonic()}
+class _ProgressBars:
+    """Progress bars with counts and ETA on a terminal (one line per stage); nothing otherwise."""
 
-    def update(done: int, total: int) -> None:
-        if total == 0:
-            return
-        elapsed = time.monotonic() - state["start"]
-        eta = (elapsed / done * (total - done)) if done else 0.0
-        width = 30
-        filled = int(width * done / total)
-        click.echo(
-            f"\rnarrating [{'#' * filled}{'-' * (width - filled)}] {done}/{total} takes, ETA {eta:4.0f}s",
-            nl=False, err=True,
-        )
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._open: str | None = None  # the stage whose bar is on the current line
+        self._start = time.monotonic()
 
-    def close() -> None:
-        click.echo("", err=True)
+    def stage(self, verb: str, unit: str) -> Callable[[int, int], None] | None:
+        """The callback for one stage, e.g. ("narrating", "takes")."""
+        if not self.enabled:
+            return None
 
-    return update, close
+        def update(done: int, total: int) -> None:
+            if total == 0:
+                return
+            if self._open != verb:
+                if self._open is not None:
+                    click.echo("", err=True)
+                self._open, self._start = verb, time.monotonic()
+            elapsed = time.monotonic() - self._start
+            eta = (elapsed / done * (total - done)) if done else 0.0
+            width = 30
+            filled = int(width * done / total)
+            click.echo(f"\r{verb} [{'#' * filled}{'-' * (width - filled)}] {done}/{total} {unit}, ETA {eta:4.0f}s",
+                       nl=False, err=True)
+
+        return update
+
+    def close(self) -> None:
+        if self._open is not None:
+            click.echo("", err=True)
 
 
 def _print_report(report: BuildReport, as_json: bool, verb: str) -> None:
@@ -174,14 +184,15 @@ def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engi
     if store and not scheduler:
         raise click.UsageError("--store needs --scheduler (the workers are the ones that use the store)")
     ws = _workspace()
-    progress, close = _progress_bar(not as_json)
+    bars = _ProgressBars(not as_json)
     with workspace_lock(ws.state, "render"), _cluster_executor(scheduler) as executor:
         try:
             report = run_render(ws, paths, base_url=base_url, jobs=jobs,
                                 overrides=VoiceOverrides(engine, voice, rate), executor=executor,
-                                store=store or None, progress=progress, fail_fast=fail_fast)
+                                store=store or None, progress=bars.stage("narrating", "takes"),
+                                mastering=bars.stage("mastering", "episodes"), fail_fast=fail_fast)
         finally:
-            close()
+            bars.close()
     _print_report(report, as_json, "render")
     sys.exit(1 if report.errors else 0)
 

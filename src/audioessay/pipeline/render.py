@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from audioessay.errors import AudioessayError, ScriptError
 from audioessay.master.job import MasterJob
@@ -56,6 +56,9 @@ if TYPE_CHECKING:
     from audioessay.master.episode import MasterResult
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class RenderOptions:
     """How ``render`` was asked to run."""
@@ -77,6 +80,7 @@ def render(
     executor: cf.Executor | None = None,
     store: str | None = None,
     progress: Progress | None = None,
+    mastering: Progress | None = None,
     fail_fast: bool = False,
     now: dt.datetime | None = None,
 ) -> BuildReport:
@@ -84,7 +88,8 @@ def render(
 
     Given an ``executor`` (e.g. a Dask ``Client.get_executor(pure=False)``), narration and every
     episode's mastering run on it; a ``store`` URL (needs an executor) carries takes and episode
-    files between the workers and this workspace (:mod:`audioessay.cluster`)."""
+    files between the workers and this workspace (:mod:`audioessay.cluster`). ``progress`` and
+    ``mastering`` are told (done, total) as takes are narrated and episodes mastered."""
     options = RenderOptions(tuple(paths), base_url, jobs or default_jobs(), overrides or VoiceOverrides(), fail_fast)
     cache = TakeCache(ws.cache)
     runner = make_runner(ws, cache, options.jobs, executor, store)
@@ -101,8 +106,8 @@ def render(
             _require_mastering_tools()  # every episode needs them: said once, before any take
         # 3. narrate, 4. master, 5. record
         outcomes = runner.narrate(essays_needing(todo), len(todo), progress)
-        made = runner.master([_master_job(ws, plan, outcomes, show, options.jobs, records[plan.slug])
-                              for plan in todo])
+        made = _counted(runner.master([_master_job(ws, plan, outcomes, show, options.jobs, records[plan.slug])
+                                       for plan in todo]), len(todo), mastering)
         kept = _record_all(ws, plans, records, todo, made, outcomes, report, options.fail_fast)
     return finish(ws, report, ledger, base_url, show.cover, kept)  # 6. publish
 
@@ -148,6 +153,16 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
             runner.send_early(plans[-1].takes.requests)
     memos.save(essays, every=not options.paths and not (options.fail_fast and report.errors))
     return show, ledger, plans
+
+
+def _counted(made: Iterator[T], total: int, progress: Progress | None) -> Iterator[T]:
+    """``made``, telling ``progress`` how many of ``total`` have come."""
+    if progress is not None and total:
+        progress(0, total)
+    for done, item in enumerate(made, 1):
+        if progress is not None:
+            progress(done, total)
+        yield item
 
 
 def _until_failure(essays: list[Essay], report: BuildReport, fail_fast: bool) -> Iterator[Essay]:
