@@ -15,6 +15,7 @@ from conftest import make_workspace, run_cli
 from audioessay.cli.listen import preview, say
 from audioessay.errors import AudioessayError, ScriptError
 from audioessay.master.ffmpeg import probe
+from audioessay.pipeline.listen import audio_device_present
 from audioessay.voice.cache import TakeCache
 from audioessay.voice.pyttsx3_engine import expected_seconds
 
@@ -142,7 +143,11 @@ def test_say_when_the_player_cannot_play_writes_say_wav(tmp_path: Path) -> None:
     (bin_dir / "paplay").chmod(0o755)
     result = run_cli(["say", "No sound server here."], tmp_path, env={"PATH": str(bin_dir)})
     assert result.returncode == 0, result.stderr
-    assert "could not play it (paplay: Connection refused); wrote say.wav" in result.stderr
+    if audio_device_present():  # the player's own words are the reason
+        assert "could not play it (paplay: Connection refused); wrote say.wav" in result.stderr
+    else:  # the machine has no sound at all: say so, and blame no player
+        assert "this machine has no audio device (no sound card or sound server)" in result.stderr
+        assert "paplay" not in result.stderr and "wrote say.wav" in result.stderr
     assert (tmp_path / "say.wav").is_file()
 
 
@@ -261,3 +266,27 @@ def test_preview_while_another_command_holds_the_workspace(scripted: Path) -> No
     assert seconds(scripted / "busy.wav") > 0.5
     assert TakeCache(scripted / ".audioessay" / "cache").size()[0] == 0  # never wrote under a render
     assert not list(Path(tempfile.gettempdir()).glob("audioessay-preview-*/take.wav"))
+
+
+@pytest.mark.parametrize("cards, pulse, expected", [
+    (["pcmC0D0p", "controlC0"], None, True),  # an ALSA card
+    (["controlC0", "seq"], None, False),  # a card folder with nothing to play on
+    ([], "unix:/run/pulse", True),  # a sound server named in the environment
+    ([], None, False),
+])
+def test_an_audio_device_is_a_card_or_a_sound_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    cards: list[str], pulse: str | None, expected: bool) -> None:
+    from audioessay.pipeline import listen
+
+    snd = tmp_path / "snd"
+    snd.mkdir()
+    for name in cards:
+        (snd / name).touch()
+    real_path = listen.Path
+    monkeypatch.setattr(listen, "Path", lambda p: snd if p == "/dev/snd" else real_path(p))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "runtime"))
+    if pulse:
+        monkeypatch.setenv("PULSE_SERVER", pulse)
+    else:
+        monkeypatch.delenv("PULSE_SERVER", raising=False)
+    assert listen.audio_device_present() is expected

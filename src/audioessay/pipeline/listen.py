@@ -228,9 +228,29 @@ def play(wav: Path, fallback: Path) -> Delivery:
             return Delivery(player=name)
         reason = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
         failures.append(f"{name}: {reason}")
-    note = ("could not play it (" + "; ".join(failures) + ")") if failures else \
-        "no audio player found (" + ", ".join(name for name, _ in PLAYERS) + ")"
-    return Delivery(path=write_audio(wav, fallback), note=note)
+    return Delivery(path=write_audio(wav, fallback), note=_why_not_played(failures))
+
+
+def _why_not_played(failures: list[str]) -> str:
+    """The real reason first: on a machine without sound the players' own messages (ffplay's
+    above all) would blame the player."""
+    if not failures:
+        return "no audio player found (" + ", ".join(name for name, _ in PLAYERS) + ")"
+    if not audio_device_present():
+        return "this machine has no audio device (no sound card or sound server), so nothing could play it"
+    return "could not play it (" + "; ".join(failures) + ")"
+
+
+def audio_device_present() -> bool:
+    """Whether anything could make a sound here: an ALSA sound card, or a PulseAudio or PipeWire
+    server (by its variable or its socket)."""
+    cards = Path("/dev/snd")
+    if cards.is_dir() and any(entry.name.startswith("pcm") for entry in cards.iterdir()):
+        return True
+    if os.environ.get("PULSE_SERVER"):
+        return True
+    runtime = Path(os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}")
+    return any((runtime / name).exists() for name in ("pulse/native", "pipewire-0"))
 
 
 def deliver(wav: Path, out: Path | None, fallback: Path) -> Delivery:
