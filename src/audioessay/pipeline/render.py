@@ -128,9 +128,9 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
     if opened.note:
         report.notes.append(opened.note)
     memos = Memos(ws)
-    essays = read_essays(ws, options.paths, report, fail_fast=options.fail_fast, memo=memos.essays, ledger=ledger)
-    report.notes += [SAMPLE_NOTE.format(source=e.source.as_posix()) for e in essays if is_sample(e)]
-    essays = [essay for essay in essays if not is_sample(essay)]
+    read = read_essays(ws, options.paths, report, fail_fast=options.fail_fast, memo=memos.essays, ledger=ledger)
+    report.notes += [SAMPLE_NOTE.format(source=e.source.as_posix()) for e in read if is_sample(e)]
+    essays = [essay for essay in read if not is_sample(essay)]
     new = {e.slug for e in essays if not record_path(ws, e.slug).exists()}  # never made before
     runner.expect(len(new))
     show = ShowInputs(options.overrides, cover.result(), music, now)
@@ -151,7 +151,7 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
             continue
         if essay.slug in new:  # a new episode: its takes are all needed (a dead worker stops the render)
             runner.send_early(plans[-1].takes.requests)
-    memos.save(essays, every=not options.paths and not (options.fail_fast and report.errors))
+    memos.save(read, every=not options.paths and not (options.fail_fast and report.errors))
     return show, ledger, plans
 
 
