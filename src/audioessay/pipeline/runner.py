@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import dataclasses
+import functools
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -156,16 +157,7 @@ class LocalRunner:
             if isinstance(job, AudioessayError):
                 yield job
                 continue
-            with mastering_workers_alive():  # the parts are encoded in worker processes
-                try:
-                    mastered: MasterResult | AudioessayError = master_job(job)
-                except AudioessayError as exc:
-                    mastered = exc
-                except cf.BrokenExecutor:
-                    raise
-                except Exception as exc:  # one episode never stops the others, even through a bug
-                    mastered = bug(exc)
-            yield mastered
+            yield _one_episode(functools.partial(master_job, job))  # its parts on every core
 
     def close(self) -> None:
         """Shut the pool down, then remove what workers that a signal killed left half-written."""
@@ -179,20 +171,20 @@ def collect(started: Sequence[cf.Future[MasterResult] | AudioessayError],
             result_of: Callable[[cf.Future[MasterResult]], MasterResult] = cf.Future.result) -> Mastered:
     """Each started job's result (through ``result_of``), in order; an error in one is that episode's alone."""
     for item in started:
-        outcome: MasterResult | AudioessayError = item if isinstance(item, AudioessayError) else _waited(item, result_of)
-        yield outcome
+        yield item if isinstance(item, AudioessayError) else _one_episode(functools.partial(result_of, item))
 
 
-def _waited(future: cf.Future[MasterResult],
-            result_of: Callable[[cf.Future[MasterResult]], MasterResult]) -> MasterResult | AudioessayError:
-    with mastering_workers_alive():  # a dead worker stops the render (the pool is gone for all)
+def _one_episode(make: Callable[[], MasterResult]) -> MasterResult | AudioessayError:
+    """One episode's mastering result, or its error: a bug in one episode is that episode's alone,
+    but a dead worker stops the render (the pool is gone for all)."""
+    with mastering_workers_alive():
         try:
-            return result_of(future)
+            return make()
         except AudioessayError as exc:
             return exc
         except (cf.CancelledError, cf.BrokenExecutor):
             raise
-        except Exception as exc:  # raised in the worker: that episode's error alone
+        except Exception as exc:
             return bug(exc)
 
 
