@@ -1,4 +1,5 @@
-"""audioessay benchmarks: narration (issue 5), mastering (issue 6) and scale (issue 9).
+"""audioessay benchmarks: narration (issue 5), mastering (issue 6), scale (issue 9) and sentence
+splitting (hardening: figure 10, ``--only sentences``).
 
 Benchmarks, not tests: every figure is a ratio against a baseline measured in the same run on the
 same text, or an absolute time or memory figure; each is printed with its target and "met" or
@@ -590,6 +591,38 @@ def scenario_feed(rep: Report, tmp: Path) -> None:
                    f"check_feed on the same feed {check_s:.2f} s (info)"))
 
 
+# --------------------------------------------------------------------------- hardening: sentences
+
+SENTENCE_COUNT = 50_000
+_SENTENCE_WORDS = ("Alpha", "Beta", "Gamma", "Delta", "River", "Stone", "Light", "Yes", "No way", "Go on")
+
+
+def many_sentences(count: int) -> str:
+    """An essay of ``count`` one-line sentences in one paragraph (about 7 bytes each)."""
+    return "# Many sentences\n\n" + "".join(f"{_SENTENCE_WORDS[i % len(_SENTENCE_WORDS)]}.\n"
+                                           for i in range(count))
+
+
+def scenario_sentences(rep: Report, tmp: Path, repeats: int) -> None:
+    heading(f"Hardening: 'audioessay script' on {SENTENCE_COUNT:,} one-line sentences")
+    ws = make_workspace(tmp / "sentences")
+    essay = ws / "seeds" / "many.md"
+    essay.write_text(many_sentences(SENTENCE_COUNT), encoding="utf-8")
+    times = []
+    for attempt in range(repeats):
+        shutil.rmtree(ws / "output", ignore_errors=True)
+        shutil.rmtree(ws / ".audioessay", ignore_errors=True)
+        m, _watch = timed_cli(["script", "--json"], ws, f"script, run {attempt + 1}", memory=False)
+        if m.returncode != 0:
+            raise RuntimeError(f"script failed (exit {m.returncode}): {m.stderr.strip()[-1500:]}")
+        times.append(m.seconds)
+    best = min(times)
+    rep.raw["sentences"] = {"script": times, "bytes": essay.stat().st_size, "sentences": SENTENCE_COUNT}
+    rep.add(Figure("10", "H", f"'audioessay script' on {SENTENCE_COUNT:,} one-line sentences", best, "s",
+                   "< 5.00 s", best < 5.0,
+                   f"{essay.stat().st_size / 1024:.0f} KB essay; 252 s before the splitter was made linear"))
+
+
 # --------------------------------------------------------------------------- profiling
 
 
@@ -655,7 +688,7 @@ def summary(rep: Report, started: float) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smaller run: fewer sentences, essays and repeats")
-    parser.add_argument("--only", default="", help="comma-separated scenarios: narration,mastering,short,scale,feed")
+    parser.add_argument("--only", default="", help="comma-separated scenarios: narration,mastering,short,scale,feed,sentences")
     parser.add_argument("--repeats", type=int, help="repeats of the narration and long-render measurements "
                                                     "(default 2, 1 with --quick); the fastest run counts")
     parser.add_argument("--short", type=int, help="short essays for figure 9 (default 100, 20 with --quick)")
@@ -731,6 +764,7 @@ def main() -> int:
         mastering = attempt("mastering", lambda: scenario_mastering(rep, tmp, args.quick, repeats))
         base = attempt("short", lambda: scenario_parallel_short(rep, tmp, short))
         attempt("feed", lambda: scenario_feed(rep, tmp))
+        attempt("sentences", lambda: scenario_sentences(rep, tmp, repeats))
         attempt("scale", lambda: scenario_scale(rep, tmp, args.quick, base,
                                                      args.scale_budget or (15.0 if args.quick else 60.0),
                                                      args.full_scale))

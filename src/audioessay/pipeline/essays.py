@@ -10,7 +10,7 @@ from audioessay.models import Essay, Script
 from audioessay.pipeline.report import BuildReport, EpisodeResult, bug
 from audioessay.publish.ledger import Ledger
 from audioessay.text.memo import EssayMemo, ScriptMemo
-from audioessay.text.read import read_essay
+from audioessay.text.read import read_essay, shown_path
 from audioessay.text.scriptfile import (
     WriteKind,
     WriteOutcome,
@@ -74,10 +74,12 @@ def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
 
 
 def _shown(ws: Workspace, path: Path) -> str:
+    """The path as messages and --json show it: one printable line, even for a file name with a
+    line break or bytes that are not UTF-8."""
     try:
-        return ws.relative(path) if Path(path).exists() else str(path)
+        return shown_path(ws.relative(path) if Path(path).exists() else str(path))
     except (OSError, ValueError):
-        return repr(str(path))
+        return shown_path(str(path))
 
 
 def find_essay(ws: Workspace, slug: str) -> Essay:

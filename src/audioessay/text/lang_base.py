@@ -11,6 +11,7 @@ line in :data:`_MODULES` (or a call to :func:`register_language`).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Callable, Mapping
@@ -57,10 +58,15 @@ class Rule:
     handler: Handler
     requires: str = ""  # the rule can only match text holding one of these characters
 
+    @functools.cached_property
+    def _gate(self) -> re.Pattern[str]:
+        """Any of the characters the rule requires (one C-level scan instead of a Python loop)."""
+        return re.compile("[" + "".join(re.escape(c) for c in self.requires) + "]")
+
     def apply(self, text: str, rec: Recorder) -> str:
         # Most sentences have no digits: skipping the number rules outright is the
         # cheapest way to keep speak() fast on thousands of sentences.
-        if self.requires and not any(c in text for c in self.requires):
+        if self.requires and self._gate.search(text) is None:
             return text
         handler = self.handler
 

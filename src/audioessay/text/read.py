@@ -11,6 +11,7 @@ import codecs
 import datetime as dt
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import charset_normalizer
 import ftfy
 import yaml
+from yaml.composer import ComposerError
 
 from audioessay.errors import EssayError
 from audioessay.fsutil import real_relative, sha256_bytes
@@ -87,6 +89,61 @@ def _looks_western(text: str) -> bool:
     return re.search(r"[^\W\d_][\u00a1-\u00bf\u00d7\u00f7\u0192\u02c6\u02dc][^\W\d_]", text) is None
 
 
+def _printable_share(text: str) -> float:
+    if not text:
+        return 0.0
+    return sum(1 for ch in text if ch.isprintable() or ch in "\t\n\r\f") / len(text)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text saved without a byte order mark (Windows tools do that), or None.
+
+    Latin-script UTF-16 has a NUL in nearly every other byte: most odd bytes (little-endian) or
+    most even bytes (big-endian) are NUL and almost none of the others. The decoded text must
+    then be nearly all printable, so that binary data with many NULs is still refused."""
+    if len(data) < 2 or len(data) % 2:
+        return None
+    half = len(data) // 2
+    even_nul, odd_nul = data[0::2].count(0) / half, data[1::2].count(0) / half
+    if odd_nul >= 0.5 and even_nul <= 0.02:
+        encoding = "utf-16-le"
+    elif even_nul >= 0.5 and odd_nul <= 0.02:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return text if _printable_share(text[:65536]) >= 0.95 else None
+
+
+_REPLACEMENT_BYTES = "\ufffd".encode()
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few invalid bytes (a bad paste, a file cut in the middle of a character),
+    decoded with U+FFFD in their place; the script marks each one for review. None when the bytes
+    read better in another encoding: a cp1252 or latin-1 file has no valid multi-byte UTF-8
+    sequences, only invalid bytes."""
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count(_REPLACEMENT_BYTES)
+    valid = sum(1 for ch in text if ord(ch) > 127) - invalid
+    if _cut_in_a_character(data) or (valid >= 1 and valid >= 2 * invalid):
+        return text
+    return None
+
+
+def _cut_in_a_character(data: bytes) -> bool:
+    """True when the only invalid UTF-8 is an incomplete character of two or more bytes at the
+    very end (a file cut short). A single last byte like 0xE9 is more likely cp1252 "é"."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data" and exc.end == len(data) and len(data) - exc.start >= 2
+    return False
+
+
 def _decode(data: bytes, rel: str) -> str:
     """Bytes to text: BOM first (UTF-16 legitimately contains NULs), then UTF-8, then detect."""
     for bom, encoding in _BOMS:
@@ -104,11 +161,17 @@ def _decode(data: bytes, rel: str) -> str:
     if data.startswith(b"RIFF") and data[8:12] in (b"WAVE", b"WEBP", b"AVI "):
         raise _refuse_binary(rel, "a RIFF (WAV, WebP or AVI) file")
     if b"\x00" in data:
-        raise _refuse_binary(rel, "binary data (it contains NUL bytes)")
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise _refuse_binary(rel, "binary data (it contains NUL bytes)")
+        return utf16
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mostly_utf8 = _mostly_utf8(data)
+    if mostly_utf8 is not None:
+        return mostly_utf8
     try:
         western: str | None = data.decode("cp1252")
     except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
@@ -135,11 +198,16 @@ def _check_not_binary(text: str, rel: str) -> None:
                          hint=f"move it out of seeds/, or {_SAVE_HINT}")
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # ftfy removes some of these
+
+
 def decode_text(data: bytes, rel: str) -> str:
     """Decode, repair mojibake, normalize line endings to ``\\n`` and Unicode to NFC."""
     text = _decode(data, rel)
     _check_not_binary(text, rel)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii() and not _ASCII_CONTROL.search(text):
+        return text  # nothing for ftfy or NFC to change (and ftfy takes a second per 50,000 lines)
     # ftfy repairs "donâ€™t" -> "don’t"; the options stop it from restyling the author's
     # curly quotes, full-width characters, entities or line breaks.
     text = ftfy.fix_text(
@@ -152,6 +220,65 @@ def decode_text(data: bytes, rel: str) -> str:
 # --------------------------------------------------------------------------- front matter
 
 _FM_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_FM_MAX_DEPTH = 50  # nested lists and mappings; a real essay's front matter uses two or three
+_FM_MAX_INT_DIGITS = 1000  # a longer "number" stays text (Python refuses very long ones anyway)
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` for front matter people write, hardened against what they may not mean:
+
+    * aliases (``*name``) are refused: an alias chain ("billion laughs") grows without bound when
+      the essay is stored, and an alias inside its own anchor is a value that contains itself;
+    * nesting deeper than ``_FM_MAX_DEPTH`` is refused (instead of a RecursionError);
+    * a timestamp that is no real date (``2024-02-30``, ``2024-13-01``, ``+25:00``) or an integer
+      too long for Python stays the text it was, so the key that uses it says what is wrong;
+      every valid date is loaded exactly as ``yaml.safe_load`` loads it."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ComposerError(
+                None, None, f"an alias (*{event.anchor}) is not allowed in front matter; write the value out",
+                event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > _FM_MAX_DEPTH:
+                event = self.peek_event()
+                raise ComposerError(
+                    None, None, f"values are nested more than {_FM_MAX_DEPTH} levels deep", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        text = self.construct_scalar(node)
+        if len(text) > _FM_MAX_INT_DIGITS:
+            return text
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            return text
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_yaml_timestamp)
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _FrontMatterLoader.construct_yaml_int)
+
+
+def load_front_matter(source: str) -> Any:
+    """Parse front matter YAML with :class:`_FrontMatterLoader`; raises ``yaml.YAMLError``."""
+    loader = _FrontMatterLoader(source)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def split_front_matter(text: str, rel: str) -> tuple[dict[str, Any] | None, str, int]:
@@ -167,7 +294,7 @@ def split_front_matter(text: str, rel: str) -> tuple[dict[str, Any] | None, str,
                          hint="end the front matter with a line '---', or remove the first line")
     source = "\n".join(lines[1:index])
     try:
-        data = yaml.safe_load(source) if source.strip() else {}
+        data = load_front_matter(source) if source.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" on line {mark.line + 2}" if mark is not None else ""
@@ -204,6 +331,7 @@ def _text_field(data: dict[str, Any], key: str, rel: str) -> str | None:
 
 
 _DATE_FORMS = "a date like 2024-05-01 or 2024-05-01T09:00:00+02:00"
+DATE_MIN_YEAR, DATE_MAX_YEAR = 1000, 9999  # four-digit years, once converted to UTC
 
 
 def _date_field(value: Any, rel: str) -> dt.datetime | None:
@@ -221,7 +349,18 @@ def _date_field(value: Any, rel: str) -> dt.datetime | None:
     else:
         raise _type_error("date", _DATE_FORMS, value, rel)
     # A date without a zone is taken as UTC so that feeds sort the same everywhere.
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+    parsed = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+    # The ledger keeps it in UTC and the MP3 tags write its year with four digits.
+    try:
+        year = parsed.astimezone(dt.UTC).year
+    except OverflowError:
+        year = 0
+    if not DATE_MIN_YEAR <= year <= DATE_MAX_YEAR:
+        shown = value.strip() if isinstance(value, str) else value.isoformat()
+        raise EssayError(
+            f"front matter 'date' must be from {DATE_MIN_YEAR}-01-01 to {DATE_MAX_YEAR}-12-31 in UTC, "
+            f"not {shown!r}", path=rel, hint="fix 'date' in the front matter")
+    return parsed
 
 
 def _int_field(data: dict[str, Any], key: str, rel: str, low: int, high: int) -> int | None:
@@ -313,16 +452,81 @@ def _relative(path: Path, root: Path) -> str:
     return path.as_posix() if found is None else found
 
 
+_UNWRITABLE_NAME = frozenset({"Cc", "Cs", "Zl", "Zp"})  # control, undecodable, line breaks
+
+
+def shown_path(text: str) -> str:
+    """``text`` (a path) as a message shows it on one printable line: as it is when it can be,
+    else quoted with its line breaks, control characters and undecodable bytes escaped
+    (``'seeds/caf\\xe9.md'``: a byte that is not UTF-8 is its surrogate escape's byte)."""
+    if not any(unicodedata.category(ch) in _UNWRITABLE_NAME for ch in text):
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape of an undecodable byte
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch in "\\'":
+            out.append("\\" + ch)
+        elif unicodedata.category(ch) in _UNWRITABLE_NAME:
+            out.append(repr(ch)[1:-1])
+        else:
+            out.append(ch)
+    return "'" + "".join(out) + "'"
+
+
+def _check_name(rel: str) -> None:
+    """Refuse a path that cannot be written where an episode records it (the script header, the
+    ledger, the feed): one with a line break or control character, or one that is not UTF-8."""
+    bad = {unicodedata.category(ch) for ch in rel} & _UNWRITABLE_NAME
+    if not bad:
+        return
+    what = "is not valid UTF-8" if "Cs" in bad else "contains a line break or control character"
+    raise EssayError(f"its name {what}", path=shown_path(rel),
+                     hint="rename the file (letters, digits, spaces and punctuation)")
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file that is not a regular file is, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _check_regular(info: os.stat_result, rel: str, max_bytes: int) -> None:
+    kind = _not_regular(info.st_mode)
+    if kind is not None:
+        raise EssayError(f"is {kind}, not an essay", path=rel,
+                         hint="essays are .md or .txt files; move it out of seeds/")
+    if info.st_size > max_bytes:
+        raise _too_big(info.st_size, max_bytes, rel)
+
+
+def _open_regular(path: Path, rel: str, max_bytes: int) -> bytes:
+    """Read a regular file. Anything else is refused before it is opened (opening a FIFO waits
+    for a writer forever); O_NONBLOCK and a second look at what was opened cover a FIFO put in
+    its place in between."""
+    _check_regular(os.stat(path), rel, max_bytes)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        _check_regular(os.fstat(handle.fileno()), rel, max_bytes)
+        return handle.read(max_bytes + 1)  # the file may grow between stat and read
+
+
 def _read_bytes(path: Path, rel: str, max_bytes: int) -> bytes:
     if path.suffix.lower() not in SUFFIXES:
         raise EssayError(f"is not an essay: only {' and '.join(SUFFIXES)} files are read", path=rel,
                          hint="rename it to .md or .txt if it is text")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise _too_big(size, max_bytes, rel)
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)  # the file may grow between stat and read
+        data = _open_regular(path, rel, max_bytes)
     except IsADirectoryError:
         raise EssayError("is a folder, not an essay", path=rel, hint="essays are .md or .txt files") from None
     except FileNotFoundError:
@@ -330,6 +534,9 @@ def _read_bytes(path: Path, rel: str, max_bytes: int) -> bytes:
     except PermissionError:
         raise EssayError("cannot be read (permission denied)", path=rel,
                          hint="check the file's permissions") from None
+    except OSError as exc:  # a name too long, a loop of symbolic links, an I/O error
+        raise EssayError(f"cannot be read: {exc.strerror or exc}", path=rel,
+                         hint="check the file and its folder") from None
     if len(data) > max_bytes:
         raise _too_big(len(data), max_bytes, rel)
     return data
@@ -349,6 +556,7 @@ def read_essay(path: Path, root: Path, max_bytes: int = 2_000_000, memo: EssayMe
     (the bytes are still read and hashed), and a newly read one is added to it."""
     path, root = Path(path), Path(root)
     rel = _relative(path, root)
+    _check_name(rel)
     data = _read_bytes(path, rel, max_bytes)
     if memo is not None and (known := memo.get(rel, sha256_bytes(data), path.name)) is not None:
         return known

@@ -353,10 +353,28 @@ def _parse_bytes(data: bytes, shown: Path | str) -> tuple[str, Script]:
 # --------------------------------------------------------------------------- building
 
 
+INVALID_UTF8_RULE = "invalid UTF-8 bytes in the essay"
+_REPLACED = re.compile(r"\S*\ufffd\S*")
+
+
 def _spoken(text: str, language: str, lexicon: Mapping[str, str] | None) -> tuple[str, list[Decision]]:
     said, decisions = speak(text, language=language, lexicon=lexicon)
+    if "\ufffd" in text:
+        decisions = _mark_replacements(text, decisions)
     # A script line is one sentence: whatever whitespace the normalizer left collapses.
     return " ".join(said.split()), decisions
+
+
+def _mark_replacements(text: str, decisions: list[Decision]) -> list[Decision]:
+    """Each word holding U+FFFD (where reading put bytes that were not valid UTF-8, see
+    :func:`audioessay.text.read.decode_text`) is a decision to check: something is missing there.
+    The normalizer drops the character itself; its plain "emoji" record of that is replaced."""
+    kept = [replace(d, original=d.original.replace("\ufffd", "")) if d.rule == "emoji" else d
+            for d in decisions]
+    kept = [d for d in kept if d.original or d.rule != "emoji"]
+    marked = [Decision(original=m.group(0), spoken=m.group(0).replace("\ufffd", ""), rule=INVALID_UTF8_RULE,
+                       attention=True) for m in _REPLACED.finditer(text)]
+    return marked + kept
 
 
 def build_script(essay: Essay, language: str, lexicon: Mapping[str, str]) -> tuple[Script, list[Decision]]:

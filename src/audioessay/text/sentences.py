@@ -24,35 +24,61 @@ import re
 
 from audioessay.text.lang_base import SentenceWords, get_language
 
-# Terminal punctuation, closing quotes/brackets, a link glued to the end of the sentence
-# ("...one person.https://..."), then the whitespace we may split at.
-_BOUNDARY = re.compile(r"(?P<punct>[.!?…]+)(?P<closers>[\"'’”»)\]]*)(?P<link>(?:https?://|www\.)\S*)?\s+")
-_LAST_TOKEN = re.compile(r"(\S+)$")
+# A sentence ends in terminal punctuation, closing quotes/brackets and a link glued to the end of
+# the sentence ("...one person.https://..."), followed by the whitespace we may split at. After
+# whitespace is normalized that is the end of a token (a run of non-spaces) that is followed by a
+# space, so each token is looked at once, from its own start: the splitter is linear in the text.
+_PUNCT = ".!?…"
+_CLOSERS = "\"'’”»)]"
+# The first punctuation run of a token that a link follows (the link runs to the token's end).
+_LINK_AFTER = re.compile(r"(?<![.!?…])(?P<punct>[.!?…]+)[\"'’”»)\]]*(?=https?://|www\.)")
 _NEXT_WORD = re.compile(r"[\"'‘“«(\[]*([A-Za-z]+)")
 _OPENING = "\"'‘“«([_*"
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # "U.S", "a.m", "Ph.D" (final period stripped)
 _SPACES = re.compile(r"\s+")
 
 
-def _is_boundary(text: str, m: re.Match[str], words: SentenceWords) -> bool:
-    punct, closers, after = m.group("punct"), m.group("closers") or m.group("link"), m.end()
-    if after == len(text):
+def _ending(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the token ``text[start:end]`` ends a sentence if it does: (start, end) of its
+    terminal punctuation run; None when it has none. The run is the first one a link follows,
+    else the last one, when only closing quotes or brackets come after it."""
+    link = _LINK_AFTER.search(text, start, end)
+    if link is not None:
+        return link.start("punct"), link.end("punct")
+    closers = end
+    while closers > start and text[closers - 1] in _CLOSERS:
+        closers -= 1
+    punct = closers
+    while punct > start and text[punct - 1] in _PUNCT:
+        punct -= 1
+    return (punct, closers) if punct < closers else None
+
+
+def _is_boundary(text: str, token: tuple[int, int, int, int], words: SentenceWords) -> bool:
+    """``token``: (token start, punctuation start, punctuation end, token end); a space follows."""
+    start, punct_start, punct_end, end = token
+    after = end + 1
+    if after >= len(text):
         return True
     first = text[after]
     if first.islower():
         return False  # "she said", "etc. and", "wait... what"
-    if punct != "." or closers:
-        return True  # "!", "?", an ellipsis, or a period inside closing quotes/brackets
-    token = _LAST_TOKEN.search(text, 0, m.start())
-    word = token.group(1).lstrip(_OPENING) if token else ""
+    if text[punct_start:punct_end] != "." or punct_end < end:
+        return True  # "!", "?", an ellipsis, or a period inside closing quotes/brackets (or before a link)
+    word = text[start:punct_start].lstrip(_OPENING)
     if word in words.never_end:
         return False
     if first.isdigit() and word in words.before_number:
         return False  # "No. 5", "p. 12", "approx. 40"
     if word in words.may_end or _DOTTED.fullmatch(word) or (len(word) == 1 and word.isupper()):
-        nxt = _NEXT_WORD.match(text, after)
+        nxt = _NEXT_WORD.match(text, after, _token_end(text, after))
         return nxt is None or nxt.group(1) in words.starters
     return True
+
+
+def _token_end(text: str, start: int) -> int:
+    end = text.find(" ", start)
+    return len(text) if end < 0 else end
 
 
 def split_sentences(text: str, language: str = "en") -> list[str]:
@@ -63,11 +89,13 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     words = get_language(language).sentence_words
     text = _SPACES.sub(" ", text).strip()
     sentences: list[str] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        if _is_boundary(text, m, words):
-            sentences.append(text[start : max(m.end("closers"), m.end("link"))])
-            start = m.end()
+    start = token = 0
+    while (end := text.find(" ", token)) >= 0:
+        ending = _ending(text, token, end)
+        if ending is not None and _is_boundary(text, (token, *ending, end), words):
+            sentences.append(text[start:end])
+            start = end + 1
+        token = end + 1
     if start < len(text):
         sentences.append(text[start:])
     return sentences
