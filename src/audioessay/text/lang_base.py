@@ -103,6 +103,12 @@ class Language:
     numero: str = ""  # what the sign "№" is written as before the rules run ("No. "); "" leaves it
     superscript_units: tuple[str, ...] = ()  # "km": "km²" is a unit, not a footnote marker
 
+    @functools.cached_property
+    def gated_rules(self) -> tuple[tuple[TextRule, frozenset[str]], ...]:
+        """Each rule with the characters it needs in a text to do anything (empty: always tried),
+        so that a sentence skips most rules with one set look-up each."""
+        return tuple((rule, frozenset(getattr(rule, "requires", ""))) for rule in self.rules)
+
 
 # Language code -> module (or package) defining LANGUAGE. Imported on first use so startup
 # stays cheap.

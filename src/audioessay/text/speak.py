@@ -289,8 +289,13 @@ def _normalize_once(text: str, language: Language, lexicon: _Lexicon | None, rec
     text = _drop_footnotes(text, rec)
     if lexicon is not None:
         text = lexicon.apply(text, rec)
-    for rule in language.rules:
-        text = rule.apply(text, rec)
+    present = set(text)
+    for rule, needs in language.gated_rules:
+        if needs and present.isdisjoint(needs):
+            continue  # most sentences have no digits: the number rules are skipped outright
+        changed = rule.apply(text, rec)
+        if changed != text:
+            text, present = changed, set(changed)
     text = _say_stray_digits(text, language, rec)
     text = _drop_link_fragments(text, rec)
     return _tidy(text)
