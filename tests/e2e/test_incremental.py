@@ -24,6 +24,8 @@ from lxml import etree
 from mutagen.id3 import ID3
 from PIL import Image
 
+from audioessay.master.tags import embedded_cover
+
 ESSAYS = ["notes-on-walking.txt", "her-ending-explained-emotionally.txt"]
 WALK, HER = "notes-on-walking", "her-ending-explained-emotionally"
 
@@ -216,7 +218,7 @@ def test_cover_change_retags_without_renarrating_or_reencoding(ws: Path) -> None
 
     rewritten = assert_retagged_only(ws, before, frames, render(ws))
     for slug in (WALK, HER):
-        assert ID3(ws / mp3(ws, slug)).getall("APIC")[0].data == cover
+        assert ID3(ws / mp3(ws, slug)).getall("APIC")[0].data == embedded_cover(ws / "art.jpg")[0]
     # The re-tagged MP3s have new names; the old ones are gone once the feed names the new ones.
     assert not any((ws / path).exists() for path in old)
     assert rewritten == {*old, mp3(ws, WALK), mp3(ws, HER), "feeds/cover.jpg", "feeds/feed.xml", "feeds/index.html"} \
@@ -225,7 +227,8 @@ def test_cover_change_retags_without_renarrating_or_reencoding(ws: Path) -> None
     # A second cover, then nothing: re-tag again, then nothing to do.
     cover = _write_cover(ws / "art.jpg", (40, 40, 180))
     assert_retagged_only(ws, snapshot(ws), frames, render(ws))
-    assert ID3(ws / mp3(ws, HER)).getall("APIC")[0].data == cover
+    assert ID3(ws / mp3(ws, HER)).getall("APIC")[0].data == embedded_cover(ws / "art.jpg")[0]
+    assert cover != embedded_cover(ws / "art.jpg")[0]  # 1400 px: embedded as a 600 px copy
     before = snapshot(ws)
     assert {e["remade"] for e in render(ws)["episodes"]} == {False}
     assert changed(before, snapshot(ws)) == set()

@@ -111,7 +111,10 @@ def test_music_sits_under_the_speech(tmp_path: Path, espeak_takes):
                                 basename="ep", config=AudioConfig(), intro_music=music_at(tmp_path / "m.wav", lufs),
                                 announcement=ANNOUNCEMENT, outro=None, tags=TAGS)
         samples = decode(result.audio)
-        results.append(loudness_of(samples[: int(1.4 * 44100)], 44100))  # before the announcement
+        # A one-sentence episode's intro is raised so that the episode reaches the loudness target:
+        # the music's place under the voice is what is checked.
+        boost = json.loads(result.report.read_text())["loudness"]["intro_boost_db"]
+        results.append(loudness_of(samples[: int(1.4 * 44100)], 44100) - boost)  # before the announcement
     quiet_music, loud_music = results
     assert math.isfinite(quiet_music) and abs(quiet_music - loud_music) < 2.5
     assert -24 < quiet_music < -16

@@ -59,7 +59,9 @@ def test_intro_with_music_and_announcement():
     assert intro.length == intro.speech_start + 44100 + tl.samples(tl.DUCK_UP + tl.MUSIC_HOLD + tl.MUSIC_FADE)
     assert timeline.announcement == Take(intro.speech_start, 44100, "Hello show.", Path("/takes/1.wav"),
                                          "announcement", 0, -1)
-    assert isinstance(timeline.pieces[1], Silence) and timeline.pieces[1].length == tl.samples(1.6)
+    # The pause after the intro starts where the music has faded 40 dB down (heard as silence).
+    assert isinstance(timeline.pieces[1], Silence)
+    assert timeline.pieces[1].length == tl.samples(1.6) - tl.samples(tl.MUSIC_QUIET_TAIL)
     assert [t.text for t in timeline.spoken] == ["Hello show.", "a"]
     gain = dict(intro.music_gain())
     assert gain[intro.speech_start] == pytest.approx(10 ** (tl.DUCK_DB / 20))

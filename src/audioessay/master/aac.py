@@ -18,7 +18,7 @@ from mutagen.mp4 import MP4, MP4Cover
 from audioessay.errors import MasteringError
 from audioessay.fsutil import disk_full_as_error, temp_sibling
 from audioessay.master.ffmpeg import file_arg, run_ffmpeg
-from audioessay.master.tags import EpisodeTags, tag_chapters, tag_text
+from audioessay.master.tags import EpisodeTags, embedded_cover, tag_chapters, tag_text
 
 
 def _metadata_value(text: str) -> str:
@@ -79,7 +79,7 @@ def _encode(mp3: Path, temporary: Path, metadata: Path, *, bitrate: int, tags: E
     if tags.description:
         audio["desc"] = [tag_text(tags.description)]
     if tags.cover is not None:
-        data = Path(tags.cover).read_bytes()
-        kind = MP4Cover.FORMAT_PNG if data[:8] == b"\x89PNG\r\n\x1a\n" else MP4Cover.FORMAT_JPEG
+        data, mime = embedded_cover(Path(tags.cover))
+        kind = MP4Cover.FORMAT_PNG if mime == "image/png" else MP4Cover.FORMAT_JPEG
         audio["covr"] = [MP4Cover(data, imageformat=kind)]
     audio.save()

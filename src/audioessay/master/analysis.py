@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audioessay.master.loudness import PieceLoudness, measure_piece
-from audioessay.master.pcm import SAMPLE_RATE, WINDOW_SECONDS, read_clip, window_levels
+from audioessay.master.pcm import SAMPLE_RATE, WINDOW_SECONDS, frames_at, read_clip, window_levels
 from audioessay.master.timeline import Piece, Silence, Take
 
 SILENCE_DBFS = -55.0  # a 10 ms window quieter than this, in the finished episode, is silence
@@ -51,10 +51,14 @@ def analyse_take(take: Take, origin: int = 0) -> TakeAnalysis:
     """Read one take and measure it where it sits on the timeline (counted from sample ``origin``)."""
     clip = read_clip(take.path)
     window = max(1, round(clip.rate * WINDOW_SECONDS)) / clip.rate
+    placed = clip.samples
+    if take.skip or take.length != frames_at(len(placed), clip.rate):  # trimmed: what the timeline placed
+        first = round(take.skip * clip.rate / SAMPLE_RATE)
+        placed = placed[first: first + round(take.length * clip.rate / SAMPLE_RATE)]
     return TakeAnalysis(
-        take=take, rate=clip.rate, frames=len(clip.samples), truncated=clip.truncated, clipped=clip.clipped,
-        loudness=measure_piece(clip.samples, clip.rate, (take.start - origin) / SAMPLE_RATE),
-        levels=window_levels(clip.samples, clip.rate), window=window,
+        take=take, rate=clip.rate, frames=len(placed), truncated=clip.truncated, clipped=clip.clipped,
+        loudness=measure_piece(placed, clip.rate, (take.start - origin) / SAMPLE_RATE),
+        levels=window_levels(placed, clip.rate), window=window,
     )
 
 

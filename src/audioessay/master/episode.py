@@ -92,6 +92,7 @@ from audioessay.master.timeline import (
     plan_timeline,
 )
 from audioessay.master.transcript import Cue, chapters_json, finish_cues, sentence_cues, to_srt, to_vtt
+from audioessay.master.trim import take_span
 from audioessay.memory import trim
 from audioessay.models import Script
 from audioessay.system import require_mastering_tools
@@ -102,7 +103,10 @@ __all__ = ["EpisodeTags", "MasterResult", "master_episode", "require_mastering_t
 MUSIC_UNDER_SPEECH_LU = 4.0  # intro music alone sits this far below the speech
 LOUDNESS_TOLERANCE = 0.5  # LU: a part that misses by more is encoded once more with a corrected gain
 FALLBACK_SPEECH_LUFS = -20.0
-PART_RECIPE = 3  # with _code(): kept parts made by other code or another recipe are not reused
+BOOST_BODY_CAP = 120.0  # seconds of body speech past which the intro is not raised (_intro_boost)
+BOOST_TOLERANCE = 0.3  # LU: a predicted miss smaller than this raises nothing
+BOOST_MAX = 6.0  # dB
+PART_RECIPE = 4  # with _code(): kept parts made by other code or another recipe are not reused
 PARTS_DIR = ".encoded"
 
 
@@ -253,7 +257,7 @@ def _plan(script: Script, takes: Mapping[str, Path], *, basename: str, config: A
     """The intro music (its length only), then the timeline: what every part job shares."""
     music = _Music(Path(intro_music), takes.get(announcement) if announcement else None, parts_dir) \
         if intro_music else None
-    timeline = plan_timeline(script, takes, clip_length, config, episode_title=title,
+    timeline = plan_timeline(script, takes, take_span, config, episode_title=title,
                              music_available=music.length() if music is not None else None,
                              announcement=announcement, outro=outro)
     return _Context(timeline, config, basename, music, music.sha256 if music is not None else None, parts_dir)
@@ -420,16 +424,18 @@ def _part_key(context: _Context, part: Part, last: bool) -> str:
         elif isinstance(piece, Take):
             stat = piece.path.stat()
             items.append(["take", lo, hi, piece.start - part.start, piece.text, piece.role, str(piece.path),
-                          stat.st_size, stat.st_mtime_ns, piece.length])
+                          stat.st_size, stat.st_mtime_ns, piece.length, piece.skip, piece.lead, piece.tail])
         else:
             announcement = context.timeline.announcement
             items.append(["intro", lo, hi, piece.length, piece.music_length, piece.speech_start,
                           piece.speech_length, context.music_name,
                           [str(announcement.path), announcement.path.stat().st_size,
-                           announcement.path.stat().st_mtime_ns] if announcement else None])
+                           announcement.path.stat().st_mtime_ns, announcement.skip, announcement.lead,
+                           announcement.tail] if announcement else None,
+                          round(_body_seconds(context.timeline) * SAMPLE_RATE)])
     recipe = [PART_RECIPE, _code(), config.bitrate, config.loudness, config.true_peak, LIMITER_MARGIN_DB, ENCODER_LEVEL_DB,
               LAME_QUALITY, BLOCK, ATTACK, HOLD, MUSIC_UNDER_SPEECH_LU, last, PART_MIN, PART_MAX,
-              CUT_EVERY]
+              CUT_EVERY, BOOST_BODY_CAP, BOOST_TOLERANCE, BOOST_MAX]
     text = json.dumps([recipe, part.end - part.start, items], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -558,8 +564,48 @@ def _level_part(context: _Context, part: Part, layout: IntroLayout | None, analy
         elif context.music is not None:
             target -= MUSIC_UNDER_SPEECH_LU  # music alone: under where the speech will be
     limit = config.true_peak - LIMITER_MARGIN_DB
+    if layout is not None:
+        boost = _intro_boost(meter, target, _body_seconds(context.timeline), config.loudness)
+        target += boost
+        if intro_info is not None:
+            intro_info["boost_db"] = boost
     gain = meter.gain_for(target - ENCODER_LEVEL_DB, limit)
     return _PartLevel(meter, target, gain, limit, intro_audio, intro_levels, intro_info)
+
+
+def _body_seconds(timeline: Timeline) -> float:
+    """The seconds of speech after the intro, up to :data:`BOOST_BODY_CAP` (beyond it the intro
+    never needs a boost, and the intro part's key stays the same whatever the body's length)."""
+    return min(sum(t.length for t in timeline.takes) / SAMPLE_RATE, BOOST_BODY_CAP)
+
+
+def _intro_boost(meter: LoudnessMeter, target: float, body_seconds: float, loudness: float) -> float:
+    """dB the intro is raised above ``target`` so that a short episode reaches ``loudness``.
+
+    The intro's music-alone stretches sit MUSIC_UNDER_SPEECH_LU under the voice and pass the
+    relative gate, so the intro measures 2-3 LU under the target; each body part is levelled to
+    the target on its own, so an episode of a few sentences, mostly intro, came out at -17.8 LUFS.
+    The body is taken as ``body_seconds`` at the target; the intro is raised (in 0.1 dB steps)
+    until the two together are predicted at the target, when they would miss it by more than
+    BOOST_TOLERANCE. The announcement is then that much louder than the body (at most
+    BOOST_MAX)."""
+    if body_seconds <= 0:
+        return 0.0
+    base = meter.integrated()
+    if not math.isfinite(base):
+        return 0.0
+
+    def predicted(boost: float) -> float:  # the intro levelled to target + boost, the limiter's loss even
+        return meter.integrated_beside(target + boost - ENCODER_LEVEL_DB - base, body_seconds,
+                                       loudness - ENCODER_LEVEL_DB)
+
+    if predicted(0.0) >= loudness - ENCODER_LEVEL_DB - BOOST_TOLERANCE:
+        return 0.0
+    low, high = 0.0, BOOST_MAX
+    for _ in range(30):
+        middle = (low + high) / 2
+        low, high = (middle, high) if predicted(middle) < loudness - ENCODER_LEVEL_DB else (low, middle)
+    return round(high, 1)
 
 
 def _check_part_silence(context: _Context, profile: SilenceProfile) -> None:
@@ -840,6 +886,7 @@ def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_byt
             "true_peak_ceiling_dbtp": config.true_peak,
             "speech_lufs": intro.get("speech_lufs"),
             "intro_music_lufs": intro.get("music_lufs"),
+            "intro_boost_db": intro.get("boost_db"),  # a short episode's intro raised to reach the target
             "gain_db": {"min": num(min(gains)), "max": num(max(gains))},
             "encode_passes": max(r.passes for r in records),
             "limited_seconds": round(sum(r.limited_ms for r in records) / 1000, 2),

@@ -168,6 +168,14 @@ class LoudnessMeter:
         """Integrated loudness in LUFS (``-inf`` for silence) after applying ``gain_db``."""
         return integrated_loudness(self._bins(), gain_db)
 
+    def integrated_beside(self, gain_db: float, seconds: float, lufs: float) -> float:
+        """Integrated loudness of this meter's audio after ``gain_db``, gated together with
+        ``seconds`` more of steady audio at ``lufs`` (played after it)."""
+        steady = 10 ** ((lufs + 0.691) / 10) * BIN_SECONDS  # a bin's energy at that loudness
+        bins = np.concatenate([self._bins() * 10 ** (gain_db / 10), np.zeros(4),
+                               np.full(max(0, round(seconds / BIN_SECONDS)), steady)])
+        return integrated_loudness(bins)
+
     def limiter_loss(self, gain_db: float, limit_dbfs: float) -> float:
         """The loudness (dB, <= 0) a peak limiter at ``limit_dbfs`` takes away after ``gain_db``."""
         total = self._peaks.sum()

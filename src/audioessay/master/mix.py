@@ -21,6 +21,7 @@ from pydub import AudioSegment
 
 from audioessay.master.pcm import SAMPLE_RATE, read_clip, resample
 from audioessay.master.timeline import IntroLayout, Silence, Take, Timeline
+from audioessay.master.trim import fade_margins
 
 LOOP_CROSSFADE = 0.5  # seconds, when intro music must repeat to cover a long announcement
 SILENCE_CHUNK = SAMPLE_RATE  # pauses are written a second at a time
@@ -28,12 +29,13 @@ _TAKE_HEADROOM = 0.5
 
 
 def take_audio(take: Take) -> np.ndarray:
-    """A take at 44.1 kHz, exactly ``take.length`` samples long."""
+    """A take at 44.1 kHz without its own leading and trailing silence (what the timeline
+    placed: ``take.skip`` samples cut, then exactly ``take.length``), its kept margins faded."""
     clip = read_clip(take.path)
-    audio = resample(clip.samples, clip.rate)
-    if len(audio) != take.length:  # the file changed since planning: keep the timeline exact
+    audio = resample(clip.samples, clip.rate)[take.skip:]
+    if len(audio) != take.length:  # trimmed, or the file changed since planning: keep the timeline exact
         audio = np.pad(audio, (0, max(0, take.length - len(audio))))[: take.length]
-    return audio
+    return fade_margins(audio, take.lead, take.tail)
 
 
 def segment(samples: np.ndarray) -> AudioSegment:

@@ -6,13 +6,15 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TRCK, CTOCFlags
+from PIL import Image
 
 from audioessay.errors import MasteringError
-from audioessay.fsutil import disk_full_as_error
+from audioessay.fsutil import disk_full_as_error, sha256_file_cached
 
 # ISO 639-1 to the ISO 639-2 codes ID3 expects; "XXX" is ID3's "unknown language".
 _LANGUAGES = {
@@ -48,18 +50,70 @@ class EpisodeTags:
         return _LANGUAGES.get(code, code if len(code) == 3 else "XXX")
 
 
-def _cover_frame(path: Path) -> APIC:
+EMBEDDED_COVER_PX = 600  # the cover in the tags: at most this many pixels a side (the feed's stays full size)
+EMBEDDED_COVER_QUALITY = 85  # JPEG quality of a cover made smaller
+_COVERS: dict[str, tuple[bytes, str]] = {}  # sha256 of the cover file -> (embedded bytes, MIME type)
+_COVERS_LOCK = threading.Lock()
+
+
+def _read_cover(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise MasteringError(f"cannot read the cover art: {exc.strerror}", path=path,
                              hint="check the cover path in audioessay.toml") from None
+
+
+def embedded_cover(path: Path) -> tuple[bytes, str]:
+    """The cover art as the episode's tags hold it: (bytes, MIME type).
+
+    A 3000 px podcast cover is some 300 KB, a third of a one-minute episode, in every episode
+    file; players show it a few hundred pixels wide. A cover larger than
+    :data:`EMBEDDED_COVER_PX` a side is embedded as a smaller JPEG, made once per cover
+    content in this process (by its SHA-256), not once per episode."""
+    path = Path(path)
+    try:
+        key = sha256_file_cached(path)
+    except OSError as exc:
+        raise MasteringError(f"cannot read the cover art: {exc.strerror}", path=path,
+                             hint="check the cover path in audioessay.toml") from None
+    with _COVERS_LOCK:
+        found = _COVERS.get(key)
+    if found is None:
+        found = _smaller_cover(_read_cover(path), path)
+        with _COVERS_LOCK:
+            while len(_COVERS) >= 4:
+                del _COVERS[next(iter(_COVERS))]
+            _COVERS[key] = found
+    return found
+
+
+def _smaller_cover(data: bytes, path: Path) -> tuple[bytes, str]:
     if data.startswith(b"\xff\xd8\xff"):
         mime = "image/jpeg"
     elif data.startswith(b"\x89PNG\r\n\x1a\n"):
         mime = "image/png"
     else:
         raise MasteringError("cover art is neither JPEG nor PNG", path=path, hint="convert it to JPEG or PNG")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            if max(image.size) <= EMBEDDED_COVER_PX:
+                return data, mime  # small already: as it is
+            rgb = image.convert("RGBA")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise MasteringError(f"cannot read the cover art: {exc}", path=path,
+                             hint="check that the file is a whole JPEG or PNG image") from None
+    flat = Image.new("RGB", rgb.size, (255, 255, 255))
+    flat.paste(rgb, mask=rgb.getchannel("A"))  # a transparent PNG on white, as a JPEG must be
+    flat.thumbnail((EMBEDDED_COVER_PX, EMBEDDED_COVER_PX), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    flat.save(out, "JPEG", quality=EMBEDDED_COVER_QUALITY, optimize=True)
+    return out.getvalue(), "image/jpeg"
+
+
+def _cover_frame(path: Path) -> APIC:
+    data, mime = embedded_cover(path)
     return APIC(encoding=3, mime=mime, type=3, desc="Cover", data=data)
 
 

@@ -7,6 +7,7 @@ same exact sample positions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Literal
 
 from audioessay.errors import MasteringError
 from audioessay.master.pcm import SAMPLE_RATE
+from audioessay.master.trim import Span
 from audioessay.models import Pause, Script, Section, Sentence
 from audioessay.workspace import AudioConfig
 
@@ -27,6 +29,10 @@ MUSIC_HOLD = 0.5  # full level after the speech, before the fade
 MUSIC_FADE = 2.0
 MUSIC_ALONE_MAX = 12.0  # music with no announcement plays at most this long
 END_TAIL = 1.0  # silence after the last take, so players do not cut the last word
+# The end of the music's fade that is more than 30 dB down (the S-curve's last 11 %): the music
+# sits some 20 dB under full scale, so this is heard as silence (under -50 dBFS), and the pause
+# after the intro starts there.
+MUSIC_QUIET_TAIL = MUSIC_FADE * 2 / math.pi * math.asin(10 ** (-30 / 40))
 
 Role = Literal["announcement", "sentence", "outro"]
 
@@ -46,6 +52,9 @@ class Take:
     role: Role
     number: int  # 1-based sentence number in the script (0 for announcement and outro)
     section: int  # index into Script.sections (-1 for announcement and outro)
+    skip: int = 0  # samples of the take file (at 44.1 kHz) cut before ``start``: its own leading silence
+    lead: int = 0  # quiet samples kept (faded in) before the speech starts
+    tail: int = 0  # quiet samples kept (faded out) after the speech ends
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,7 @@ def intro_layout(music_available: int | None, announcement_length: int | None) -
 def plan_timeline(
     script: Script,
     takes: Mapping[str, Path],
-    length_of: Callable[[Path], int],
+    length_of: Callable[[Path], int | Span],
     config: AudioConfig,
     *,
     episode_title: str,
@@ -144,21 +153,23 @@ def plan_timeline(
     announcement: str | None,
     outro: str | None,
 ) -> Timeline:
-    """Place the intro, every sentence, pause and the outro; ``length_of`` gives a take's samples.
+    """Place the intro, every sentence, pause and the outro; ``length_of`` gives a take's samples
+    (or its :class:`Span`: the part of it that is placed, without the engine's own silence).
 
     Between two sentences the silence is the larger of the structural pause (sentence,
     paragraph or section, whichever boundary is there) and the explicit ``[pause]`` items
     written there: ``[pause 2s]`` means two seconds of silence, and never shortens a section break.
     """
     _check_takes(script, takes, announcement, outro)
-    layout = intro_layout(music_available, length_of(Path(takes[announcement])) if announcement else None)
     planner = _Planner(takes, length_of, config)
+    spoken = planner.span(announcement) if announcement else None
+    layout = intro_layout(music_available, spoken.length if spoken else None)
     announce_take = planner.add_intro(layout, announcement) if layout is not None else None
     for section_index, section in enumerate(script.sections):
         planner.add_section(section_index, section, episode_title)
     if outro:
         planner.add_outro(outro)
-    planner.add_silence(max(END_TAIL, planner.explicit))
+    planner.add_silence(max(END_TAIL, planner.explicit), None)
     return Timeline(tuple(planner.pieces), planner.position, tuple(planner.chapters), planner.longest,
                     announce_take)
 
@@ -166,8 +177,10 @@ def plan_timeline(
 class _Planner:
     """The timeline as it is laid out, piece after piece, with the pause owed before the next take."""
 
-    def __init__(self, takes: Mapping[str, Path], length_of: Callable[[Path], int], config: AudioConfig) -> None:
+    def __init__(self, takes: Mapping[str, Path], length_of: Callable[[Path], int | Span],
+                 config: AudioConfig) -> None:
         self.takes, self.length_of, self.config = takes, length_of, config
+        self.quiet_end = 0  # samples at the end of the last piece that sound like silence
         self.pieces: list[Piece] = []
         self.chapters: list[Chapter] = []
         self.position = 0
@@ -176,17 +189,25 @@ class _Planner:
         self.explicit = 0.0  # sum of [pause] items since the last take
         self.longest = max(config.sentence_pause, config.paragraph_pause, config.section_pause, END_TAIL)
 
-    def add_take(self, text: str, role: Role, number: int, section: int) -> None:
-        path = Path(self.takes[text])
-        length = self.length_of(path)
-        self.pieces.append(Take(self.position, length, text, path, role, number, section))
-        self.position += length
+    def span(self, text: str) -> Span:
+        found = self.length_of(Path(self.takes[text]))
+        return found if isinstance(found, Span) else Span(0, found)
 
-    def add_silence(self, seconds: float) -> None:
-        length = samples(seconds)
+    def add_take(self, text: str, role: Role, number: int, section: int, span: Span) -> None:
+        path = Path(self.takes[text])
+        self.pieces.append(Take(self.position, span.length, text, path, role, number, section,
+                                span.skip, span.lead, span.tail))
+        self.position += span.length
+        self.quiet_end = span.tail
+
+    def add_silence(self, seconds: float, following: Span | None) -> None:
+        """A pause heard as ``seconds``: the quiet end of the last piece and the quiet start of
+        the ``following`` take count as part of it."""
+        length = samples(seconds) - self.quiet_end - (following.lead if following else 0)
         if length > 0:
             self.pieces.append(Silence(self.position, length))
             self.position += length
+        self.quiet_end = 0
 
     def add_intro(self, layout: IntroLayout, announcement: str | None) -> Take | None:
         """The intro piece and its chapter; returns the announcement's take, spoken inside it."""
@@ -195,9 +216,12 @@ class _Planner:
         self.chapters.append(Chapter(0, "Intro"))
         self.structural = self.config.section_pause
         if not announcement:
+            self.quiet_end = min(samples(MUSIC_QUIET_TAIL), layout.music_length)
             return None
+        span = self.span(announcement)
+        self.quiet_end = min(samples(MUSIC_QUIET_TAIL), layout.music_length) if layout.music_length else span.tail
         return Take(layout.speech_start, layout.speech_length, announcement, Path(self.takes[announcement]),
-                    "announcement", 0, -1)
+                    "announcement", 0, -1, span.skip, span.lead, span.tail)
 
     def add_section(self, index: int, section: Section, episode_title: str) -> None:
         """Every sentence and pause of a section; its chapter starts at its first sentence."""
@@ -211,13 +235,14 @@ class _Planner:
                     self.longest = max(self.longest, self.explicit)
                     continue
                 assert isinstance(item, Sentence)
-                self.add_silence(max(self.structural, self.explicit))
+                span = self.span(item.text)
+                self.add_silence(max(self.structural, self.explicit), span)
                 self.structural, self.explicit = config.sentence_pause, 0.0
                 self.number += 1
                 if first_in_section:
                     self.chapters.append(Chapter(self.position, _chapter_title(section, index, episode_title)))
                     first_in_section = False
-                self.add_take(item.text, "sentence", self.number, index)
+                self.add_take(item.text, "sentence", self.number, index, span)
                 spoke = True
             if spoke:
                 self.structural = max(self.structural, config.paragraph_pause)
@@ -225,9 +250,10 @@ class _Planner:
             self.structural = max(self.structural, config.section_pause)
 
     def add_outro(self, outro: str) -> None:
-        self.add_silence(max(self.structural, self.explicit, self.config.section_pause))
+        span = self.span(outro)
+        self.add_silence(max(self.structural, self.explicit, self.config.section_pause), span)
         self.structural, self.explicit = 0.0, 0.0
-        self.add_take(outro, "outro", 0, -1)
+        self.add_take(outro, "outro", 0, -1, span)
 
 
 def _chapter_title(section: Section, index: int, episode_title: str) -> str:

@@ -21,19 +21,18 @@ class Cue:
     lines: tuple[str, ...]
 
 
-def wrap(text: str, width: int = MAX_LINE) -> list[str]:
-    """Greedy word wrap to ``width`` characters; a longer word (a URL) is cut."""
+def words_of(text: str, width: int = MAX_LINE) -> list[str]:
+    """The words of ``text``; a word longer than ``width`` (a URL) is cut into pieces that fit."""
+    words: list[str] = []
+    for word in text.split():
+        words += [word[i: i + width] for i in range(0, len(word), width)]
+    return words
+
+
+def _wrap_words(words: list[str], width: int) -> list[str]:
     lines: list[str] = []
     current = ""
-    for word in text.split():
-        while len(word) > width:
-            if current:
-                lines.append(current)
-                current = ""
-            lines.append(word[:width])
-            word = word[width:]
-        if not word:
-            continue
+    for word in words:
         if current and len(current) + 1 + len(word) > width:
             lines.append(current)
             current = word
@@ -44,12 +43,41 @@ def wrap(text: str, width: int = MAX_LINE) -> list[str]:
     return lines
 
 
+def wrap(text: str, width: int = MAX_LINE) -> list[str]:
+    """Greedy word wrap to ``width`` characters; a longer word (a URL) is cut."""
+    return _wrap_words(words_of(text, width), width)
+
+
+def cue_groups(text: str, width: int = MAX_LINE, max_lines: int = MAX_LINES) -> list[tuple[str, ...]]:
+    """A sentence's caption cues, each at most ``max_lines`` lines of ``width`` characters.
+
+    Filled greedily, then re-balanced so that no cue holds a single word when the sentence has
+    more: the cue before an orphan gives it words from its end, as long as both still fit and the
+    giver keeps at least two words."""
+    words = words_of(text, width)
+    cues: list[list[str]] = []
+    index = 0
+    while index < len(words):  # greedy: as many words as fit in max_lines lines
+        count = 1
+        while index + count < len(words) and len(_wrap_words(words[index: index + count + 1], width)) <= max_lines:
+            count += 1
+        cues.append(words[index: index + count])
+        index += count
+    for at in range(len(cues) - 1, 0, -1):
+        before, orphan = cues[at - 1], cues[at]
+        while len(orphan) == 1 and len(before) > 2 and \
+                len(_wrap_words([before[-1], *orphan], width)) <= max_lines:
+            orphan.insert(0, before.pop())
+        if len(orphan) == 1 and len(before) == 1 and len(_wrap_words(before + orphan, width)) <= max_lines:
+            before += cues.pop(at)  # two cues of one word each that fit together
+    return [tuple(_wrap_words(cue, width)) for cue in cues]
+
+
 def sentence_cues(text: str, start: float, end: float) -> list[Cue]:
     """One sentence as cues of at most two lines, sharing its time in proportion to their text."""
-    lines = wrap(text)
-    if not lines:
+    groups = cue_groups(text)
+    if not groups:
         return []
-    groups = [tuple(lines[i: i + MAX_LINES]) for i in range(0, len(lines), MAX_LINES)]
     total = sum(len(" ".join(g)) for g in groups)
     cues = []
     at = start
