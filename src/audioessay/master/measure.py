@@ -73,12 +73,6 @@ class Loudness:
     loudness_range_lu: float
 
 
-def require_meter() -> None:
-    """Fail early (with the install hint) when libebur128 or mpg123 is missing."""
-    ebur128_library()
-    mpg123_path()
-
-
 # BS.1770-4 Annex 2: the 48-tap, 4-phase interpolation filter of the true-peak meter.
 _PHASE = (
     (0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000, -0.0594482421875, 0.1373291015625,
