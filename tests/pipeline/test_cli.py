@@ -171,3 +171,58 @@ def test_doctor_passes_here_and_names_install_commands_when_tools_are_missing(wo
     assert "[MISSING] ffmpeg" in missing.stdout and "sudo apt-get install -y ffmpeg" in missing.stdout
     assert "brew install espeak-ng" in missing.stdout and "dnf install" in missing.stdout
     _ = make_workspace
+
+
+def test_review_of_a_stale_script_shows_what_changed_in_the_essay(in_workspace: Path) -> None:
+    invoke("script")
+    script = in_workspace / "output" / "notes-on-walking" / "script.txt"
+    script.write_text(script.read_text(encoding="utf-8").replace("street", "lane", 1), encoding="utf-8")
+    invoke("script")  # the edit is kept, with a copy of the essay it was written from
+    essay = in_workspace / "seeds" / "notes-on-walking.txt"
+    essay.write_text(essay.read_text(encoding="utf-8").replace("street", "avenue", 1), encoding="utf-8")
+    report = json.loads(invoke("script", "--json").output)
+    episode = next(e for e in report["episodes"] if e["slug"] == "notes-on-walking")
+    assert episode["stale"] is True and episode["status"] == "edited"
+    assert "[edited, stale" in invoke("script").output
+    result = invoke("review", "notes-on-walking")
+    assert result.exit_code == 0
+    assert "--- seeds/notes-on-walking.txt (when the script was written)" in result.output
+    assert re.search(r"^-.*street", result.output, re.MULTILINE)
+    assert re.search(r"^\+.*avenue", result.output, re.MULTILINE)
+    approved = invoke("review", "notes-on-walking", "--approve")
+    assert "no longer stale" in approved.output
+    episode = next(e for e in json.loads(invoke("script", "--json").output)["episodes"]
+                   if e["slug"] == "notes-on-walking")
+    assert episode["stale"] is False and episode["status"] == "approved" and episode["notes"] == []
+
+
+def test_an_approved_script_is_quiet_and_an_edited_one_suggests_approving(in_workspace: Path) -> None:
+    invoke("script")
+    script = in_workspace / "output" / "notes-on-walking" / "script.txt"
+    script.write_text(script.read_text(encoding="utf-8").replace("street", "lane", 1), encoding="utf-8")
+    for _ in range(2):
+        output = invoke("script").output
+        assert output.count("note:") == 1 and "review notes-on-walking --approve" in output
+        assert "--force" not in output
+    invoke("review", "notes-on-walking", "--approve")
+    for _ in range(2):
+        assert "note:" not in invoke("script").output
+    script.write_text(script.read_text(encoding="utf-8").replace("lane", "path", 1), encoding="utf-8")
+    invoke("script")
+    assert "status: edited\n" in script.read_text(encoding="utf-8")
+    assert "path" in script.read_text(encoding="utf-8")
+
+
+def test_render_summary_counts_stale_scripts() -> None:
+    from audioessay.cli import _print_summary
+    from audioessay.pipeline.report import BuildReport, EpisodeResult
+
+    report = BuildReport(episodes=[
+        EpisodeResult(source=f"seeds/{n}.md", slug=n, title=n, script=f"output/{n}/script.txt", stale=n != "c")
+        for n in ("a", "b", "c")])
+    assert report.summary()["scripts_stale"] == 2 and report.summary()["stale_slugs"] == ["a", "b"]
+    runner = CliRunner()
+    with runner.isolation() as (out, _err, *_rest):
+        _print_summary(report)
+    line = out.getvalue().decode()
+    assert "2 scripts stale: the essay changed since they were written; see 'audioessay review SLUG'" in line

@@ -217,7 +217,7 @@ def test_bad_pause_value(value):
     [
         ("title: A Title", "title A Title", 5, "is not 'key: value'"),
         ("title: A Title", "titel: A Title", 5, "unknown header key 'titel'"),
-        ("status: draft", "status: done", 6, "status must be draft or approved"),
+        ("status: draft", "status: done", 6, "status must be draft, approved or edited"),
         (f"source-sha256: {HEX_A}", "source-sha256: xyz", 4, "source-sha256 must be a 64-digit hex hash"),
         ("approved-sha256:", "approved-sha256: 123", 7, "approved-sha256 must be"),
         ("audioessay-script: 1", "audioessay-script: 2", 2, "unsupported script format"),
@@ -397,7 +397,8 @@ def test_edited_script_is_kept(tmp_path, built):
     assert script_status(path, None).edited
     outcome = write_script(path, built(lexicon={"One": "Uno"}), force=False)
     assert outcome.kind is WriteKind.KEPT_EDITED and not outcome.wrote
-    assert "edited by hand" in outcome.message and f"audioessay script --force {path}" in outcome.message
+    assert "edited by hand" in outcome.message
+    assert "--force" not in outcome.message, "--force is the one command that discards the edit"
     assert path.read_bytes() == before
 
 
@@ -456,6 +457,81 @@ def test_editing_after_approval_withdraws_it(tmp_path, built):
     assert script_status(path, None) == scriptfile.ScriptStatus(exists=True, edited=True, approved=False)
     approve_script(path)
     assert script_status(path, None) == scriptfile.ScriptStatus(exists=True, edited=True, approved=True)
+
+
+def header_status(path: Path) -> str:
+    return read_script(path)[1].header.status
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_an_edit_after_approval_is_recorded_in_the_status_line_only(tmp_path, built, newline):
+    """status: approved is never left standing once an edit withdrew approval: the next write
+    changes that one word to 'edited', and nothing else in the file (the body least of all)."""
+    path = tmp_path / "script.txt"
+    write_script(path, built(), force=False)
+    approve_script(path)
+    text = path.read_text().replace("Two.", "Too.").replace("\n", newline)
+    path.write_bytes(text.encode())
+    assert header_status(path) == "approved" and not script_status(path, None).approved
+    outcome = write_script(path, built(lexicon={"One": "Uno"}), force=False)
+    assert outcome.kind is WriteKind.KEPT_EDITED
+    after = path.read_bytes().decode()
+    assert after == text.replace("status: approved", "status: edited", 1)
+    assert body_text(after) == body_text(text)
+    assert header_status(path) == "edited"
+    assert script_status(path, None) == scriptfile.ScriptStatus(exists=True, edited=True, approved=False)
+    # Approving again approves the edited text.
+    approve_script(path)
+    assert header_status(path) == "approved" and script_status(path, None).approved
+
+
+def test_the_status_line_is_also_corrected_when_the_essay_changed_and_by_the_memo_shortcut(tmp_path, built):
+    path = tmp_path / "script.txt"
+    write_script(path, built(), force=False)
+    approve_script(path)
+    edit(path, "Two.", "Too.")
+    assert write_script(path, built("Changed.", sha=HEX_B), force=False).kind is WriteKind.STALE
+    assert header_status(path) == "edited" and "Too." in path.read_text()
+
+    other = tmp_path / "other.txt"
+    write_script(other, built(), force=False)
+    approve_script(other)
+    edit(other, "Two.", "Too.")
+    text, script = read_script(other)
+    assert scriptfile.current_outcome(other, text, script).kind is WriteKind.KEPT_EDITED
+    assert header_status(other) == "edited"
+
+
+def test_the_status_line_is_left_alone_when_the_file_changed_meanwhile(tmp_path, built):
+    path = tmp_path / "script.txt"
+    write_script(path, built(), force=False)
+    approve_script(path)
+    edit(path, "Two.", "Too.")
+    text, script = read_script(path)
+    edit(path, "Too.", "Two, too.")  # the person saves again after audioessay read the file
+    saved = path.read_bytes()
+    assert not scriptfile.withdraw_approval(path, text, script)
+    assert path.read_bytes() == saved
+
+
+def test_an_approved_script_that_still_matches_keeps_its_status_line(tmp_path, built):
+    path = tmp_path / "script.txt"
+    write_script(path, built(), force=False)
+    approve_script(path)
+    text = path.read_text()
+    assert write_script(path, built(lexicon={"One": "Uno"}), force=False).kind is WriteKind.KEPT_EDITED
+    assert path.read_text() == text and header_status(path) == "approved"
+
+
+def test_approving_a_stale_script_takes_the_essay_as_it_is_now(tmp_path, built):
+    path = tmp_path / "script.txt"
+    write_script(path, built(), force=False)
+    edit(path, "Two.", "Too.")
+    changed = essay(para("One. Two. Three."), sha=HEX_B)
+    assert script_status(path, changed).stale
+    approve_script(path, changed)
+    status = script_status(path, changed)
+    assert status.approved and not status.stale and "Too." in path.read_text()
 
 
 def test_approving_keeps_a_hand_edited_body_byte_identical(tmp_path, built):

@@ -86,9 +86,11 @@ def _print_report(report: BuildReport, as_json: bool, verb: str) -> None:
                 line += f"; {episode.duration:.1f} s"
             if episode.loudness is not None:
                 line += f"; {episode.loudness:.1f} LUFS"
+            if episode.stale:
+                line += f"; script stale: see 'audioessay review {episode.slug}'"
             line += ")"
         else:
-            line += f" [{episode.status}"
+            line += f" [{episode.status}" + (", stale" if episode.stale else "")
             if episode.attention:
                 line += f", {episode.attention} decisions to check with 'audioessay review {episode.slug}'"
             line += "]"
@@ -106,17 +108,27 @@ def _print_report(report: BuildReport, as_json: bool, verb: str) -> None:
         # Every line names its file: a tool's or the feed's message may not.
         click.echo(f"error: {message if source in message else f'{source}: {message}'}", err=True)
     if verb == "render":
-        counts = report.summary()
-        failed = f"{counts['failed']} failed"
-        if counts["failed"]:
-            failed += f" ({', '.join(counts['failed_sources'])}: see the errors above)"
-        warned = f", {counts['warnings']} quality warnings" if counts["warnings"] else ""
-        click.echo(
-            f"summary: {counts['made']} made, {counts['up_to_date']} up to date, {failed}{warned}; "
-            f"{counts['takes_narrated']} takes narrated, {counts['takes_from_cache']} from cache"
-            + (f"; feed: {report.feed}" if report.feed else "; the feed was not rewritten"),
-            err=bool(report.errors),
-        )
+        _print_summary(report)
+
+
+def _print_summary(report: BuildReport) -> None:
+    """The line ``render`` ends with (the counts of :meth:`BuildReport.summary`)."""
+    counts = report.summary()
+    failed = f"{counts['failed']} failed"
+    if counts["failed"]:
+        failed += f" ({', '.join(counts['failed_sources'])}: see the errors above)"
+    warned = f", {counts['warnings']} quality warnings" if counts["warnings"] else ""
+    stale = counts["scripts_stale"]
+    if stale:
+        which = counts["stale_slugs"][0] if stale == 1 else "SLUG"
+        warned += (f", {stale} script{'s' if stale != 1 else ''} stale: the essay changed since "
+                   f"{'it was' if stale == 1 else 'they were'} written; see 'audioessay review {which}'")
+    click.echo(
+        f"summary: {counts['made']} made, {counts['up_to_date']} up to date, {failed}{warned}; "
+        f"{counts['takes_narrated']} takes narrated, {counts['takes_from_cache']} from cache"
+        + (f"; feed: {report.feed}" if report.feed else "; the feed was not rewritten"),
+        err=bool(report.errors),
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -277,8 +289,8 @@ def publish(dest: str, base_url: str | None) -> None:
 def review(slug: str, approve: bool, attention: bool) -> None:
     """Show every decision the text stage made for SLUG (written form -> spoken form), or approve it."""
     from audioessay.pipeline.essays import find_essay
-    from audioessay.text.review import format_review, review_lines
-    from audioessay.text.scriptfile import approve_script, script_status
+    from audioessay.text.review import essay_changes, format_review, review_lines
+    from audioessay.text.scriptfile import approve_script, read_script, script_status
 
     ws = _workspace()
     essay = find_essay(ws, slug)
@@ -287,13 +299,20 @@ def review(slug: str, approve: bool, attention: bool) -> None:
         if not path.exists():
             raise AudioessayError("no script to approve", path=ws.relative(path),
                                   hint=f"run 'audioessay script {essay.source.as_posix()}' first")
-        approve_script(path)
-        click.echo(f"approved {ws.relative(path)}: render will narrate exactly this text")
+        was_stale = script_status(path, essay).stale
+        approve_script(path, essay)
+        click.echo(f"approved {ws.relative(path)}: render will narrate exactly this text"
+                   + (f"; it is now taken as written from {essay.source.as_posix()} as it is now "
+                      "(no longer stale)" if was_stale else ""))
         return
     items = review_lines(essay, path, language=ws.config.text.language, lexicon=ws.config.pronunciations)
     if attention:
         items = [item for item in items if item.attention]
-    click.echo(format_review(items, script_path=ws.relative(path), status=script_status(path, essay)))
+    status = script_status(path, essay)
+    changes = None
+    if status.stale:  # what changed in the essay since the script was written (a diff when a copy was kept)
+        changes = essay_changes(ws.state, slug, read_script(path)[1].header, ws.root / essay.source)
+    click.echo(format_review(items, script_path=ws.relative(path), status=status, changes=changes))
 
 
 @cli.command()

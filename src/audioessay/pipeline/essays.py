@@ -153,12 +153,33 @@ def _current_script(ws: Workspace, essay: Essay, path: Path, shown: str,
 
 def _script_result(ws: Workspace, essay: Essay, shown: str, attention: int, outcome: WriteOutcome,
                    text: str, on_disk: Script) -> EpisodeResult:
-    notes = []
-    if outcome.message and outcome.kind != WriteKind.UNCHANGED:
-        notes.append(outcome.message.replace(str(ws.root) + "/", ""))
+    """The episode's row: the script's review status, whether it is stale, and at most one note.
+
+    An approved script that is up to date needs no note. A script edited by hand and not approved
+    gets one note that suggests approving it (never ``--force``, which discards the edit). A stale
+    one (kept, because a person edited or approved it, although its essay changed) says so and
+    points at ``audioessay review SLUG``, which shows what changed. A script written from the essay
+    as it is now has a copy of the essay kept, for that diff (:func:`~audioessay.text.review.keep_essay_copy`)."""
+    from audioessay.text.review import keep_essay_copy
+
     status = status_of(text, on_disk, essay)
+    if not status.stale:
+        keep_essay_copy(ws.state, essay.slug, ws.root / essay.source, on_disk.header.source_sha256)
+    notes = []
+    if outcome.kind == WriteKind.STALE:
+        owner = "edited by hand" if status.edited else "approved"
+        notes.append(f"{shown} is stale: it was {owner}, and the essay {essay.source.as_posix()} changed since, "
+                     f"so it is kept and render narrates it as it is; see what changed with "
+                     f"'audioessay review {essay.slug}', then merge by hand and approve it, or run "
+                     f"'audioessay script --force {shown}' to regenerate it (a backup will be kept)")
+    elif outcome.kind == WriteKind.KEPT_EDITED:
+        if not status.approved:
+            notes.append(f"kept {shown}: it was edited by hand and is not approved; "
+                         f"if it reads right, approve it with 'audioessay review {essay.slug} --approve'")
+    elif outcome.message and outcome.kind != WriteKind.UNCHANGED:
+        notes.append(outcome.message.replace(str(ws.root) + "/", ""))
     return EpisodeResult(source=essay.source.as_posix(), slug=essay.slug, title=essay.title, script=shown,
-                         attention=attention, notes=notes,
+                         attention=attention, notes=notes, stale=status.stale,
                          status="approved" if status.approved else ("edited" if status.edited else "draft"))
 
 

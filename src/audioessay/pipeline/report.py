@@ -38,7 +38,8 @@ class EpisodeResult:
     slug: str
     title: str
     script: str
-    status: str = "draft"  # the script's review status
+    status: str = "draft"  # the script's review status: draft, edited (by hand, not approved), approved
+    stale: bool = False  # the essay changed since the script was written (a kept, edited or approved one)
     attention: int = 0
     audio: str | None = None
     aac: str | None = None  # the AAC copy (audio.aac), e.g. output/her/her.m4a
@@ -73,10 +74,13 @@ class BuildReport:
 
     def summary(self) -> dict[str, Any]:
         """The counts ``render`` ends with: episodes made and already up to date, essays that failed
-        (and which), takes narrated and taken from the cache."""
+        (and which), scripts stale (the essay changed since a kept script was written; and which),
+        takes narrated and taken from the cache."""
         made = sum(1 for e in self.episodes if e.remade)
         return {
             "made": made, "up_to_date": len(self.episodes) - made, "failed": len(self.errors),
+            "scripts_stale": sum(1 for e in self.episodes if e.stale),
+            "stale_slugs": [e.slug for e in self.episodes if e.stale],
             "warnings": sum(len(e.warnings) for e in self.episodes),
             "failed_sources": [error["source"] for error in self.errors],
             "takes_narrated": sum(e.synthesized for e in self.episodes),

@@ -3,15 +3,29 @@
 The decisions are recomputed from the essay (they are not stored in the script), so the
 review always matches what ``audioessay script`` would write now. When a person edited
 the script, each decision is looked up by its spoken text in the file as it is.
+
+**What changed in a stale script's essay.** A script a person edited or approved is kept when its
+essay changes, so it goes stale: it still says what the essay said when the script was written.
+The header records only the hash of that essay (``source-sha256``), so to show the change the
+essay's bytes are kept too: each ``script`` or ``render`` run that finds a script written from the
+essay as it is now keeps a copy in ``.audioessay/script-sources/<slug>/<source-sha256>``
+(:func:`keep_essay_copy`, written atomically, one copy per episode: older ones are deleted once the
+script no longer names them). ``audioessay review SLUG`` diffs that copy against the essay now
+(:func:`essay_changes`). A script last written before copies were kept (or whose copy is gone)
+has no old text: review says the essay changed, without a diff.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from audioessay.models import Essay
+from audioessay.errors import AudioessayError
+from audioessay.fsutil import atomic_write_bytes, sha256_bytes
+from audioessay.models import Essay, ScriptHeader
+from audioessay.text.read import decode_text
 from audioessay.text.scriptfile import (
     HEADER_LINES,
     ScriptStatus,
@@ -20,6 +34,9 @@ from audioessay.text.scriptfile import (
     read_script,
     script_status,
 )
+
+ESSAY_COPIES = "script-sources"  # under the workspace's .audioessay/
+MAX_DIFF_LINES = 400
 
 
 @dataclass(frozen=True)
@@ -72,8 +89,10 @@ def _relocate(items: list[ReviewItem], script_path: Path) -> list[ReviewItem]:
 
 
 def format_review(items: list[ReviewItem], *, script_path: Path | str | None = None,
-                  status: ScriptStatus | None = None) -> str:
-    """Text for the CLI: one decision a line, '!' marks the ones to check, a count at the top."""
+                  status: ScriptStatus | None = None, changes: list[str] | None = None) -> str:
+    """Text for the CLI: one decision a line, '!' marks the ones to check, a count at the top.
+
+    ``changes``: for a stale script, what :func:`essay_changes` says (shown after the notes)."""
     attention = sum(item.attention for item in items)
     name = f"{script_path}: " if script_path is not None else ""
     plural = "" if len(items) == 1 else "s"
@@ -84,13 +103,78 @@ def format_review(items: list[ReviewItem], *, script_path: Path | str | None = N
             out.append("note: the script does not exist yet; "
                        "line numbers are those 'audioessay script' will write")
         elif status.edited:
-            out.append("note: the script was edited by hand; "
+            approval = "approved as edited" if status.approved else "not approved"
+            out.append(f"note: the script was edited by hand ({approval}); "
                        "line 0 means the generated sentence is no longer there")
         if status.stale:
-            out.append("note: the essay changed since the script was written; "
-                       "run 'audioessay script' to update it")
+            out.extend(changes or ["note: the script is stale: the essay changed since it was written"])
     width = max((len(str(item.line)) for item in items), default=1)
     for item in items:
         mark = "!" if item.attention else " "
         out.append(f"{mark} line {item.line:>{width}}  {item.original!r} -> {item.spoken!r}  ({item.rule})")
     return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- stale scripts
+
+
+def _copies(state: Path, slug: str) -> Path:
+    return Path(state) / ESSAY_COPIES / slug
+
+
+def keep_essay_copy(state: Path, slug: str, essay_file: Path, source_sha256: str) -> bool:
+    """Keep the essay's bytes that a script was just written from (see the module's docstring).
+
+    ``source_sha256`` is the script header's; nothing is kept unless the file still has exactly
+    those bytes. Other copies for ``slug`` are deleted: the script no longer names them. Returns
+    True when the copy is there. A file system error only means no diff later (a full disk is
+    still raised, as everywhere)."""
+    folder = _copies(state, slug)
+    copy = folder / source_sha256
+    try:
+        if not copy.is_file():
+            data = Path(essay_file).read_bytes()
+            if sha256_bytes(data) != source_sha256:
+                return False
+            atomic_write_bytes(copy, data, durable=False)
+        for other in folder.iterdir():
+            if other.name != source_sha256 and not other.name.startswith("."):
+                other.unlink(missing_ok=True)
+    except OSError:
+        return False
+    return True
+
+
+def _decoded(data: bytes, rel: str) -> list[str] | None:
+    try:
+        return decode_text(data, rel).split("\n")
+    except AudioessayError:
+        return None
+
+
+def essay_changes(state: Path, slug: str, header: ScriptHeader, essay_file: Path) -> list[str]:
+    """Lines for ``review`` about a stale script: what changed in its essay since it was written,
+    as a unified diff of the essay then (the kept copy) and now; without a copy, one line saying
+    the essay changed and that no old text was kept."""
+    rel = header.source
+    intro = (f"note: the script is stale: {rel} changed since the script was written, and render "
+             "narrates the script as it is; merge the changes into the script by hand and approve it, "
+             f"or regenerate it with 'audioessay script --force {rel}' (a backup is kept)")
+    copy = _copies(state, slug) / header.source_sha256
+    try:
+        old_data, new_data = copy.read_bytes(), Path(essay_file).read_bytes()
+    except OSError:
+        old_data = new_data = b""
+    old = _decoded(old_data, rel) if old_data and sha256_bytes(old_data) == header.source_sha256 else None
+    new = _decoded(new_data, rel) if new_data else None
+    if old is None or new is None:
+        return [intro, f"note: no copy of {rel} as it was then is kept (the script was written before "
+                       "audioessay kept them), so what changed cannot be shown"]
+    diff = list(difflib.unified_diff(old, new, f"{rel} (when the script was written)", f"{rel} (now)",
+                                     lineterm=""))
+    if not diff:
+        return [intro, f"note: {rel} reads the same as then; only its bytes changed "
+                       "(line endings or encoding)"]
+    if len(diff) > MAX_DIFF_LINES:
+        diff = [*diff[:MAX_DIFF_LINES], f"... {len(diff) - MAX_DIFF_LINES} more diff lines"]
+    return [intro, f"what changed in {rel} since the script was written:", *diff]

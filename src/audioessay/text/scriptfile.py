@@ -30,6 +30,14 @@ Body rules (the writer and the parser agree exactly, so that ``format(parse(t)) 
 Whether a person changed the script is decided by hashes: ``body-sha256`` is the body as
 audioessay wrote it, ``approved-sha256`` the body that was approved. Hashes ignore line
 ending style and trailing spaces, so an editor that saves CRLF does not count as an edit.
+
+``status`` is ``draft``, ``approved`` or ``edited``. Approval is never read from the word alone:
+a script is approved only while its body still hashes to ``approved-sha256``. When a person
+edits an approved script, the next ``script`` or ``render`` rewrites that one header line from
+``status: approved`` to ``status: edited`` (approval withdrawn; see :func:`withdraw_approval`),
+leaving every other byte of the file, the body above all, as the person saved it. ``audioessay
+review SLUG --approve`` approves the edited text. A draft a person edited keeps ``status:
+draft``: it was never approved, so the word is true.
 """
 
 from __future__ import annotations
@@ -73,6 +81,9 @@ _PAUSE_VALUE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)$", re.IGNORECASE)
 _ESCAPED_START = ("#", "[", "\\")
 _OTHER_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 HEADER_LINES = len(_HEADER_KEYS) + 2  # the two '---' lines
+# The header's status: ``edited`` is an approved script a person changed since (approval withdrawn).
+STATUSES = ("draft", "approved", "edited")
+_APPROVED_LINE = re.compile(r"^([ \t]*status[ \t]*:[ \t]*)approved(?=[ \t]*\r?$)", re.MULTILINE)
 
 
 # --------------------------------------------------------------------------- hashes
@@ -240,9 +251,9 @@ def _parse_header(lines: list[str], path: Path | str) -> tuple[ScriptHeader, int
         if not (_HEX64.match(value) or (allow_empty and not value)):
             raise _error(path, number, f"{key} must be a 64-digit hex hash, not {value!r}", _HEADER_HINT)
     status, number = values["status"]
-    if status not in ("draft", "approved"):
-        raise _error(path, number, f"status must be draft or approved, not {status!r}",
-                     "approve a script with 'audioessay approve', not by hand")
+    if status not in STATUSES:
+        raise _error(path, number, f"status must be draft, approved or edited, not {status!r}",
+                     "approve a script with 'audioessay review SLUG --approve', not by hand")
     settings = []
     text, number = values["settings"]
     for part in text.split():
@@ -553,6 +564,7 @@ def _write_script(path: Path, script: Script, *, force: bool) -> WriteOutcome:
     owner = _owner(status)
     if force:
         return _force(path, old_bytes, new_text, f"it was {owner}")
+    withdraw_approval(path, old_text, old)
     if old.header.source_sha256 != script.header.source_sha256:
         return WriteOutcome(
             WriteKind.STALE, path,
@@ -568,21 +580,41 @@ def _owner(status: ScriptStatus) -> str:
 
 
 def _kept(path: Path, owner: str) -> WriteOutcome:
-    return WriteOutcome(
-        WriteKind.KEPT_EDITED, path,
-        f"kept {path}: it was {owner}; run 'audioessay script --force {path}' to regenerate it "
-        "(a backup will be kept)",
-    )
+    """A kept script: the caller decides what, if anything, to tell the person (an approved
+    script needs no word; an edited one needs approving, never ``--force``)."""
+    return WriteOutcome(WriteKind.KEPT_EDITED, path, f"kept {path}: it was {owner}")
 
 
 def current_outcome(path: Path, text: str, script: Script) -> WriteOutcome:
     """What :func:`write_script` does, without building the script, with a file that this code
     built from the same essay and settings (see :func:`built_from`): nothing, except that a
-    person's edit is reported as kept. Its words are already what building would give."""
+    person's edit is reported as kept (and an approval it withdrew is recorded, see
+    :func:`withdraw_approval`). Its words are already what building would give."""
     status = status_of(text, script, None)
     if status.edited:
+        withdraw_approval(Path(path), text, script)
         return _kept(Path(path), _owner(status))
     return WriteOutcome(WriteKind.UNCHANGED, Path(path), f"{path} is up to date")
+
+
+def withdraw_approval(path: Path, text: str, script: Script) -> bool:
+    """Record that an edit withdrew approval: when the header says ``status: approved`` but the
+    body no longer hashes to ``approved-sha256``, rewrite that one line to ``status: edited``.
+
+    ``text`` is the file as just read; nothing is written if the file changed since (a person is
+    saving it) or the line is not found as written. Only the status word changes: the body, the
+    other header lines and their line endings stay byte for byte. True when it rewrote the file."""
+    header = script.header
+    if header.status != "approved" or header.approved_sha256 == body_sha256(body_text(text)):
+        return False
+    body = body_text(text)
+    head = text[:len(text) - len(body)]
+    new_head, found = _APPROVED_LINE.subn(r"\1edited", head, count=1)
+    path = Path(path)
+    if not found or path.read_bytes() != text.encode("utf-8"):
+        return False
+    atomic_write_text(path, new_head + body)
+    return True
 
 
 def _force(path: Path, old_bytes: bytes, new_text: str, why: str) -> WriteOutcome:
@@ -593,11 +625,18 @@ def _force(path: Path, old_bytes: bytes, new_text: str, why: str) -> WriteOutcom
                         f"regenerated {path} although {why}; the old file is kept in {backup}", backup=backup)
 
 
-def approve_script(path: Path) -> Script:
-    """Mark the script approved for its current body; the body stays byte-identical."""
+def approve_script(path: Path, essay: Essay | None = None) -> Script:
+    """Mark the script approved for its current body; the body stays byte-identical.
+
+    With ``essay``, approval is also for the essay as it is now: the header takes its path, hash
+    and title, so a stale script a person merged by hand is stale no longer (the person read it
+    against the changed essay; ``audioessay review SLUG`` shows what changed before approving)."""
     path = Path(path)
     text, script = read_script(path)
     header = replace(script.header, status="approved", approved_sha256=body_sha256(body_text(text)))
+    if essay is not None:
+        header = replace(header, source=essay.source.as_posix(), source_sha256=essay.source_sha256,
+                         title=essay.title)
     try:
         atomic_write_text(path, format_header(header) + body_text(text))
     except OSError as exc:
