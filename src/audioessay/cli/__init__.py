@@ -7,7 +7,6 @@ usage errors exit 2. No traceback for anything a user can cause.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import json
 import signal
@@ -24,6 +23,8 @@ from audioessay.environment import SCHEDULER_ENV, STORE_ENV
 from audioessay.errors import AudioessayError
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     from audioessay.pipeline.report import BuildReport
     from audioessay.workspace import Workspace
 

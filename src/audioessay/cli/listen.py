@@ -7,25 +7,17 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from audioessay.pipeline.listen import (
-    FALLBACK_NAME,
-    OUT_SUFFIXES,
-    Delivery,
-    deliver,
-    preview_take,
-    say_settings,
-    script_line,
-    spoken_sentences,
-    synthesize_to,
-    workspace_or_defaults,
-)
-from audioessay.workspace import load_workspace
+if TYPE_CHECKING:  # the library is imported when a command runs: `audioessay --help` stays quick
+    from audioessay.pipeline.listen import Delivery
 
 
 def _check_out(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    from audioessay.pipeline.listen import OUT_SUFFIXES
+
     if value is not None and value.suffix.lower() not in OUT_SUFFIXES:
         raise click.BadParameter("the file name must end in .wav or .mp3")
     return value
@@ -60,6 +52,15 @@ def say(text: str, out: Path | None, engine: str | None, voice: str | None, rate
     Plays it (aplay, paplay, ffplay or afplay), or writes --out; when nothing can play it, writes
     ./say.wav. Outside a workspace the default settings apply.
     """
+    from audioessay.pipeline.listen import (
+        FALLBACK_NAME,
+        deliver,
+        say_settings,
+        spoken_sentences,
+        synthesize_to,
+        workspace_or_defaults,
+    )
+
     cwd = Path.cwd()
     ws = workspace_or_defaults(cwd)
     lines = spoken_sentences(text, ws)
@@ -85,8 +86,10 @@ def preview(slug: str, number: int, out: Path | None, engine: str | None, voice:
     """Narrate line N of output/SLUG/script.txt with that essay's voice settings, and play it or
     write --out. The take goes into the take cache, so render reuses it.
     """
+    from audioessay.pipeline.listen import FALLBACK_NAME, deliver, preview_take, script_line
     from audioessay.pipeline.plan import voice_settings
     from audioessay.pipeline.report import VoiceOverrides
+    from audioessay.workspace import load_workspace
 
     cwd = Path.cwd()
     ws = load_workspace(cwd)
