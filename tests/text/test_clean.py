@@ -8,6 +8,8 @@ from conftest import TESTS
 from audioessay.models import Block, Link
 from audioessay.text.clean import cap_text, clean_markdown, inline_text
 from audioessay.text.read import read_essay
+from audioessay.text.sentences import split_sentences
+from audioessay.text.speak import speak
 
 CORPUS = TESTS / "corpus" / "text"
 
@@ -62,7 +64,8 @@ def test_numbers_inside_prose_do_not_start_lists():
 def test_links_keep_text_and_record_targets():
     body = "See [the *film*](https://ex.com/her_(film) \"Her\") and <https://auto.com> or <me@ex.com>.\n"
     blocks, links, _ = clean_markdown(body, 1)
-    assert blocks[0].text == "See the film and or."
+    # A bare or <autolinked> URL stays in prose for speech to rewrite around (test_links_in_sentences).
+    assert blocks[0].text == "See the film and https://auto.com or."
     assert links == [
         Link("https://ex.com/her_(film)", "the film"), Link("https://auto.com"), Link("mailto:me@ex.com"),
     ]
@@ -138,7 +141,9 @@ def test_glued_and_bare_urls_are_removed_from_speech():
     body = ("one person.https://www.youtube.com/watch?v=WG\n"
             "See https://ex.com/a, then www.ex.org/b. (https://p.com)\n")
     blocks, links, _ = clean_markdown(body, 1, plain=True)
-    assert [b.text for b in blocks] == ["one person.", "See, then."]
+    # A URL on its own (a sentence, a line) goes too; one inside a sentence stays for speech.
+    assert [b.text for b in blocks] == ["one person.", "See https://ex.com/a, then www.ex.org/b."]
+    assert [speak(s)[0] for s in split_sentences(blocks[1].text)] == ["See the link in the show notes, then."]
     assert [link.url for link in links] == [
         "https://www.youtube.com/watch?v=WG", "https://ex.com/a", "https://www.ex.org/b", "https://p.com",
     ]
@@ -242,7 +247,8 @@ def test_corpus_constructs():
         ("quote", "A block quote over two lines."),
         ("paragraph", "First item"), ("paragraph", "Second item wrapped"),
         ("paragraph", "Ordered one"), ("paragraph", "Ordered two"),
-        ("paragraph", "Text with a footnote, HTML tags, & entities. A URL glued to a word. and a bare one."),
+        ("paragraph", "Text with a footnote, HTML tags, & entities. A URL glued to a word. and a bare one "
+                      "https://example.com/bare."),
     ]
     assert essay.links == (
         Link("https://example.com/link", "link"), Link("https://example.com/glued"),

@@ -344,16 +344,16 @@ SYMBOLS = [
 EMAILS = [
     ("Mail me at jo.doe@example.com today.", "Mail me at jo dot doe at example dot com today."),
     ("Write to first_last+news@my-site.org.", "Write to first underscore last plus news at my dash site dot org."),
-    ("Email info@example.com or visit https://example.com.", "Email info at example dot com or visit."),
+    ("Email info@example.com or visit https://example.com.", "Email info at example dot com or visit the link in the show notes."),
 ]
 
 LINKS = [
-    ("See https://example.com now.", "See now."),
-    ("Visit www.example.com today.", "Visit today."),
+    ("See https://example.com now.", "See the link in the show notes now."),
+    ("Visit www.example.com today.", "Visit the link in the show notes today."),
     ("One person.https://www.youtube.com/watch?v=WGn5y9FQClU", "One person."),
     ("A source (https://example.com/a) here.", "A source here."),
-    ("Watch youtube.com/watch?v=x now.", "Watch now."),
-    ("See http://a.example/c?d=1.", "See."),
+    ("Watch youtube.com/watch?v=x now.", "Watch the link in the show notes now."),
+    ("See http://a.example/c?d=1.", "See the link in the show notes."),
     ("Get ftp://files.example.org/x now.", "Get now."),
     ("Wiki https://en.wikipedia.org/wiki/Her_(film) says so.", "Wiki says so."),
     ("https://www.youtube.com/watch?v=WGn5y9FQClU", "link"),
@@ -608,7 +608,8 @@ DECISIONS = [
     ("The BBC reported.", "BBC", "B-B-C", "initialism", False),
     ("The SPAM filter.", "SPAM", "S-P-A-M", "initialism", True),
     ("Salt & pepper.", "&", "and", "symbol", False),
-    ("See https://example.com now.", "https://example.com", "", "url", False),
+    ("See https://example.com now.", "See https://example.com", "See the link in the show notes", "url", True),
+    ("A https://example.com now.", "https://example.com", "", "url", False),
     ("A claim.[1]", "[1]", "", "footnote", False),
     ("I love it 😀", "😀", "", "emoji", False),
 ]

@@ -18,6 +18,7 @@ from typing import Literal
 
 from audioessay.models import Block, Link
 from audioessay.text.lang_base import get_language
+from audioessay.text.speak import without_links
 
 DESCRIPTION_MAX = 400
 DESCRIPTION_MIN = 80  # a shorter first paragraph is joined by the next
@@ -35,7 +36,10 @@ _PLAIN_ITEM = re.compile(r"^[ \t]*(?:[-*+•‣◦▪]|\d{1,2}[.)])[ \t]+(.*)$")
 _TASK = re.compile(r"^\[[ xX]\][ \t]+")
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]]+)\]:[ \t]*(.*)$")
 _LINK_TITLE = r"""(?:"[^"]*"|'[^']*'|\([^)]*\))"""
-_REF_DEF = re.compile(r"^ {0,3}\[([^\]^][^\]]*)\]:[ \t]*<?(\S+?)>?(?:[ \t]+" + _LINK_TITLE + r")?[ \t]*$")
+_REF_DEF = re.compile(
+    r"^ {0,3}\[([^\]^][^\]]*)\]:[ \t]*<?(\S+?)>?(?:[ \t]+(?P<title>" + _LINK_TITLE + r"))?[ \t]*$")
+# "[1]", "[1]:" or "(1)" before a show-notes entry: its number in the list, not its text.
+_NOTE_NUMBER = re.compile(r"^[ \t]*(?:\[\d{1,3}\]:?|\(\d{1,3}\))[ \t]+")
 _TABLE_DELIM = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _HTML_RAW_OPEN = re.compile(r"^ {0,3}<(script|style|pre|textarea)\b", re.IGNORECASE)
 _INDENTED = re.compile(r"^(?: {4}|\t)")
@@ -74,6 +78,9 @@ class _Inline:
 
     refs: dict[str, str] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
+    # Prose keeps its URLs (recorded as links all the same) so that speech can rewrite the
+    # sentence around each one and show the rewrite in review; titles and notes drop them.
+    keep_urls: bool = False
     _protected: list[str] = field(default_factory=list)
 
     def _protect(self, text: str) -> str:
@@ -108,7 +115,9 @@ class _Inline:
         if kind == "autolink":
             target = whole[1:-1]
             self._link(target if ":" in target else "mailto:" + target)
-            return ""
+            kept = (self.keep_urls and not target.lower().startswith("mailto:") and ":" in target
+                    and _in_sentence(match.string, match.start(), match.end()))
+            return self._protect(target) if kept else ""
         if kind == "tag":
             href = _HREF.search(whole)
             if href:
@@ -120,13 +129,17 @@ class _Inline:
             # A URL glued to a word ("person.https://...") is cut out; its trailing punctuation stays.
             url = _trim_url(whole)
             self._link(url if "://" in url else "https://" + url)
-            return whole[len(url):]
+            kept = self.keep_urls and _in_sentence(match.string, match.start(), match.start() + len(url))
+            return (self._protect(url) if kept else "") + whole[len(url):]
         text, dest, label = match.group("text"), match.group("dest"), match.group("label")
         if dest is None:
             found = self.refs.get(_ref_key(label or text))
             if found is None:  # "[sic]", "[12]": not a link; clean what is inside the brackets
                 rest = f"[{self._tokens(label)}]" if label is not None else ""
                 return f"[{self._tokens(text)}]{rest}"
+            if label is None and text.isdigit():  # "[1]" with "[1]: https://..." below: a citation
+                self._link(found)
+                return ""
             dest = found
         spoken = self.clean_nested(text)
         self._link(dest, self._restore(spoken))
@@ -138,6 +151,18 @@ class _Inline:
         cleaned = inner.clean(self._restore(text))
         self.links.extend(inner.links)
         return self._protect(cleaned)
+
+
+def _in_sentence(text: str, start: int, end: int) -> bool:
+    """Whether the URL at text[start:end] is part of a sentence, so speech must read around it.
+
+    Not when glued to a word ("person.https://..."), nor when it stands alone: the whole text,
+    or a sentence of its own (after '.', '!' or '?', maybe in brackets). Those go, as ever."""
+    if start and (text[start - 1].isalnum() or text[start - 1] in "._"):
+        return False
+    before = text[:start].rstrip(" \t([")
+    after = text[end:].lstrip(_URL_TRAILING)
+    return not ((not before or before[-1] in ".!?") and (not after or after[0].isspace()))
 
 
 def _ref_key(label: str) -> str:
@@ -179,10 +204,11 @@ def cap_text(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def describe(blocks: list[Block] | tuple[Block, ...]) -> str:
+def describe(blocks: list[Block] | tuple[Block, ...], language: str = "en") -> str:
     """The first paragraph's plain text, cut to about 400 characters: the episode description.
 
     A very short first paragraph ("Dear Sam,") takes the next ones with it, up to a heading.
+    Its URLs are taken out as speech takes them out (the sentence rewritten to read without).
     """
     parts: list[str] = []
     for block in blocks:
@@ -190,7 +216,7 @@ def describe(blocks: list[Block] | tuple[Block, ...]) -> str:
             if parts:
                 break
         elif block.kind == "paragraph":
-            parts.append(block.text)
+            parts.append(tidy(without_links(block.text, language)))
             if sum(len(part) for part in parts) >= DESCRIPTION_MIN:
                 break
     return cap_text(" ".join(parts), DESCRIPTION_MAX)
@@ -229,6 +255,7 @@ class _MarkdownReader:
         self.i, self.n = 0, len(lines)
         self.raws: list[_Raw] = []
         self.refs: dict[str, str] = {}
+        self.ref_notes: list[Link] = []  # every reference definition, for the show notes
         self.footnotes: list[tuple[int, str]] = []
         self.current: _Raw | None = None
         self.in_list = False
@@ -347,6 +374,8 @@ class _MarkdownReader:
         if not ref or self.current is not None:
             return False
         self.refs.setdefault(_ref_key(ref.group(1)), ref.group(2))
+        title = (ref.group("title") or "")[1:-1]
+        self.ref_notes.append(Link(url=ref.group(2), text=tidy(_Inline().clean(title)) if title else ""))
         self.i += 1
         return True
 
@@ -401,9 +430,12 @@ class _MarkdownReader:
 
 def _markdown_blocks(
     lines: list[str], first_line: int,
-) -> tuple[list[_Raw], dict[str, str], list[tuple[int, str]]]:
-    """Split Markdown into raw blocks; return them, link reference definitions and footnotes."""
-    return _MarkdownReader(lines, first_line).read()
+) -> tuple[list[_Raw], dict[str, str], list[tuple[int, str]], list[Link]]:
+    """Split Markdown into raw blocks; return them, link reference definitions, footnotes, and
+    the reference definitions as show-notes links (with their titles)."""
+    reader = _MarkdownReader(lines, first_line)
+    raws, refs, footnotes = reader.read()
+    return raws, refs, footnotes, reader.ref_notes
 
 
 def _strip_line_markers(content: str) -> str:
@@ -454,7 +486,7 @@ _NOTE_SEPARATORS = " -–—:|,;"
 def _note_links(text: str, refs: dict[str, str]) -> list[Link]:
     """One show-notes line: its URLs with the rest of the line as their text, or a text-only note."""
     cleaner = _Inline(refs=refs)
-    rest = cleaner.clean(text).strip(_NOTE_SEPARATORS)
+    rest = cleaner.clean(_NOTE_NUMBER.sub("", text)).strip(_NOTE_SEPARATORS)
     if not cleaner.links:
         return [Link(url="", text=rest)] if rest else []
     return [Link(url=link.url, text=link.text.strip(_NOTE_SEPARATORS) or rest) for link in cleaner.links]
@@ -490,10 +522,11 @@ def clean_markdown(
     lines = body.split("\n")
     refs: dict[str, str] = {}
     footnotes: list[tuple[int, str]] = []
+    ref_notes: list[Link] = []
     if plain:
         raws = _plain_blocks(lines, first_line)
     else:
-        raws, refs, footnotes = _markdown_blocks(lines, first_line)
+        raws, refs, footnotes, ref_notes = _markdown_blocks(lines, first_line)
     _mark_notes(raws, plain, titles)
 
     blocks: list[Block] = []
@@ -504,22 +537,44 @@ def clean_markdown(
             if raw.kind != "heading":
                 notes.extend(_notes_of(raw, refs, titles))
             continue
-        cleaner = _Inline(refs=refs)
+        cleaner = _Inline(refs=refs, keep_urls=raw.kind != "heading")
         text = cleaner.clean(" ".join(line for _, line in raw.lines))
         links.extend(cleaner.links)
         if text:
             blocks.append(Block(kind=raw.kind, text=text, line=raw.lines[0][0]))
     for _, text in footnotes:
         notes.extend(_note_links(text, refs))
-    return blocks, dedupe_links(links + notes), describe(blocks)
+    # Every "[1]: https://..." definition is a source, cited or not (a cited one is there already).
+    return blocks, dedupe_links(links + notes + ref_notes), describe(blocks, language)
 
 
 def _notes_of(raw: _Raw, refs: dict[str, str], titles: frozenset[str]) -> list[Link]:
     """The show-notes links of one block inside the Sources section."""
-    texts = [line for _, line in raw.lines if not _is_notes_title(line, titles)]
-    if len(texts) > 1 and not all(_URL.search(t) for t in texts):
-        texts = [" ".join(texts)]  # one reference wrapped over lines
+    entries: list[str] = []
+    for _, line in raw.lines:
+        if _is_notes_title(line, titles):
+            continue
+        if entries and _continues(entries[-1], line):
+            entries[-1] += " " + line  # one reference wrapped over lines
+        else:
+            entries.append(line)  # one reference a line, e.g. a list of bare URLs or of books
     notes: list[Link] = []
-    for text in texts:  # else one reference a line, e.g. a list of bare URLs
+    for text in entries:
         notes.extend(_note_links(text, refs))
     return notes
+
+
+_ENTRY_END = ".)]\"'”’>"
+
+
+def _continues(entry: str, line: str) -> bool:
+    """Whether ``line`` goes on with the show-notes entry above it rather than starting one:
+    a URL alone under a title without one, a line starting in lowercase, or one after a line
+    that does not end like an entry ("Jacobs, The Death and Life of" / "Great American Cities")."""
+    if _URL.search(entry):
+        return False
+    line = line.strip()
+    if _URL.fullmatch(line) or (line[:1].islower() and not _URL.match(line)):
+        return True
+    end = entry.rstrip()[-1:]
+    return not (end in _ENTRY_END or end.isdigit())

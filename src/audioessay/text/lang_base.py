@@ -88,6 +88,19 @@ class SentenceWords:
 
 
 @dataclass(frozen=True)
+class LinkWords:
+    """How a sentence still reads once a URL is taken out of it (see speak.py). Empty: the URL
+    is only dropped. Phrases are matched case-insensitively on whole words."""
+
+    object_words: tuple[str, ...] = ()  # "visit", "go to": the link is their object
+    place_words: tuple[str, ...] = ()  # "at", "on": the link is where something is
+    here_words: tuple[str, ...] = ()  # "here": "here: <url>" -> in the show notes
+    fillers: tuple[str, ...] = ()  # "see", "via", "source:": all a bracket holds besides the link
+    in_notes: str = ""  # "in the show notes"
+    the_link: str = ""  # "the link in the show notes"
+
+
+@dataclass(frozen=True)
 class Language:
     """Everything the text stage needs to know about one language."""
 
@@ -102,6 +115,7 @@ class Language:
     email_words: Mapping[str, str] = field(default_factory=dict)  # "." -> "dot" in an address
     numero: str = ""  # what the sign "№" is written as before the rules run ("No. "); "" leaves it
     superscript_units: tuple[str, ...] = ()  # "km": "km²" is a unit, not a footnote marker
+    link_words: LinkWords = LinkWords()  # how a sentence reads without its URL
 
     @functools.cached_property
     def gated_rules(self) -> tuple[tuple[TextRule, frozenset[str]], ...]:

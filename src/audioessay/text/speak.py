@@ -5,7 +5,13 @@
 
 1. Unicode clean-up: NFKC, superscript footnote markers and emoji, control and zero-width
    characters dropped; non-ASCII digits made ASCII.
-2. Links and e-mail addresses dropped (never spoken), including URLs glued to a word.
+2. Links and e-mail addresses dropped (never spoken), including URLs glued to a word. A URL the
+   sentence needs is rewritten so that it still reads (the words come from the language's
+   :class:`~audioessay.text.lang_base.LinkWords`), each rewrite a decision marked for review:
+   "visit <url> for the list" -> "visit the link in the show notes for the list";
+   "it is here: <url>." / "it is at <url>." -> "it is in the show notes.";
+   "tables (see <url>) had" -> "tables had"; "(data from NOAA, via <url>)" -> "(data from NOAA)".
+   A bare domain ("janedoe.net": no scheme, www or path) is not a link and stays as written.
 3. Footnote markers ``[1]`` ``^1`` ``¹`` dropped.
 4. The lexicon (below).
 5. The language's own rules (its module in :mod:`audioessay.text.lang_base`'s registry, e.g.
@@ -35,7 +41,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from audioessay.models import Decision
-from audioessay.text.lang_base import Language, Recorder, get_language
+from audioessay.text.lang_base import Language, LinkWords, Recorder, get_language
 
 _MAX_PASSES = 4  # the first pass plus confirmation; more only for pathological input
 
@@ -147,13 +153,95 @@ _FOOTNOTE = re.compile(r"\[\d+(?:[-–,][ \t]?\d+)*\]|\^\[?\d+\]?")
 _LINK_FRAGMENT = re.compile(r"\S*(?:://|www\.|http)\S*", re.IGNORECASE)
 
 
+def _trim_link(link: str) -> str:
+    """A URL without the sentence punctuation after it; a closing bracket that belongs to the
+    link (as in Wikipedia URLs) stays."""
+    trimmed = link.rstrip(_URL_TRAILING)
+    while trimmed != link and link[len(trimmed)] == ")" and trimmed.count("(") > trimmed.count(")"):
+        trimmed += ")"
+    return trimmed
+
+
+def _phrases(words: tuple[str, ...]) -> str:
+    """Whole-word alternation of phrases, longest first; a space matches any run of spaces."""
+    ordered = sorted({w.casefold() for w in words if w.strip()}, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, w.split())) for w in ordered) or r"(?!x)x"
+
+
+@lru_cache(maxsize=16)
+def _link_rewrite(words: LinkWords) -> re.Pattern[str] | None:
+    """One pattern for the URLs whose sentence must be rewritten, leftmost first:
+    a bracket holding only the link (and a word like "see"), the link closing a bracket after
+    a comma, the link as the object of "visit", and the link as a place after "at" or "here"."""
+    if not (words.in_notes and words.the_link):
+        return None
+    url = _URL.pattern
+    fill = rf"(?:(?:{_phrases(words.fillers)})(?![\w-])\s*[:,]?\s*)?"
+    return re.compile(
+        rf"[ \t]*(?P<bracket>[(\[]\s*{fill}(?P<u1>{url})\s*[.,;:]?\s*[)\]])"
+        rf"|(?P<tail>\s*[,;:]\s*{fill}(?P<u2>{url}))(?=\s*[)\]])"
+        rf"|(?<![\w-])(?P<obj>{_phrases(words.object_words)})\s*:?\s+(?P<u3>{url})"
+        rf"|(?<![\w-])(?P<here>{_phrases(words.here_words)})\s*:?\s+(?P<u4>{url})"
+        rf"|(?<![\w-])(?P<place>{_phrases(words.place_words)})\s*:?\s+(?P<u5>{url})",
+        re.IGNORECASE,
+    )
+
+
+_SENTENCE_END = re.compile(r"[\s.!?;:,'\")\]’”]*$")
+
+
+def _kind(m: re.Match[str]) -> str:
+    return next(k for k in ("bracket", "tail", "obj", "here", "place") if m.group(k) is not None)
+
+
+def _rewritten(m: re.Match[str], words: LinkWords) -> tuple[str, str]:
+    """The spoken text for one link in a sentence, and what stays after it (its punctuation)."""
+    kind = _kind(m)
+    if kind in ("bracket", "tail"):
+        return "", ""
+    link = next(g for g in (m.group("u3"), m.group("u4"), m.group("u5")) if g is not None)
+    rest = link[len(_trim_link(link)):]
+    word = m.group(kind)
+    if kind == "obj":
+        return f"{word} {words.the_link}", rest
+    final = _SENTENCE_END.match(rest + m.string[m.end():]) is not None
+    if kind == "here" or final:
+        return words.in_notes, rest
+    return f"{word} {words.the_link}", rest
+
+
+def _rewrite_links(text: str, words: LinkWords, rec: Recorder | None) -> str:
+    """Take the URLs out of a sentence so that it still reads (see :class:`LinkWords`)."""
+    pattern = _link_rewrite(words)
+    if pattern is None:
+        return text
+
+    def rewrite(m: re.Match[str]) -> str:
+        spoken, rest = _rewritten(m, words)
+        if rec is not None:
+            written = m.group(0)
+            rec.add(written[: len(written) - len(rest)].strip(), spoken, "url", attention=True)
+        return (" " if _kind(m) == "bracket" else "") + spoken + rest
+
+    return pattern.sub(rewrite, text)
+
+
+def without_links(text: str, language: str = "en") -> str:
+    """``text`` with its URLs taken out as speech takes them out, the sentence still reading
+    ("visit <url> for more" -> "visit the link in the show notes for more"); nothing else changes
+    but the spacing. For descriptions (:func:`audioessay.text.clean.describe`)."""
+    if "/" not in text and "www." not in text.lower():
+        return text
+    lang = get_language(language)
+    text = _rewrite_links(text, lang.link_words, None)
+    text = _URL.sub(lambda m: " " + m.group(0)[len(_trim_link(m.group(0))):], text)
+    return " ".join(text.split())
+
+
 def _drop_links(text: str, language: Language, rec: Recorder) -> str:
     def url(m: re.Match[str]) -> str:
         link = m.group(0)
-        trimmed = link.rstrip(_URL_TRAILING)
-        # Keep a closing bracket that belongs to the link, as in Wikipedia URLs.
-        while trimmed != link and link[len(trimmed)] == ")" and trimmed.count("(") > trimmed.count(")"):
-            trimmed += ")"
+        trimmed = _trim_link(link)
         rec.add(trimmed, "", "url")
         return " " + link[len(trimmed) :]
 
@@ -169,6 +257,9 @@ def _drop_links(text: str, language: Language, rec: Recorder) -> str:
         text = _EMAIL.sub(email, text)
     if "/" not in text and "www." not in text.lower():
         return text  # every link pattern needs one of these
+    # A URL the sentence needs ("visit <url> for more", "(see <url>)") is rewritten so the
+    # sentence still reads; any other is dropped.
+    text = _rewrite_links(text, language.link_words, rec)
     return _URL.sub(url, text)
 
 

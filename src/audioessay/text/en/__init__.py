@@ -100,4 +100,5 @@ LANGUAGE = Language(
     email_words=prose.EMAIL_WORDS,
     numero=prose.NUMERO,
     superscript_units=prose.SUPERSCRIPT_UNITS,
+    link_words=prose.LINK_WORDS,
 )

@@ -1,12 +1,14 @@
 """English words the language-neutral stages need: where a period does not end a sentence
 (:mod:`audioessay.text.sentences`), the titles of a sources section (:mod:`audioessay.text.clean`),
-and how an e-mail address and a few signs are said (:mod:`audioessay.text.speak`).
+how an e-mail address and a few signs are said, and how a sentence reads once a URL is taken
+out of it (:mod:`audioessay.text.speak`).
 """
 
 from __future__ import annotations
 
 from audioessay.text.en.abbreviations import BEFORE_NUMBER
 from audioessay.text.en.context import word_set
+from audioessay.text.lang_base import LinkWords
 
 # Sentence splitting: abbreviations that never end a sentence, and ones that end it only
 # when the next word is a usual sentence opener ("... etc. The next day").
@@ -41,3 +43,24 @@ EMAIL_WORDS = {".": "dot", "@": "at", "_": "underscore", "-": "dash", "+": "plus
 NUMERO = "No. "
 # Units that take a superscript (km², m³): after these a ² or ³ is a power, not a footnote.
 SUPERSCRIPT_UNITS = ("km", "cm", "mm", "m", "ft", "mi")
+
+# A URL taken out of a sentence leaves a sentence that still reads (see speak.py): words that
+# need the link as their object ("visit <url>" -> "visit the link in the show notes"), words
+# that place it ("at <url>." -> "in the show notes."), and words that only introduce it inside
+# brackets ("(see <url>)" -> nothing). Longer phrases win over shorter ones.
+LINK_WORDS = LinkWords(
+    object_words=(
+        "visit", "see", "see also", "go to", "head to", "head over to", "navigate to", "read",
+        "check out", "check", "look at", "download from", "download it from", "download them from",
+        "from", "follow", "open", "try", "via", "bookmark", "browse", "watch", "listen to",
+    ),
+    place_words=("at", "over at", "online at", "on", "on the web at"),
+    here_words=("here", "right here", "over here"),
+    fillers=(
+        "see", "see also", "via", "source", "sources", "link", "links", "from", "at", "more at",
+        "online at", "available at", "url", "cf.", "cf", "e.g.", "more", "more info", "details",
+        "full text", "archived", "archive", "pdf", "video", "audio",
+    ),
+    in_notes="in the show notes",
+    the_link="the link in the show notes",
+)
