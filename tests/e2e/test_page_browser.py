@@ -23,6 +23,7 @@ from audioessay.publish.cover import make_default_cover
 from audioessay.publish.feed import write_feed
 from audioessay.publish.page import write_page
 from audioessay.publish.serve import make_server, server_url
+from audioessay.publish.transcript_page import write_transcript_pages
 from audioessay.workspace import ShowConfig
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,10 +44,15 @@ def _tone(path: Path, seconds: float, frequency: int) -> None:
 def _episode(root: Path, slug: str, title: str, number: int, seconds: float, day: int) -> Episode:
     folder = root / "output" / slug
     _tone(folder / f"{slug}.mp3", seconds, 300 + 110 * number)
-    (folder / f"{slug}.vtt").write_text(f"WEBVTT\n\n00:00.000 --> 00:01.000\n{title}.\n", encoding="utf-8")
+    (folder / f"{slug}.vtt").write_text(
+        f"WEBVTT\n\n00:00.000 --> 00:01.000\n{title}.\n\n00:01.100 --> 00:02.000\nBy Ada Reader.\n\n"
+        "00:03.000 --> 00:04.500\nA first &lt;script&gt;alert(1)&lt;/script&gt; sentence\nof the essay.\n\n"
+        "00:04.600 --> 00:06.000\nA second one, with a " + "verylongwordwithoutbreaks" * 4 + ".\n\n"
+        "01:05.000 --> 01:07.000\nThe second part begins.\n", encoding="utf-8")
     (folder / f"{slug}.srt").write_text(f"1\n00:00:00,000 --> 00:00:01,000\n{title}.\n", encoding="utf-8")
     (folder / "chapters.json").write_text(
-        '{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Start"}]}\n', encoding="utf-8")
+        '{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Start"},'
+        ' {"startTime": 65, "title": "Second part"}]}\n', encoding="utf-8")
     (folder / "script.txt").write_text("# not public\n", encoding="utf-8")
     rel = Path("output", slug)
     return Episode(slug=slug, title=title, source=Path(f"seeds/{slug}.md"), audio=rel / f"{slug}.mp3",
@@ -84,6 +90,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     base = server_url(server)
     try:
         write_feed(root / "feeds" / "feed.xml", SHOW, episodes, base, "feeds/cover.jpg", root)
+        write_transcript_pages(root, SHOW, episodes)
         write_page(root / "feeds" / "index.html", SHOW, episodes, base, cover.relative_to(root).as_posix())
         yield Site(root, base, sorted(episodes, key=lambda e: e.pub_date, reverse=True))
     finally:
@@ -165,9 +172,11 @@ def test_cover_loads_and_has_alt_text(page: Any) -> None:
 def test_every_episode_file_link_resolves(page: Any, site: Site) -> None:
     hrefs = page.eval_on_selector_all("article a[href]", "els => els.map(a => a.href)")
     local = [h for h in hrefs if h.startswith(site.base)]
-    # Per episode: VTT, SRT, chapters, and the download link twice (one inside <audio> as fallback).
-    assert len(local) == 5 * len(site.episodes)
-    kinds = {".vtt": "text/vtt", ".srt": "application/srt", ".json": "application/json", ".mp3": "audio/mpeg"}
+    # Per episode: the readable transcript, VTT, SRT, chapters, and the download link twice (one
+    # inside <audio> as fallback).
+    assert len(local) == 6 * len(site.episodes)
+    kinds = {".vtt": "text/vtt", ".srt": "application/srt", ".json": "application/json", ".mp3": "audio/mpeg",
+             ".html": "text/html"}
     for href in set(local):
         response = page.request.get(href)
         assert response.status == 200, href
@@ -214,8 +223,78 @@ def test_published_copy_of_the_page_works_too(browser: Any, site: Site, tmp_path
         assert response is not None and response.status == 200
         tab.wait_for_function(ALL_READY, timeout=20_000)
         assert tab.locator("article h2").count() == len(site.episodes)
+        tab.get_by_role("link", name="Read the transcript").first.click()
+        tab.wait_for_load_state("load")
+        assert tab.locator("h1").inner_text() == site.episodes[0].title
     finally:
         context.close()
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+# --- the readable transcript pages -----------------------------------------------------------------
+
+@pytest.fixture
+def transcript(browser: Any, site: Site) -> Iterator[Any]:
+    """A fresh phone-sized tab on the first episode's transcript page, reached from the show's page;
+    fails the test on any script error or failed request."""
+    context = browser.new_context(viewport=PHONE)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    tab.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+           if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    tab.goto(site.base + "feeds/index.html", wait_until="load")
+    tab.locator(f"article#{site.episodes[0].slug}").get_by_role("link", name="Read the transcript").click()
+    tab.wait_for_load_state("load")
+    try:
+        yield tab
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_transcript_page_shows_the_episode_and_its_words(transcript: Any, site: Site) -> None:
+    episode = site.episodes[0]
+    assert transcript.url == site.base + f"feeds/transcripts/{episode.slug}.html"
+    assert transcript.locator("html").get_attribute("lang") == SHOW.language
+    assert transcript.locator("h1").all_inner_texts() == [episode.title]
+    assert transcript.locator("main h2").all_inner_texts() == ["Start", "Second part"]
+    assert transcript.get_by_role("main").count() == 1 and transcript.get_by_role("banner").count() == 1
+    assert SHOW.title in transcript.get_by_role("navigation", name="Show").inner_text()
+    meta = transcript.locator("header .meta").inner_text()
+    assert "8 May 2024" in meta and "0:01" in meta
+    paragraphs = transcript.locator("main p[data-start]")
+    # Cues joined into paragraphs at the pauses (>0.8 s) and at the chapter start, not one per line.
+    assert paragraphs.count() == 3
+    assert paragraphs.nth(0).inner_text() == f"00:00 {episode.title}. By Ada Reader."
+    assert "A first <script>alert(1)</script> sentence of the essay. A second one" in paragraphs.nth(1).inner_text()
+    assert transcript.locator("main script").count() == 0
+    assert paragraphs.nth(2).get_attribute("data-start") == "65.000"
+    assert paragraphs.nth(2).locator("a.time").get_attribute("href") == "#t=01:05"
+
+
+def test_transcript_page_fits_a_phone(transcript: Any, tmp_path: Path) -> None:
+    transcript.wait_for_function(ALL_READY, timeout=20_000)
+    assert transcript.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    overflowing = transcript.evaluate(
+        "w => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 0.5)"
+        ".map(e => e.tagName + (e.id ? '#' + e.id : ''))", PHONE["width"])
+    assert overflowing == []
+    folder = Path(os.environ.get("AUDIOESSAY_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    transcript.screenshot(path=str(folder / "transcript-phone.png"), full_page=True)
+    transcript.emulate_media(color_scheme="dark")
+    transcript.screenshot(path=str(folder / "transcript-phone-dark.png"), full_page=True)
+
+
+def test_a_timestamp_seeks_the_player(transcript: Any) -> None:
+    transcript.wait_for_function(ALL_READY, timeout=20_000)
+    transcript.locator("main p[data-start] a.time").nth(1).click()
+    assert transcript.url.endswith("#t=00:03")
+    transcript.wait_for_function("() => Math.abs(document.querySelector('audio').currentTime - 3) < 0.01"
+                                 " || document.querySelector('audio').currentTime >= document.querySelector('audio').duration",
+                                 timeout=5_000)
+    back = transcript.get_by_role("link", name=f"Back to {SHOW.title}")
+    assert back.get_attribute("href") == "../index.html#" + transcript.url.rsplit("/", 1)[1].split(".")[0]

@@ -102,6 +102,8 @@ def test_show_notes_transcripts_chapters_and_feed_link(page: Outline):
     assert "https://example.org/?a=1&b=2" in hrefs
     assert not any(h and h.startswith("javascript:") for h in hrefs)
     assert {"../output/her/her.vtt", "../output/her/her.srt", "../output/her/chapters.json"} <= set(hrefs)
+    assert "transcripts/her.html" in hrefs  # the readable transcript (publish/transcript_page.py)
+    assert not any(h and h.startswith("transcripts/long") for h in hrefs)  # no VTT, no readable transcript
     paragraphs = "".join(page.text["p"])
     assert "About <word> & more." in paragraphs and "Every <week>." in paragraphs
     assert "evil (javascript:alert(1))" in "".join(page.text["li"])

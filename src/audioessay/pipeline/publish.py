@@ -86,6 +86,7 @@ def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Ledge
     see :func:`published_episodes`); ``folder``: write them there instead (``serve``'s own copy)."""
     from audioessay.publish.feed import write_feed
     from audioessay.publish.page import write_page
+    from audioessay.publish.transcript_page import TRANSCRIPTS_MEMO, write_transcript_pages
 
     base = base_url or ws.config.show.base_url
     if not base.startswith(("http://", "https://")):
@@ -94,6 +95,9 @@ def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Ledge
     cover_rel = ws.relative(cover)
     out = folder or ws.feeds
     memo = (folder / PUBLISHED_FILE) if folder else ws.state / PUBLISHED_FILE
+    # The readable transcripts first (the page links them); always in feeds/transcripts/, even for
+    # serve's copy: they link only relatively, so they are the same for every base URL.
+    write_transcript_pages(ws.root, ws.config.show, episodes, ws.state / TRANSCRIPTS_MEMO)
     write_feed(out / ws.feed_path.name, ws.config.show, episodes, base, cover_rel, ws.root, memo)
     write_page(out / "index.html", ws.config.show, episodes, base, cover_rel, memo)
     return out / ws.feed_path.name

@@ -30,10 +30,12 @@ from audioessay.publish.feed import (
     published_memo,
     xml_text,
 )
+from audioessay.publish.public import TRANSCRIPT_SUFFIX, TRANSCRIPTS_FOLDER
 from audioessay.templating import render_template
 from audioessay.workspace import ShowConfig
 
 PAGE_DIR = "feeds"
+TRANSCRIPTS_DIR = "/".join(TRANSCRIPTS_FOLDER)  # feeds/transcripts: the readable transcript pages
 PAGE_TEMPLATE = "page.html"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")  # not strftime("%B"): that follows the locale
@@ -83,8 +85,19 @@ def _text(value: str) -> str:
     return xml_text(value).strip()
 
 
+def transcript_page_relpath(episode: Episode) -> str | None:
+    """The workspace-relative path of the episode's readable transcript page, or None when it has
+    no WebVTT transcript: ``feeds/transcripts/<the VTT's name>.html``, so that a remade episode's
+    page (``her.2.vtt`` -> ``her.2.html``) never takes the name of an earlier version's."""
+    if episode.transcript_vtt is None:
+        return None
+    return f"{TRANSCRIPTS_DIR}/{PurePosixPath(episode.transcript_vtt.as_posix()).stem}{TRANSCRIPT_SUFFIX}"
+
+
 def _files(episode: Episode, audio: str) -> list[FileLink]:
     files = []
+    if (readable := transcript_page_relpath(episode)) is not None:
+        files.append(FileLink(_relative(readable), "Read the transcript"))
     if episode.transcript_vtt is not None:
         files.append(FileLink(_relative(episode.transcript_vtt), "Transcript (WebVTT)"))
     if episode.transcript_srt is not None:

@@ -3,6 +3,7 @@
 Public, and nothing else:
 
 - ``feeds/feed.xml``, ``feeds/index.html``, ``feeds/cover.jpg`` and ``feeds/cover.png``;
+- the readable transcript pages, ``feeds/transcripts/<name>.html`` (directly in that folder);
 - under ``output/<slug>/``: files ending in ``.mp3``, ``.m4a``, ``.vtt`` or ``.srt``, and files
   named ``chapters.json``.
 
@@ -22,6 +23,8 @@ from urllib.parse import unquote
 FEED_FILES = frozenset({"feeds/feed.xml", "feeds/index.html", "feeds/cover.jpg", "feeds/cover.png"})
 EPISODE_SUFFIXES = frozenset({".mp3", ".m4a", ".vtt", ".srt"})
 CHAPTERS_NAME = "chapters.json"
+TRANSCRIPTS_FOLDER = ("feeds", "transcripts")  # the readable transcript pages (publish/transcript_page.py)
+TRANSCRIPT_SUFFIX = ".html"
 
 
 def _public_name(parts: tuple[str, ...]) -> bool:
@@ -30,6 +33,8 @@ def _public_name(parts: tuple[str, ...]) -> bool:
         return False
     if "/".join(parts) in FEED_FILES:
         return True
+    if len(parts) == 3 and parts[:2] == TRANSCRIPTS_FOLDER:
+        return parts[2].endswith(TRANSCRIPT_SUFFIX) and len(parts[2]) > len(TRANSCRIPT_SUFFIX)
     if len(parts) != 3 or parts[0] != "output":
         return False
     name = parts[2]
@@ -89,6 +94,9 @@ def public_files(root: Path) -> list[Path]:
     """Every public file of the workspace, as sorted workspace-relative paths."""
     root = Path(root)
     candidates = [Path(name) for name in FEED_FILES]
+    transcripts = root.joinpath(*TRANSCRIPTS_FOLDER)
+    if transcripts.is_dir():
+        candidates.extend(Path(*TRANSCRIPTS_FOLDER, f.name) for f in transcripts.iterdir())
     output = root / "output"
     if output.is_dir():
         for episode_dir in output.iterdir():
