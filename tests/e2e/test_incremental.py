@@ -221,7 +221,9 @@ def test_cover_change_retags_without_renarrating_or_reencoding(ws: Path) -> None
         assert ID3(ws / mp3(ws, slug)).getall("APIC")[0].data == embedded_cover(ws / "art.jpg")[0]
     # The re-tagged MP3s have new names; the old ones are gone once the feed names the new ones.
     assert not any((ws / path).exists() for path in old)
-    assert rewritten == {*old, mp3(ws, WALK), mp3(ws, HER), "feeds/cover.jpg", "feeds/feed.xml", "feeds/index.html"} \
+    # The readable transcript pages name the new MP3s in their players.
+    assert rewritten == {*old, mp3(ws, WALK), mp3(ws, HER), "feeds/cover.jpg", "feeds/feed.xml", "feeds/index.html",
+                         f"feeds/transcripts/{WALK}.html", f"feeds/transcripts/{HER}.html"} \
         | episode_files(WALK, "build.json", "report.json") | episode_files(HER, "build.json", "report.json")
 
     # A second cover, then nothing: re-tag again, then nothing to do.

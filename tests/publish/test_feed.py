@@ -695,3 +695,27 @@ def test_write_page_with_a_memo_skips_only_an_unchanged_page(workspace):
     assert "https://example.org/feeds/feed.xml" in path.read_text(encoding="utf-8")
     path.unlink()
     assert write_page(path, SHOW, episodes, "https://example.org/", "feeds/cover.jpg", memo) is True
+
+
+def test_a_source_without_a_url_is_in_the_show_notes_as_text() -> None:
+    """A book in a Sources list has no link: its entry is shown as text, never dropped."""
+    notes = show_notes_html("On cities.", [Link("", "Jane Jacobs, The Death and Life of Great American Cities"),
+                                          Link("https://example.org/a", "A <site>"), Link("", "")])
+    assert "<li>Jane Jacobs, The Death and Life of Great American Cities</li>" in notes
+    assert '<li><a href="https://example.org/a">A &lt;site&gt;</a></li>' in notes
+    assert notes.count("<li>") == 2  # an entry with neither text nor URL is left out
+
+
+def test_the_readable_transcript_page_is_a_transcript_of_the_item_when_it_is_there(workspace):
+    root, episodes = workspace
+    rss = parse(build_feed(SHOW, episodes, BASE, "feeds/cover.jpg", root))
+    her = rss.xpath("/rss/channel/item")[1]
+    assert not her.xpath("podcast:transcript[@type='text/html']", namespaces=NS)  # no page yet
+    page = root / "feeds" / "transcripts" / "her.html"
+    page.parent.mkdir()
+    page.write_text("<!doctype html><title>Her</title>", encoding="utf-8")
+    rss = parse(build_feed(SHOW, episodes, BASE, "feeds/cover.jpg", root))
+    her = rss.xpath("/rss/channel/item")[1]
+    types = [t.get("type") for t in her.xpath("podcast:transcript", namespaces=NS)]
+    assert types == ["text/html", "application/srt", "text/vtt"]  # WebVTT last: kept by one-transcript parsers
+    assert one(her, "podcast:transcript[@type='text/html']/@url") == BASE + "feeds/transcripts/her.html"

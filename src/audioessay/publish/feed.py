@@ -108,13 +108,13 @@ class NoteLink:
 
 
 def note_links(links: Iterable[Link]) -> list[NoteLink]:
-    """The show notes' links, cleaned (:func:`xml_text`, stripped); links without a URL are left out."""
+    """The show notes' entries, cleaned (:func:`xml_text`, stripped): a source without a URL (a book
+    in a Sources list) is shown as its text; an entry with neither is left out."""
     result = []
     for link in links:
-        url = xml_text(link.url).strip()
-        if url:
-            label = xml_text(link.text).strip() or url
-            result.append(NoteLink(label, url, urlsplit(url).scheme.lower() in LINK_SCHEMES))
+        url, text = xml_text(link.url).strip(), xml_text(link.text).strip()
+        if url or text:
+            result.append(NoteLink(text or url, url, bool(url) and urlsplit(url).scheme.lower() in LINK_SCHEMES))
     return result
 
 
@@ -122,7 +122,7 @@ def _link_html(link: NoteLink) -> str:
     label = html.escape(link.label)
     if link.linked:
         return f'<a href="{html.escape(link.url)}">{label}</a>'
-    return label if link.label == link.url else f"{label} ({html.escape(link.url)})"
+    return label if not link.url or link.label == link.url else f"{label} ({html.escape(link.url)})"
 
 
 def show_notes_html(description: str, links: Iterable[Link] = ()) -> str:
@@ -288,8 +288,11 @@ def _add_entry(fg: FeedGenerator, show: ShowConfig, episode: Episode, base: str,
     entry.podcast.itunes_episode_type("full")
     entry.podcast.itunes_author(author)
     entry.apple.explicit(bool(show.explicit if episode.explicit is None else episode.explicit))
-    # SRT before VTT: parsers that keep one transcript per item (feedparser) keep the last, and
-    # WebVTT is the type the Podcast Index recommends.
+    # The readable page, then SRT, then VTT: parsers that keep one transcript per item
+    # (feedparser) keep the last, and WebVTT is the type the Podcast Index recommends.
+    readable = _readable_transcript(root, episode)
+    if readable is not None:
+        entry.podcastindex.transcript(public_url(base, readable), "text/html", language=show.language)
     if episode.transcript_srt is not None:
         _file(root, episode.transcript_srt, "SRT transcript", episode)
         entry.podcastindex.transcript(public_url(base, episode.transcript_srt), "application/srt",
@@ -309,8 +312,16 @@ def _add_entry(fg: FeedGenerator, show: ShowConfig, episode: Episode, base: str,
     entry.podcastindex.person(author)
 
 
+def _readable_transcript(root: Path, episode: Episode) -> str | None:
+    """The episode's readable transcript page (publish/transcript_page.py), when it is there."""
+    from audioessay.publish.page import transcript_page_relpath
+
+    relpath = transcript_page_relpath(episode)
+    return relpath if relpath and public_stat(root, relpath, root_is_real=True) is not None else None
+
+
 PUBLISHED_MODULES = ("audioessay.publish.feed", "audioessay.publish.podcast_ext", "audioessay.publish.page",
-                     "audioessay.templating")
+                     "audioessay.publish.transcript_page", "audioessay.templating")
 PUBLISHED_DISTRIBUTIONS = ("feedgen", "lxml", "Jinja2", "MarkupSafe")
 
 
@@ -341,6 +352,7 @@ def _feed_key(show: ShowConfig, ordered: list[Episode], base: str, cover_relpath
         for relpath in (episode.transcript_srt, episode.transcript_vtt, episode.chapters):
             if relpath is not None and public_stat(root, relpath.as_posix(), root_is_real=True) is None:
                 return None
+        sizes.append(1 if _readable_transcript(root, episode) else 0)  # the feed names it only when it is there
         if episode.aac is not None:  # its length is in the feed too
             aac = public_stat(root, episode.aac.as_posix(), root_is_real=True)
             if aac is None:
