@@ -227,9 +227,27 @@ def _worker_version() -> str:
     return importlib.metadata.version("audioessay")
 
 
+def check_address(address: str) -> None:
+    """Refuse an address that is not ``SCHEME://HOST:PORT`` before any client is made: Dask would
+    take 40 s to give up on it and print a traceback from its client's finalizer."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(address if "://" in address else f"tcp://{address}")
+        port = parts.port
+    except ValueError:
+        port = None
+        parts = None
+    if parts is None or parts.scheme not in ("tcp", "tls", "ws", "wss", "inproc") or not parts.hostname \
+            or port is None or not 0 < port < 65536 or any(c.isspace() for c in address):
+        raise AudioessayError(f"the Dask scheduler address {address!r} is not tcp://HOST:PORT",
+                              hint=f"check --scheduler or {SCHEDULER_ENV}, e.g. tcp://127.0.0.1:8786")
+
+
 def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     """A ``distributed.Client`` for the scheduler at ``address``, checked to have workers that
     run this version of audioessay (``timeout``: seconds to reach the scheduler)."""
+    check_address(address)
     try:
         from distributed import Client
     except ImportError:

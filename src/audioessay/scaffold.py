@@ -12,7 +12,14 @@ from audioessay.workspace import CONFIG_NAME
 
 def init_workspace(directory: Path) -> list[str]:
     """Create the workspace layout in ``directory``; refuses to touch an existing workspace."""
-    directory = Path(directory)
+    try:
+        return _init(Path(directory))
+    except OSError as exc:  # a parent that cannot be made, a name too long, a read-only disk...
+        raise ConfigError(f"cannot create the workspace: {exc.strerror or exc}", path=directory,
+                          hint="choose a folder you can write to, with a shorter name") from None
+
+
+def _init(directory: Path) -> list[str]:
     if (directory / CONFIG_NAME).exists():
         raise ConfigError("already holds a workspace", path=directory / CONFIG_NAME,
                           hint="edit it, or choose another folder")

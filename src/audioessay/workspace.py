@@ -243,8 +243,15 @@ def check_url(value: str, key: str, path: Path, *, base: bool = False) -> None:
         raise bad("must not have a query (?) or fragment (#): file paths are appended to it")
 
 
+ANNOUNCE_MAX = 300  # characters: one or two sentences, said over the intro of every episode
+
+
 def check_announce(template: str, path: Path) -> None:
-    """The announcement template may hold only the plain fields {show}, {number} and {title}."""
+    """The announcement template may hold only the plain fields {show}, {number} and {title}, and
+    is short (it is narrated for every episode, over the intro music)."""
+    if len(template) > ANNOUNCE_MAX:
+        raise ConfigError(f"'audio.announce' is {len(template):,} characters long, more than {ANNOUNCE_MAX}",
+                          path=path, hint="keep the announcement to a sentence or two; the essay is the episode")
     hint = "use only {show}, {number} and {title}, with no format spec, conversion, index or attribute; " \
            "write {{ and }} for braces"
     try:
@@ -387,10 +394,23 @@ class Workspace:
         return str(path) if found is None else found
 
     def essay_paths(self) -> list[Path]:
-        """Every essay in ``seeds/`` (``.txt`` and ``.md``), sorted by name."""
+        """Every essay in ``seeds/`` (``.txt`` and ``.md``), sorted by name. An entry that is not a
+        readable file (a FIFO, a socket, a broken or looping link) is listed too, so that reading it
+        says what it is instead of passing over it in silence; folders are not."""
         if not self.seeds.is_dir():
+            if self.seeds.exists():
+                raise ConfigError("seeds is not a folder", path=self.seeds,
+                                  hint="make seeds/ a folder of .md and .txt essays")
             return []
-        return sorted(p for p in self.seeds.iterdir() if p.is_file() and p.suffix.lower() in (".txt", ".md"))
+        return sorted(p for p in self.seeds.iterdir()
+                      if p.suffix.lower() in (".txt", ".md") and not _is_folder(p))
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a symlink loop: not a folder, and reading it says what is wrong
+        return False
 
 
 def load_workspace(root: Path | str = ".") -> Workspace:

@@ -218,3 +218,16 @@ def test_a_worker_killed_while_the_scripts_are_written_stops_the_render_with_one
     takes = list((ws / ".audioessay" / "cache").glob("takes/*/*.wav"))
     assert takes and all(wav_frames(take) for take in takes)
     assert not [p for p in ws.rglob(".*part*")]
+
+
+def test_the_workers_die_with_a_render_killed_alone(tmp_path: Path) -> None:
+    """SIGKILL to the render's own process only (not its group): its workers do not narrate on."""
+    ws = make_workspace(tmp_path / "ws", ESSAYS)
+    process = start_render(ws)  # its own process group
+    wait_for_narration(ws, process)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while live_members(process.pid):  # anyone left alive in the render's group?
+        assert time.monotonic() < deadline, f"the workers outlived the render: {live_members(process.pid)}"
+        time.sleep(0.05)

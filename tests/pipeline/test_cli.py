@@ -226,3 +226,19 @@ def test_render_summary_counts_stale_scripts() -> None:
         _print_summary(report)
     line = out.getvalue().decode()
     assert "2 scripts stale: the essay changed since they were written; see 'audioessay review SLUG'" in line
+
+
+@pytest.mark.parametrize("target", ["/proc/no-such-folder/show", "x" * 300])
+def test_init_where_a_workspace_cannot_be_made_is_one_line(tmp_path: Path, target: str) -> None:
+    result = run_cli(["init", target], cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "cannot create the workspace" in line
+
+
+def test_a_long_announcement_is_refused_at_load(workspace: Path) -> None:
+    config = workspace / "audioessay.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[audio]\n", '[audio]\nannounce = "' + "Hi. " * 5000
+                                                                 + '"\n', 1), encoding="utf-8")
+    result = run_cli(["script"], cwd=workspace)
+    assert result.returncode == 1 and "'audio.announce' is 20,000 characters long" in result.stderr

@@ -49,3 +49,28 @@ def test_missing_s3fs_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ToolMissingError) as error:
         Store("s3://bucket/show")
     assert "s3fs" in str(error.value) and working_install("cluster") in str(error.value)
+
+
+@pytest.mark.parametrize("address, good", [
+    ("tcp://127.0.0.1:8786", True), ("127.0.0.1:8786", True), ("tls://scheduler.example.org:8786", True),
+    ("garbage", False), ("not a url", False), ("tcp://host", False), ("tcp://:8786", False),
+    ("tcp://host:99999", False), ("tcp://host:0", False), ("http://host:8786", False), ("tcp://host:port", False),
+])
+def test_a_scheduler_address_is_checked_before_any_client_is_made(address: str, good: bool) -> None:
+    """Dask takes 40 s to give up on a malformed address and prints a traceback while it does."""
+    from audioessay.cluster import check_address
+
+    if good:
+        check_address(address)
+    else:
+        with pytest.raises(AudioessayError, match="is not tcp://HOST:PORT"):
+            check_address(address)
+
+
+def test_a_malformed_scheduler_is_one_line_and_quick(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws", ESSAYS[:1])
+    result = run_cli(["render", "--scheduler", "garbage"], ws, timeout=20)  # not 40 s
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        "error: the Dask scheduler address 'garbage' is not tcp://HOST:PORT (check --scheduler or "
+        "AUDIOESSAY_SCHEDULER, e.g. tcp://127.0.0.1:8786)"]

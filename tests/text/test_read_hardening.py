@@ -374,3 +374,22 @@ def test_utf16_bom_files_unchanged(tmp_path):
     data = codecs.BOM_UTF16_LE + "# T\n\nBody “text”.\n".encode("utf-16-le")
     assert read(tmp_path, "b.md", data).blocks[0].text == "Body “text”."
     assert read(tmp_path, "nb.md", data[2:]).blocks[0].text == "Body “text”."
+
+
+@pytest.mark.parametrize("front_matter, key", [
+    ('title: "\\ud800 bad"', "title"),
+    ('description: "ok \\udfff"', "description"),
+    ('tags: ["fine", "\\ud83d"]', "tags"),
+    ('extra:\n  nested: "\\udc80"', "extra"),
+    ('"\\ud800": value', ""),
+])
+def test_an_escaped_surrogate_in_front_matter_is_that_essays_error(tmp_path: Path, front_matter: str,
+                                                                  key: str) -> None:
+    """A lone surrogate cannot be written to the script, ledger or feed: refused, naming the key."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir(exist_ok=True)
+    path = seeds / "x.md"
+    path.write_text(f"---\n{front_matter}\n---\nHello there.\n", encoding="utf-8")
+    with pytest.raises(EssayError, match="surrogate") as caught:
+        read_essay(path, tmp_path)
+    assert f"front matter '{key}'" in str(caught.value) and "\n" not in str(caught.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,7 +44,20 @@ def essay_paths(ws: Workspace, paths: Sequence[Path]) -> list[Path]:
             found.extend(_by_slug(ws, path.name) or [path])
         else:
             found.append(path)
-    return found
+    return _once(found)
+
+
+def _once(paths: list[Path]) -> list[Path]:
+    """``paths`` without repeats: the same file given twice (or as seeds/x.md and ./seeds/x.md)
+    is one essay, never two episodes."""
+    seen: set[Path] = set()
+    unique = []
+    for path in paths:
+        key = path.resolve() if path.exists() else path
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
 
 
 def _by_slug(ws: Workspace, slug: str) -> list[Path]:
@@ -61,6 +75,9 @@ def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
     essays = []
     for path in essay_paths(ws, paths):
         try:
+            if not path.exists() and path.is_symlink():
+                raise EssayError("is a symbolic link to nothing (its target is missing, or the link loops)",
+                                 path=_shown(ws, path), hint="fix the link, or remove it from seeds/")
             if not path.exists():
                 raise EssayError("no such file, and no essay has that slug", path=path,
                                  hint="give an essay's file or its slug (see 'audioessay script')")
@@ -76,10 +93,9 @@ def read_essays(ws: Workspace, paths: Sequence[Path], report: BuildReport,
 def _shown(ws: Workspace, path: Path) -> str:
     """The path as messages and --json show it: one printable line, even for a file name with a
     line break or bytes that are not UTF-8."""
-    try:
-        return shown_path(ws.relative(path) if Path(path).exists() else str(path))
-    except (OSError, ValueError):
-        return shown_path(str(path))
+    absolute = Path(os.path.abspath(path))  # not resolved: a link is shown as itself
+    inside = absolute.is_relative_to(ws.root)
+    return shown_path(absolute.relative_to(ws.root).as_posix() if inside else str(path))
 
 
 def find_essay(ws: Workspace, slug: str) -> Essay:

@@ -91,6 +91,14 @@ def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Ledge
     base = base_url or ws.config.show.base_url
     if not base.startswith(("http://", "https://")):
         raise PublishError(f"base URL {base!r} must start with http:// or https://", hint="pass --base-url http://...")
+    if base_url:  # the command line's, checked as the config's is when it is read
+        from audioessay.errors import ConfigError
+        from audioessay.workspace import check_url
+
+        try:
+            check_url(base_url, "--base-url", ws.root, base=True)
+        except ConfigError as exc:
+            raise PublishError(exc.message, hint=exc.hint) from None
     episodes = published_episodes(ws, ledger, records)
     cover_rel = ws.relative(cover)
     out = folder or ws.feeds

@@ -176,6 +176,9 @@ def _plan_one(ws: Workspace, show: ShowInputs, essay: Essay, entry: LedgerEntry,
               engines: EngineVersions) -> EpisodePlan:
     script, result = make_script(ws, essay, False, memos.scripts)
     memos.scripts_used.add(result.script)
+    if not script.sentences():
+        raise ScriptError("the script has no sentences: there is nothing to narrate", path=result.script,
+                          hint=f"write at least one sentence, or regenerate it with 'audioessay script --force {essay.slug}'")
     if ws.config.text.require_approval and result.status != "approved":
         raise ScriptError(
             "the script is not approved and text.require_approval is true", path=result.script,

@@ -77,7 +77,25 @@ def _narrate_one(cache: TakeCache, request: TakeRequest, key: str) -> TakeOutcom
 def local_executor(jobs: int) -> cf.ProcessPoolExecutor:
     """A process pool with ``spawn`` workers: a process forked after pyttsx3 was used hangs in its
     first take (the espeak driver's threads and its audio state do not survive a fork)."""
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """Worker start: be killed when the render that started it dies, even by SIGKILL, instead of
+    narrating on for nobody (Linux's PR_SET_PDEATHSIG; elsewhere the pool's pipes end it later)."""
+    import ctypes
+    import ctypes.util
+    import signal
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def default_jobs() -> int:
