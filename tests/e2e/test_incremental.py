@@ -344,7 +344,7 @@ def test_a_build_record_edited_into_nonsense_is_remade_not_a_traceback(ws: Path)
 
 def test_a_lone_surrogate_in_front_matter_is_no_traceback(ws: Path) -> None:
     essay = ws / "seeds" / "odd-text.md"
-    essay.write_text('---\ntitle: Odd text\ndescription: "A broken character \\udc80 in here."\n---\n\n'
+    essay.write_text('---\ntitle: "Odd \\ud800 text"\ndescription: "A broken character \\udc80 in here."\n---\n\n'
                      "A short essay with one odd character in its description.\n", encoding="utf-8")
     for _ in range(2):  # the second render goes through every cache
         result = run_cli(["render", "--json"], ws)

@@ -308,24 +308,21 @@ def split_front_matter(text: str, rel: str) -> tuple[dict[str, Any] | None, str,
     if not isinstance(data, dict):
         raise EssayError(f"front matter must be 'key: value' lines, not a {type(data).__name__}", path=rel,
                          hint="write e.g. 'title: My essay' between the '---' lines")
-    fields = {str(k): v for k, v in data.items()}
-    _refuse_surrogates(fields, rel)
+    fields = _without_surrogates({str(k): v for k, v in data.items()})
     return fields, "\n".join(lines[index + 1:]), index + 2
 
 
-def _refuse_surrogates(value: Any, rel: str, key: str = "") -> None:
-    """A lone surrogate (YAML's "\\ud800" escape) is no character: it cannot be written to the
-    script, the ledger or the feed, so the essay is refused here, naming the key."""
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate (YAML's "\\ud800" escape, which is no character and
+    cannot be written to the script, the ledger or the feed) replaced by U+FFFD, which the script
+    flags for review like any undecodable byte."""
     if isinstance(value, dict):
-        for name, item in value.items():
-            _refuse_surrogates(str(name), rel, key)
-            _refuse_surrogates(item, rel, key or str(name))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _refuse_surrogates(item, rel, key)
-    elif isinstance(value, str) and any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
-        raise EssayError(f"front matter '{shown_path(key)}' holds an escaped surrogate (like \\ud800), which is "
-                         "not a character", path=rel, hint="remove the escape, or write the character itself")
+        return {_without_surrogates(name): _without_surrogates(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, str) and any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in value)
+    return value
 
 
 def _type_error(key: str, expected: str, value: Any, rel: str, hint: str | None = None) -> EssayError:
