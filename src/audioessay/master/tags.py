@@ -95,18 +95,22 @@ def _smaller_cover(data: bytes, path: Path) -> tuple[bytes, str]:
         mime = "image/png"
     else:
         raise MasteringError("cover art is neither JPEG nor PNG", path=path, hint="convert it to JPEG or PNG")
+    size = (EMBEDDED_COVER_PX, EMBEDDED_COVER_PX)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image.load()
             if max(image.size) <= EMBEDDED_COVER_PX:
+                image.load()
                 return data, mime  # small already: as it is
-            rgb = image.convert("RGBA")
+            # A JPEG is decoded at a fraction of its size (1/2, 1/4...): a 3000 px cover would
+            # take some 100 MB in each worker to decode whole and convert, for a 600 px copy.
+            image.draft("RGB", size)
+            image.thumbnail(size, Image.Resampling.LANCZOS)
+            small = image.convert("RGBA")
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise MasteringError(f"cannot read the cover art: {exc}", path=path,
                              hint="check that the file is a whole JPEG or PNG image") from None
-    flat = Image.new("RGB", rgb.size, (255, 255, 255))
-    flat.paste(rgb, mask=rgb.getchannel("A"))  # a transparent PNG on white, as a JPEG must be
-    flat.thumbnail((EMBEDDED_COVER_PX, EMBEDDED_COVER_PX), Image.Resampling.LANCZOS)
+    flat = Image.new("RGB", small.size, (255, 255, 255))
+    flat.paste(small, mask=small.getchannel("A"))  # a transparent PNG on white, as a JPEG must be
     out = io.BytesIO()
     flat.save(out, "JPEG", quality=EMBEDDED_COVER_QUALITY, optimize=True)
     return out.getvalue(), "image/jpeg"

@@ -294,6 +294,9 @@ def write_transcript_pages(root: Path, show: ShowConfig, episodes: Sequence[Epis
     private state that remembers the pages' inputs, so that unchanged pages are not made again."""
     root = Path(root)
     state = _memo(memo) if memo is not None else None
+    batch = _batch_key(root, show, episodes)
+    if state is not None and batch is not None and state.get(_BATCH) == batch:
+        return []  # nothing any page is made from changed, and every page is there (a no-op render)
     written, keep = [], set()
     for episode in episodes:
         relpath = transcript_page_relpath(episode)
@@ -304,6 +307,28 @@ def write_transcript_pages(root: Path, show: ShowConfig, episodes: Sequence[Epis
             written.append(relpath)
     _remove_others(root.joinpath(*TRANSCRIPTS_FOLDER), {Path(p).name for p in keep})
     if state is not None:
-        state.keep_only(keep)
+        state.keep_only(keep | {_BATCH})
+        if batch is not None:
+            state.put(_BATCH, batch)
         state.save()
     return written
+
+
+_BATCH = "*"  # the memo's entry for all the pages at once
+
+
+def _batch_key(root: Path, show: ShowConfig, episodes: Sequence[Episode]) -> str | None:
+    """One hash of everything every page is made from (the episodes, the show, the transcript and
+    chapters files by version) and of the pages being there: one comparison instead of a key per
+    page when nothing changed. None when a file changed so recently that it may change again unseen."""
+    parts: list[str] = [repr(show)]
+    for episode in episodes:
+        relpath = transcript_page_relpath(episode)
+        if relpath is None:
+            continue
+        files = [root / p for p in (episode.transcript_vtt, episode.chapters) if p is not None]
+        versions = [file_version(path) for path in files]
+        if not all(settled(v) for v in versions if v is not None):
+            return None
+        parts += [repr(episode), repr(versions), relpath, str((root / relpath).is_file())]
+    return sha256_text("\0".join(parts))

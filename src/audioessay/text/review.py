@@ -132,11 +132,12 @@ def keep_essay_copy(state: Path, slug: str, essay_file: Path, source_sha256: str
     folder = _copies(state, slug)
     copy = folder / source_sha256
     try:
-        if not copy.is_file():
-            data = Path(essay_file).read_bytes()
-            if sha256_bytes(data) != source_sha256:
-                return False
-            atomic_write_bytes(copy, data, durable=False)
+        if copy.is_file():
+            return True  # kept by an earlier run, which removed the older copies then
+        data = Path(essay_file).read_bytes()
+        if sha256_bytes(data) != source_sha256:
+            return False
+        atomic_write_bytes(copy, data, durable=False)
         for other in folder.iterdir():
             if other.name != source_sha256 and not other.name.startswith("."):
                 other.unlink(missing_ok=True)

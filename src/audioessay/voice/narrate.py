@@ -85,12 +85,12 @@ def _die_with_parent() -> None:
     """Worker start: be killed when the render that started it dies, even by SIGKILL, instead of
     narrating on for nobody (Linux's PR_SET_PDEATHSIG; elsewhere the pool's pipes end it later)."""
     import ctypes
-    import ctypes.util
     import signal
 
     parent = os.getppid()
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # The process's own symbols hold libc's: find_library would run ldconfig in every worker.
+        libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return
