@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from audioessay.errors import AudioessayError, PublishError
@@ -112,16 +112,17 @@ def publish_feed(ws: Workspace, base_url: str | None, cover: Path, ledger: Ledge
 
 
 def finish(ws: Workspace, report: BuildReport, ledger: Ledger, base_url: str | None, cover: Path,
-           records: Records | None = None, *, publish: bool = True, changed: Collection[str] = ()) -> BuildReport:
+           records: Records | None = None, *, publish: bool = True) -> BuildReport:
     """Save the ledger and, unless stopping early, write the feed and page and check them; then
-    remove the earlier versions of the episodes remade or re-tagged in this run (``changed``)."""
+    remove the earlier versions of the episodes' files, including those a run stopped before its
+    feed left behind (every episode folder is looked at: one listing each)."""
     from audioessay.publish.feed import check_feed
 
     save_ledger(ws.ledger_path, ledger)
     if publish:
         try:
             report.feed = ws.relative(publish_feed(ws, base_url, cover, ledger, records))
-            remove_superseded(ws, {slug: (records or {})[slug] for slug in changed})  # the feed names them now
+            remove_superseded(ws, records or {})  # the feed names the current versions now
             report.problems = check_feed(ws.root, ws.feed_path, ws.state / CHECKED_FILE)
         except AudioessayError as exc:
             report.fail(ws.relative(ws.feed_path), exc)

@@ -109,8 +109,7 @@ def render(
         made = _counted(runner.master([_master_job(ws, plan, outcomes, show, options.jobs, records[plan.slug])
                                        for plan in todo]), len(todo), mastering)
         kept = _record_all(ws, plans, records, todo, made, outcomes, report, options.fail_fast)
-    changed = {slug for slug, record in kept.items() if records.get(slug) != record}
-    return finish(ws, report, ledger, base_url, show.cover, kept, changed=changed)  # 6. publish
+    return finish(ws, report, ledger, base_url, show.cover, kept)  # 6. publish
 
 
 def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCache, report: BuildReport,
