@@ -256,6 +256,6 @@ def used_take_keys(ws: Workspace) -> set[str]:
     return keys
 
 
-def essays_needing(plans: Sequence[EpisodePlan]) -> list[TakeRequest]:
+def takes_of(plans: Sequence[EpisodePlan]) -> list[TakeRequest]:
     """Every take of ``plans``, in order."""
     return [request for plan in plans for request in plan.takes.requests]

@@ -27,10 +27,10 @@ from audioessay.pipeline.plan import (
     EngineVersions,
     EpisodePlan,
     ShowInputs,
-    essays_needing,
     intro_music,
     plan_episode,
     sync_ledger,
+    takes_of,
 )
 from audioessay.pipeline.publish import ensure_cover, finish
 from audioessay.pipeline.records import (
@@ -64,7 +64,6 @@ class RenderOptions:
     """How ``render`` was asked to run."""
 
     paths: tuple[Path, ...] = ()
-    base_url: str | None = None
     jobs: int = 1
     overrides: VoiceOverrides = VoiceOverrides()
     fail_fast: bool = False
@@ -90,7 +89,7 @@ def render(
     episode's mastering run on it; a ``store`` URL (needs an executor) carries takes and episode
     files between the workers and this workspace (:mod:`audioessay.cluster`). ``progress`` and
     ``mastering`` are told (done, total) as takes are narrated and episodes mastered."""
-    options = RenderOptions(tuple(paths), base_url, jobs or default_jobs(), overrides or VoiceOverrides(), fail_fast)
+    options = RenderOptions(tuple(paths), jobs or default_jobs(), overrides or VoiceOverrides(), fail_fast)
     cache = TakeCache(ws.cache)
     runner = make_runner(ws, cache, options.jobs, executor, store)
     report = BuildReport()
@@ -105,7 +104,7 @@ def render(
         if todo and runner.masters_here:
             _require_mastering_tools()  # every episode needs them: said once, before any take
         # 3. narrate, 4. master, 5. record
-        outcomes = runner.narrate(essays_needing(todo), len(todo), progress)
+        outcomes = runner.narrate(takes_of(todo), len(todo), progress)
         made = _counted(runner.master([_master_job(ws, plan, outcomes, show, options.jobs, records[plan.slug])
                                        for plan in todo]), len(todo), mastering)
         kept = _record_all(ws, plans, records, todo, made, outcomes, report, options.fail_fast)
