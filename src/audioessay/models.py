@@ -80,9 +80,22 @@ class Pause:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One line of a script: exactly what the engine will say."""
+    """One line of a script.
+
+    ``text`` is exactly what the engine will say. ``written`` is what listeners read for it in
+    captions and transcripts: the essay's own words (None: the same as ``text``; see
+    :mod:`audioessay.text.written`). ``line`` is the line as the script file holds it when it
+    respells words for the voice only (``{NOAA|Noah}``); None when the line is ``text`` itself.
+    """
 
     text: str
+    written: str | None = None
+    line: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """What listeners read for this sentence."""
+        return self.written if self.written is not None else self.text
 
 
 ScriptItem = Sentence | Pause
@@ -97,8 +110,14 @@ class Paragraph:
 class Section:
     """A run of paragraphs under an optional heading (``# Heading`` in the script file)."""
 
-    title: str | None
+    title: str | None  # the heading line as the script holds it (never spoken: it names a chapter)
     paragraphs: tuple[Paragraph, ...]
+    written_title: str | None = None  # the essay's heading, shown as the chapter title (None: ``title``)
+
+    @property
+    def shown_title(self) -> str | None:
+        """The chapter title listeners read."""
+        return self.written_title if self.written_title is not None else self.title
 
 
 @dataclass(frozen=True)

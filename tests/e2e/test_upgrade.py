@@ -1,9 +1,11 @@
-"""A workspace rendered by the code before the pipeline restructuring re-renders as a no-op.
+"""A workspace rendered by the code before the pipeline restructuring upgrades without a take
+narrated again.
 
-The restructuring moved every stage of ``render`` but must not change a hash in ``build.json``:
-otherwise every published show would be narrated and mastered again after an upgrade. The old
-code is taken from this repository's history, so the test needs the git checkout (CI's clean
-clone has it)."""
+The restructuring moved every stage of ``render`` and must not change what a take is keyed by:
+otherwise every published show would be narrated again after an upgrade. Since then, captions
+show the essay's written words (:mod:`audioessay.text.written`), so each episode is mastered once
+more, from the takes it has, and keeps its guid; the render after that is a no-op. The old code is
+taken from this repository's history, so the test needs the git checkout (CI's clean clone has it)."""
 
 from __future__ import annotations
 
@@ -39,7 +41,12 @@ def records(ws: Path) -> dict[str, bytes]:
     return {p.relative_to(ws).as_posix(): p.read_bytes() for p in sorted(ws.glob("output/*/build.json"))}
 
 
-def test_a_workspace_made_before_the_restructuring_rerenders_as_a_noop(tmp_path: Path) -> None:
+def guids(ws: Path) -> dict[str, str]:
+    ledger = json.loads((ws / "episodes.json").read_text(encoding="utf-8"))
+    return {slug: entry["guid"] for slug, entry in ledger["episodes"].items()}
+
+
+def test_a_workspace_made_before_the_restructuring_upgrades_without_narrating(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws", ["notes-on-walking.txt", "her-ending-explained-emotionally.txt"])
     old = old_source(tmp_path / "old")
     env = {**os.environ, "PYTHONPATH": str(old)}
@@ -47,11 +54,20 @@ def test_a_workspace_made_before_the_restructuring_rerenders_as_a_noop(tmp_path:
                           env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert made.returncode == 0, made.stderr
     assert json.loads(made.stdout)["summary"]["made"] == 2
-    before = records(ws)
+    before, identities = records(ws), guids(ws)
     assert len(before) == 2
+    old_captions = "".join(p.read_text(encoding="utf-8") for p in ws.glob("output/her-*/*.vtt"))
+    assert "Spike Jones" in old_captions  # the old code captioned what the voice says
 
+    upgraded = run_cli(["render", "--json"], cwd=ws, check=True)
+    summary = json.loads(upgraded.stdout)["summary"]
+    assert (summary["made"], summary["takes_narrated"]) == (2, 0)  # mastered again from the same takes
+    assert guids(ws) == identities
+    captions = "".join(p.read_text(encoding="utf-8") for p in ws.glob("output/her-*/*.vtt"))
+    assert "Spike Jonze" in captions and "Spike Jones" not in captions
+
+    after = records(ws)
     again = run_cli(["render", "--json"], cwd=ws, check=True)
     summary = json.loads(again.stdout)["summary"]
-    assert (summary["made"], summary["up_to_date"]) == (0, 2)
-    assert summary["takes_narrated"] == 0
-    assert records(ws) == before  # not even rewritten
+    assert (summary["made"], summary["up_to_date"], summary["takes_narrated"]) == (0, 2, 0)
+    assert records(ws) == after  # not even rewritten

@@ -40,6 +40,7 @@ from audioessay.text.scriptfile import (
     script_status,
     write_script,
 )
+from audioessay.text.written import with_written_forms
 
 HEX_A, HEX_B = "a" * 64, "b" * 64
 ROOT = REPO
@@ -302,13 +303,13 @@ def test_build_script_structure(fake_text_stage):
         para("After|the silent heading. SILENT sentence.", 13),
     )
     script, decisions = build_script(source, "en", {"Jonze": "Jones"})
-    assert script.sections == (
-        Section(None, (Paragraph((Sentence("Intro one."), Sentence("Intro <2>."))),)),
+    assert script.sections == (  # each line keeps the essay's words for the captions
+        Section(None, (Paragraph((Sentence("Intro one."), Sentence("Intro <2>.", "Intro 2."))),)),
         Section("Part <4>", (
             Paragraph((Sentence("Body."),)),
             Paragraph((Pause(1.0), Sentence("Quoted."), Sentence("Words."))),
-            Paragraph((Sentence("After the silent heading."),)),
-        )),
+            Paragraph((Sentence("After the silent heading.", "After|the silent heading."),)),
+        ), "Part 4"),
     )
     assert script.header == ScriptHeader(
         source="seeds/x.md", source_sha256=HEX_A, title="A Title",
@@ -350,10 +351,22 @@ def test_built_scripts_round_trip_with_the_real_text_stage():
     for path in paths:
         script, decisions = build_script(read_essay(path, ROOT), "en", {"Jonze": "Jones"})
         text = format_script(script)
-        assert parse_script(text, path) == script and format_script(parse_script(text, path)) == text
+        parsed = parse_script(text, path)
+        assert parsed == said_only(script) and format_script(parsed) == text
+        # The essay's words are found again for every line of the file as written.
+        assert with_written_forms(parsed, script) == script
         count = text.count("\n")
         assert all(HEADER_LINES < d.line <= count for d in decisions)
         assert all(s and s == s.strip() and "\n" not in s for s in script.sentences())
+
+
+def said_only(script: Script) -> Script:
+    """``script`` as its file holds it: what is said, without the essay's written words."""
+    return replace(script, sections=tuple(
+        replace(section, written_title=None, paragraphs=tuple(
+            Paragraph(tuple(replace(i, written=None) if isinstance(i, Sentence) else i for i in p.items))
+            for p in section.paragraphs))
+        for section in script.sections))
 
 
 # --------------------------------------------------------------------------- status and safe writes

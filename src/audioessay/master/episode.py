@@ -89,12 +89,13 @@ from audioessay.master.timeline import (
     Silence,
     Take,
     Timeline,
+    as_line,
     plan_timeline,
 )
 from audioessay.master.transcript import Cue, chapters_json, finish_cues, sentence_cues, to_srt, to_vtt
 from audioessay.master.trim import take_span
 from audioessay.memory import trim
-from audioessay.models import Script
+from audioessay.models import Script, Sentence
 from audioessay.system import require_mastering_tools
 from audioessay.workspace import AudioConfig
 
@@ -185,8 +186,8 @@ def master_episode(
     basename: str,
     config: AudioConfig,
     intro_music: Path | None,
-    announcement: str | None,
-    outro: str | None,
+    announcement: str | Sentence | None,
+    outro: str | Sentence | None,
     tags: EpisodeTags,
     jobs: int = 2,
 ) -> MasterResult:
@@ -200,7 +201,7 @@ def master_episode(
     started = time.monotonic()
     _check_request(script, basename)
     require_mastering_tools()  # fail now, not after the first part, when a tool is missing
-    announcement, outro = _spoken(announcement), _spoken(outro)
+    announcement, outro = as_line(announcement), as_line(outro)
     jobs = max(1, jobs)
     out_dir = Path(out_dir)
     parts_dir = out_dir / PARTS_DIR
@@ -246,16 +247,11 @@ def _check_request(script: Script, basename: str) -> None:
         raise MasteringError(f"{basename}: the script has no sentences", hint="check the script file")
 
 
-def _spoken(text: str | None) -> str | None:
-    """An announcement or outro text, stripped; None when there is nothing to say."""
-    return text.strip() if text and text.strip() else None
-
-
 def _plan(script: Script, takes: Mapping[str, Path], *, basename: str, config: AudioConfig,
-          intro_music: Path | None, announcement: str | None, outro: str | None, title: str,
+          intro_music: Path | None, announcement: Sentence | None, outro: Sentence | None, title: str,
           parts_dir: Path) -> _Context:
     """The intro music (its length only), then the timeline: what every part job shares."""
-    music = _Music(Path(intro_music), takes.get(announcement) if announcement else None, parts_dir) \
+    music = _Music(Path(intro_music), takes.get(announcement.text) if announcement else None, parts_dir) \
         if intro_music else None
     timeline = plan_timeline(script, takes, take_span, config, episode_title=title,
                              music_available=music.length() if music is not None else None,
@@ -424,14 +420,15 @@ def _part_key(context: _Context, part: Part, last: bool) -> str:
         elif isinstance(piece, Take):
             stat = piece.path.stat()
             items.append(["take", lo, hi, piece.start - part.start, piece.text, piece.role, str(piece.path),
-                          stat.st_size, stat.st_mtime_ns, piece.length, piece.skip, piece.lead, piece.tail])
+                          stat.st_size, stat.st_mtime_ns, piece.length, piece.skip, piece.lead, piece.tail,
+                          piece.written])  # the part's captions are made with its audio
         else:
             announcement = context.timeline.announcement
             items.append(["intro", lo, hi, piece.length, piece.music_length, piece.speech_start,
                           piece.speech_length, context.music_name,
                           [str(announcement.path), announcement.path.stat().st_size,
                            announcement.path.stat().st_mtime_ns, announcement.skip, announcement.lead,
-                           announcement.tail] if announcement else None,
+                           announcement.tail, announcement.written] if announcement else None,
                           round(_body_seconds(context.timeline) * SAMPLE_RATE)])
     recipe = [PART_RECIPE, _code(), config.bitrate, config.loudness, config.true_peak, LIMITER_MARGIN_DB, ENCODER_LEVEL_DB,
               LAME_QUALITY, BLOCK, ATTACK, HOLD, MUSIC_UNDER_SPEECH_LU, last, PART_MIN, PART_MAX,
@@ -668,7 +665,7 @@ def _part_cues(analyses: list[TakeAnalysis], part: Part, gain: float) -> list[tu
         take = analysis.take
         onset, offset = analysis.speech_extent(threshold) or (0.0, take.length / SAMPLE_RATE)
         base = (take.start - part.start) / SAMPLE_RATE
-        cues += [(c.start, c.end, list(c.lines)) for c in sentence_cues(take.text, base + onset, base + offset)]
+        cues += [(c.start, c.end, list(c.lines)) for c in sentence_cues(take.caption, base + onset, base + offset)]
     return cues
 
 

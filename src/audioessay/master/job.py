@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from audioessay.fsutil import disk_full_as_error
 from audioessay.master.tags import EpisodeTags
-from audioessay.models import Script
+from audioessay.models import Script, Sentence
 from audioessay.workspace import AudioConfig
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ class MasterJob:
     basename: str
     config: AudioConfig
     intro_music: Path | None
-    announcement: str | None
-    outro: str | None
+    announcement: Sentence | None  # said as its text, captioned as written
+    outro: Sentence | None
     tags: EpisodeTags
     jobs: int
 

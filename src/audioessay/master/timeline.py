@@ -55,6 +55,11 @@ class Take:
     skip: int = 0  # samples of the take file (at 44.1 kHz) cut before ``start``: its own leading silence
     lead: int = 0  # quiet samples kept (faded in) before the speech starts
     tail: int = 0  # quiet samples kept (faded out) after the speech ends
+    written: str | None = None  # what the captions show for it, when not ``text`` (the essay's words)
+
+    @property
+    def caption(self) -> str:
+        return self.written if self.written is not None else self.text
 
 
 @dataclass(frozen=True)
@@ -150,8 +155,8 @@ def plan_timeline(
     *,
     episode_title: str,
     music_available: int | None,
-    announcement: str | None,
-    outro: str | None,
+    announcement: str | Sentence | None,
+    outro: str | Sentence | None,
 ) -> Timeline:
     """Place the intro, every sentence, pause and the outro; ``length_of`` gives a take's samples
     (or its :class:`Span`: the part of it that is placed, without the engine's own silence).
@@ -160,9 +165,10 @@ def plan_timeline(
     paragraph or section, whichever boundary is there) and the explicit ``[pause]`` items
     written there: ``[pause 2s]`` means two seconds of silence, and never shortens a section break.
     """
+    announcement, outro = as_line(announcement), as_line(outro)
     _check_takes(script, takes, announcement, outro)
     planner = _Planner(takes, length_of, config)
-    spoken = planner.span(announcement) if announcement else None
+    spoken = planner.span(announcement.text) if announcement else None
     layout = intro_layout(music_available, spoken.length if spoken else None)
     announce_take = planner.add_intro(layout, announcement) if layout is not None else None
     for section_index, section in enumerate(script.sections):
@@ -193,10 +199,10 @@ class _Planner:
         found = self.length_of(Path(self.takes[text]))
         return found if isinstance(found, Span) else Span(0, found)
 
-    def add_take(self, text: str, role: Role, number: int, section: int, span: Span) -> None:
-        path = Path(self.takes[text])
-        self.pieces.append(Take(self.position, span.length, text, path, role, number, section,
-                                span.skip, span.lead, span.tail))
+    def add_take(self, line: Sentence, role: Role, number: int, section: int, span: Span) -> None:
+        path = Path(self.takes[line.text])
+        self.pieces.append(Take(self.position, span.length, line.text, path, role, number, section,
+                                span.skip, span.lead, span.tail, line.written))
         self.position += span.length
         self.quiet_end = span.tail
 
@@ -209,7 +215,7 @@ class _Planner:
             self.position += length
         self.quiet_end = 0
 
-    def add_intro(self, layout: IntroLayout, announcement: str | None) -> Take | None:
+    def add_intro(self, layout: IntroLayout, announcement: Sentence | None) -> Take | None:
         """The intro piece and its chapter; returns the announcement's take, spoken inside it."""
         self.pieces.append(layout)
         self.position = layout.length
@@ -218,10 +224,11 @@ class _Planner:
         if not announcement:
             self.quiet_end = min(samples(MUSIC_QUIET_TAIL), layout.music_length)
             return None
-        span = self.span(announcement)
+        span = self.span(announcement.text)
         self.quiet_end = min(samples(MUSIC_QUIET_TAIL), layout.music_length) if layout.music_length else span.tail
-        return Take(layout.speech_start, layout.speech_length, announcement, Path(self.takes[announcement]),
-                    "announcement", 0, -1, span.skip, span.lead, span.tail)
+        return Take(layout.speech_start, layout.speech_length, announcement.text,
+                    Path(self.takes[announcement.text]), "announcement", 0, -1, span.skip, span.lead, span.tail,
+                    announcement.written)
 
     def add_section(self, index: int, section: Section, episode_title: str) -> None:
         """Every sentence and pause of a section; its chapter starts at its first sentence."""
@@ -242,15 +249,15 @@ class _Planner:
                 if first_in_section:
                     self.chapters.append(Chapter(self.position, _chapter_title(section, index, episode_title)))
                     first_in_section = False
-                self.add_take(item.text, "sentence", self.number, index, span)
+                self.add_take(item, "sentence", self.number, index, span)
                 spoke = True
             if spoke:
                 self.structural = max(self.structural, config.paragraph_pause)
         if not first_in_section:
             self.structural = max(self.structural, config.section_pause)
 
-    def add_outro(self, outro: str) -> None:
-        span = self.span(outro)
+    def add_outro(self, outro: Sentence) -> None:
+        span = self.span(outro.text)
         self.add_silence(max(self.structural, self.explicit, self.config.section_pause), span)
         self.structural, self.explicit = 0.0, 0.0
         self.add_take(outro, "outro", 0, -1, span)
@@ -258,13 +265,24 @@ class _Planner:
 
 def _chapter_title(section: Section, index: int, episode_title: str) -> str:
     """A section's own title; an untitled first section is the episode's, the others "Part N"."""
-    if section.title:
-        return section.title
+    if section.shown_title:
+        return section.shown_title
     return episode_title if index == 0 else f"Part {index + 1}"
 
 
-def _check_takes(script: Script, takes: Mapping[str, Path], announcement: str | None, outro: str | None) -> None:
-    wanted = [*script.sentences(), *(t for t in (announcement, outro) if t)]
+def as_line(line: str | Sentence | None) -> Sentence | None:
+    """An announcement or outro (said as its text, captioned as written), stripped; None when
+    there is nothing to say."""
+    if isinstance(line, str):
+        line = Sentence(line)
+    if line is None or not line.text.strip():
+        return None
+    return Sentence(line.text.strip(), line.written)
+
+
+def _check_takes(script: Script, takes: Mapping[str, Path], announcement: Sentence | None,
+                 outro: Sentence | None) -> None:
+    wanted = [*script.sentences(), *(line.text for line in (announcement, outro) if line)]
     missing = [text for text in dict.fromkeys(wanted) if text not in takes]
     if missing:
         shown = "; ".join(repr(t[:60]) for t in missing[:3])

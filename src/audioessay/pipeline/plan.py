@@ -12,17 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audioessay.errors import AudioessayError, PublishError
+from audioessay.errors import AudioessayError, EssayError, PublishError
 from audioessay.fsutil import as_plain, sha256_file_cached
 from audioessay.master.tags import EpisodeTags
-from audioessay.models import Essay, Script, VoiceSettings
+from audioessay.models import Essay, Script, Sentence, VoiceSettings
 from audioessay.pipeline.essays import is_sample, lexicon, read_essays
 from audioessay.pipeline.identity import essay_ref, open_ledger, present_sources
 from audioessay.pipeline.records import FeedFields
 from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides
 from audioessay.publish.ledger import Ledger, LedgerEntry
 from audioessay.text.memo import EssayMemo
+from audioessay.text.scriptfile import build_script, script_settings
 from audioessay.text.speak import speak
+from audioessay.text.written import WRITTEN_FORMS_VERSION, with_written_forms
 from audioessay.voice.cache import TakeRequest
 from audioessay.voice.engine import require_available
 from audioessay.workspace import Workspace
@@ -35,8 +37,8 @@ class Takes:
 
     settings: VoiceSettings
     requests: tuple[TakeRequest, ...]
-    announcement: str | None
-    outro: str | None
+    announcement: Sentence | None  # said, and shown in the captions as written
+    outro: Sentence | None
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,14 @@ def _removed_notes(ws: Workspace, before: Ledger, after: Ledger) -> list[str]:
     return notes
 
 
-def _spoken(text: str, ws: Workspace) -> str:
-    return speak(text, ws.config.text.language, lexicon(ws))[0]
+def _said(text: str, ws: Workspace) -> Sentence:
+    """A line of the show's own (announcement, outro): said as the rules say it, shown as written."""
+    spoken = " ".join(speak(text, ws.config.text.language, lexicon(ws))[0].split())
+    written = " ".join(text.split())
+    return Sentence(spoken, written if written != spoken else None)
 
 
-def _announcement(ws: Workspace, essay: Essay, number: int) -> str | None:
+def _announcement(ws: Workspace, essay: Essay, number: int) -> Sentence | None:
     template = ws.config.audio.announce
     if not template.strip():
         return None
@@ -166,7 +171,7 @@ def _announcement(ws: Workspace, essay: Essay, number: int) -> str | None:
             f"audio.announce {template!r} has an unknown placeholder",
             hint="use only {show}, {number} and {title}",
         ) from None
-    return _spoken(text, ws)
+    return _said(text, ws)
 
 
 def takes_for(ws: Workspace, essay: Essay, script: Script, number: int, overrides: VoiceOverrides,
@@ -175,8 +180,8 @@ def takes_for(ws: Workspace, essay: Essay, script: Script, number: int, override
     settings = voice_settings(ws, essay, overrides)
     version = engines.of(settings.engine)
     announcement = _announcement(ws, essay, number)
-    outro = _spoken(ws.config.audio.outro, ws) if ws.config.audio.outro.strip() else None
-    texts = script.sentences() + [t for t in (announcement, outro) if t]
+    outro = _said(ws.config.audio.outro, ws) if ws.config.audio.outro.strip() else None
+    texts = script.sentences() + [line.text for line in (announcement, outro) if line]
     return Takes(settings, tuple(TakeRequest(text, settings, version) for text in texts), announcement, outro)
 
 
@@ -200,6 +205,7 @@ def _episode_inputs(ws: Workspace, essay: Essay, script: Script, takes: Takes, m
     parts: list[Any] = [
         [r.key for r in takes.requests],
         as_plain(script.sections),
+        _written_source(ws, essay, takes),
         # Where the encoded parts go afterwards does not change the episode.
         as_plain(dataclasses.replace(ws.config.audio, keep_parts=True)),
         essay.title,
@@ -207,6 +213,26 @@ def _episode_inputs(ws: Workspace, essay: Essay, script: Script, takes: Takes, m
     ]
     digest.update(json.dumps(parts, sort_keys=True, default=str).encode())
     return digest.hexdigest()
+
+
+def _written_source(ws: Workspace, essay: Essay, takes: Takes) -> str:
+    """A hash of what the captions' written forms come from besides the script itself
+    (:func:`published_script`): the essay's text, the language and lexicon the script would be
+    built with, the announcement and outro as written, and how written forms are found."""
+    parts = [WRITTEN_FORMS_VERSION, [[block.kind, block.text] for block in essay.blocks],
+             script_settings(ws.config.text.language, lexicon(ws)),
+             [line.written for line in (takes.announcement, takes.outro) if line]]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def published_script(ws: Workspace, essay: Essay, script: Script) -> Script:
+    """The script with the written form of every line, for captions, transcripts and chapters
+    (:mod:`audioessay.text.written`). Built again from the essay: only episodes being made need it."""
+    try:
+        generated, _decisions = build_script(essay, ws.config.text.language, lexicon(ws))
+    except EssayError:  # nothing left to read in the essay: the kept script is shown as said
+        return script
+    return with_written_forms(script, generated)
 
 
 def _episode_tags(ws: Workspace, essay: Essay, entry: LedgerEntry, show: ShowInputs) -> EpisodeTags:

@@ -29,6 +29,7 @@ from audioessay.pipeline.plan import (
     ShowInputs,
     intro_music,
     plan_episode,
+    published_script,
     sync_ledger,
     takes_of,
 )
@@ -202,7 +203,7 @@ def _master_job(ws: Workspace, plan: EpisodePlan, outcomes: dict[str, TakeOutcom
             return AudioessayError(f"narration failed: {outcome.error}", path=plan.result.source)
         takes[request.text] = outcome.path
     basename = next_basename(plan.slug, record, plan.version)
-    return MasterJob(plan.script, takes, out_dir=ws.episode_dir(plan.slug), basename=basename,
+    return MasterJob(published_script(ws, plan.essay, plan.script), takes, out_dir=ws.episode_dir(plan.slug), basename=basename,
                      config=ws.config.audio, intro_music=show.music, announcement=plan.takes.announcement,
                      outro=plan.takes.outro, tags=plan.tags, jobs=jobs)
 

@@ -66,6 +66,7 @@ from audioessay.models import (
 )
 from audioessay.text.sentences import split_sentences
 from audioessay.text.speak import speak
+from audioessay.text.written import resolve
 
 FORMAT_VERSION = 1
 QUOTE_PAUSE = 1.0  # seconds of silence before a block quote (no spoken "quote" cue)
@@ -170,7 +171,7 @@ def body_lines(script: Script) -> Iterator[tuple[str, ScriptItem | None]]:
                     yield f"[pause {format_seconds(item.seconds)}]", item
                 else:
                     _check_line_text(item.text, "sentence")
-                    yield _escape(item.text), item
+                    yield _escape(item.line if item.line is not None else item.text), item
 
 
 def format_body(script: Script) -> str:
@@ -289,6 +290,15 @@ def _unescape(text: str) -> str:
     return text[1:].strip() if text.startswith("\\") else text
 
 
+def _parse_sentence(line: str, path: Path | str, number: int) -> Sentence:
+    """A sentence line; ``{written|spoken}`` respells a word for the voice only."""
+    spoken, written = resolve(line)
+    if not spoken:
+        raise _error(path, number, "this line says nothing" if line else "a line with only '\\' says nothing",
+                     "write what the voice should say after '|' in {written|spoken}, or delete the line")
+    return Sentence(spoken, written, line) if written is not None else Sentence(spoken)
+
+
 def parse_script(text: str, path: Path | str) -> Script:
     """Parse a script file's text; ScriptError names ``path`` and the line for any problem."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -311,7 +321,7 @@ def parse_script(text: str, path: Path | str) -> Script:
     def end_section() -> None:
         end_paragraph()
         if in_section or paragraphs:
-            sections.append(Section(title, tuple(paragraphs)))
+            sections.append(Section(title, tuple(paragraphs), resolve(title)[1] if title else None))
         paragraphs.clear()
 
     for index in range(start, len(lines)):
@@ -323,17 +333,14 @@ def parse_script(text: str, path: Path | str) -> Script:
         elif line.startswith("#"):
             end_section()
             title = _unescape(line.lstrip("#").strip())
-            if not title:
+            if not resolve(title)[0]:
                 raise _error(path, number, "a heading line needs text after '#'",
                              "write the heading, or delete the line")
             in_section = True
         elif line.startswith("["):
             items.append(_parse_pause(line, path, number))
         else:
-            sentence = _unescape(line)
-            if not sentence:
-                raise _error(path, number, "a line with only '\\' says nothing", "delete the line")
-            items.append(Sentence(sentence))
+            items.append(_parse_sentence(_unescape(line), path, number))
     end_section()
     return Script(header=header, sections=tuple(sections))
 
@@ -397,13 +404,14 @@ def build_script(essay: Essay, language: str, lexicon: Mapping[str, str]) -> tup
     """
     sections: list[Section] = []
     title: str | None = None
+    written_title: str | None = None
     paragraphs: list[Paragraph] = []
     # One list of decisions per heading line and per sentence line, in file order.
     groups: list[list[Decision]] = []
 
     def close_section() -> None:
         if title is not None or paragraphs:
-            sections.append(Section(title, tuple(paragraphs)))
+            sections.append(Section(title, tuple(paragraphs), written_title))
 
     for block in essay.blocks:
         if block.kind == "heading":
@@ -412,13 +420,15 @@ def build_script(essay: Essay, language: str, lexicon: Mapping[str, str]) -> tup
                 continue  # a heading with nothing to say: its paragraphs join the section before
             close_section()
             title, paragraphs = spoken, []
+            written_title = block.text if block.text != spoken else None
             groups.append(decisions)
             continue
         items: list[ScriptItem] = []
         for written in split_sentences(block.text):
             spoken, decisions = _spoken(written, language, lexicon)
             if spoken:
-                items.append(Sentence(spoken))
+                shown = " ".join(written.split())
+                items.append(Sentence(spoken, written=shown if shown != spoken else None))
                 groups.append(decisions)
         if items:
             if block.kind == "quote":
