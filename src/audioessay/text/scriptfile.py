@@ -26,6 +26,9 @@ Body rules (the writer and the parser agree exactly, so that ``format(parse(t)) 
 * ``[pause 2s]`` (also ``1.5s``, ``500ms``) is a pause; no other ``[marker]`` exists;
 * a sentence (or heading text) that starts with ``#``, ``[`` or ``\\`` is written with a
   leading backslash, which the parser removes: ``\\#MeToo began in 2006.``
+* ``{written|spoken}`` inside a line respells words for the voice only: ``The {NOAA|Noah}
+  tables`` is said "The Noah tables" and shown (captions, transcripts) as "The NOAA tables"
+  (:mod:`audioessay.text.written`). audioessay never writes braces itself: the rules drop them.
 
 Whether a person changed the script is decided by hashes: ``body-sha256`` is the body as
 audioessay wrote it, ``approved-sha256`` the body that was approved. Hashes ignore line
