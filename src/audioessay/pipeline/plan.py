@@ -18,7 +18,7 @@ from audioessay.master.tags import EpisodeTags
 from audioessay.models import Essay, Script, Sentence, VoiceSettings
 from audioessay.pipeline.essays import is_sample, lexicon, read_essays
 from audioessay.pipeline.identity import essay_ref, open_ledger, present_sources
-from audioessay.pipeline.records import FeedFields
+from audioessay.pipeline.records import BuildRecord, FeedFields
 from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides
 from audioessay.publish.ledger import Ledger, LedgerEntry
 from audioessay.text.memo import EssayMemo
@@ -62,6 +62,11 @@ class EpisodePlan:
     def version(self) -> str:
         """A hash of everything the episode's files are made from, tags included."""
         return hashlib.sha256(f"{self.inputs}:{self.tag_inputs}".encode()).hexdigest()
+
+    @property
+    def voice(self) -> str:
+        """The voice the episode is narrated with, in words: "piper (en_US-joe-medium)"."""
+        return describe_voice(self.takes.settings)
 
     @property
     def feed(self) -> FeedFields:
@@ -151,6 +156,37 @@ def _removed_notes(ws: Workspace, before: Ledger, after: Ledger) -> list[str]:
         elif old is not None and old.removed and not entry.removed:
             notes.append(f"episode {entry.number} '{entry.title}' has its essay {entry.source} again: published as before")
     return notes
+
+
+def describe_voice(settings: VoiceSettings) -> str:
+    """A voice in words, as build.json records it and notes name it."""
+    name = Path(settings.model).name.removesuffix(".onnx") if settings.model else settings.voice
+    if settings.voice.endswith(".onnx"):
+        name = Path(settings.voice).name.removesuffix(".onnx")
+    return f"{settings.engine} ({name}, {settings.rate} words a minute)"
+
+
+def voice_change_notes(ws: Workspace, plan: EpisodePlan, before: BuildRecord | None) -> list[str]:
+    """A note when a remade episode is said in another voice than before (a build.json from before
+    voices were recorded says nothing)."""
+    if before is None or before.voice is None or before.voice == plan.voice:
+        return []
+    note = f"episode {plan.number} '{plan.essay.title}' is narrated in a new voice: {plan.voice}, was {before.voice}"
+    show_engine = ws.config.voice.engine
+    if plan.takes.settings.engine == show_engine and not before.voice.startswith(f"{show_engine} "):
+        note += ("; this is the show's voice from audioessay.toml (--engine lasts one run): to switch the "
+                 "show, set engine under [voice]")
+    return [note]
+
+
+def one_run_engine_note(ws: Workspace, overrides: VoiceOverrides) -> list[str]:
+    """``--engine`` other than the show's: say that it lasts this run only."""
+    engine, show_engine = overrides.engine, ws.config.voice.engine
+    if not engine or engine == show_engine:
+        return []
+    return [f"--engine {engine} is for this run only: a plain 'audioessay render' narrates these episodes "
+            f"again in the show's voice ({show_engine}); to switch the show, set engine = \"{engine}\" "
+            f"under [voice] in audioessay.toml"]
 
 
 def _said(text: str, ws: Workspace) -> Sentence:

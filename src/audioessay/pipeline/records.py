@@ -59,6 +59,7 @@ class BuildRecord:
     feed: FeedFields = FeedFields()
     # Sidecar sizes, by sidecar name; one an older build.json did not record is absent.
     sizes: tuple[tuple[str, int], ...] = ()
+    voice: str | None = None  # the voice it was narrated with, in words (absent before voices were recorded)
 
     def path_of(self, name: str) -> str | None:
         """The workspace-relative path of one of the episode's files (see models.EPISODE_FILES)."""
@@ -86,6 +87,8 @@ class BuildRecord:
         }
         sizes = dict(self.sizes)
         data |= {f"{name}_bytes": sizes[name] for name in SIDECARS if name in sizes}
+        if self.voice is not None:
+            data["voice"] = self.voice
         return json.dumps(data, indent=2) + "\n"
 
 
@@ -183,7 +186,7 @@ def _parse(data: dict[str, Any]) -> BuildRecord:
         feed=FeedFields(title=_typed(data, "title", str), description=_typed(data, "description", str) or "",
                         links=tuple(Link(str(url), str(text)) for url, text in links),
                         explicit=_typed(data, "explicit", bool), author=_typed(data, "author", str)),
-        sizes=sizes, **paths,
+        sizes=sizes, voice=_typed(data, "voice", str), **paths,
     )
 
 
@@ -229,7 +232,7 @@ def with_sidecar_sizes(ws: Workspace, record: BuildRecord) -> BuildRecord:
 
 
 def record_of(ws: Workspace, mastered: MasterResult, *, inputs: str, tag_inputs: str, feed: FeedFields,
-              bitrate_kbps: int) -> BuildRecord:
+              bitrate_kbps: int, voice: str | None = None) -> BuildRecord:
     """The build.json of an episode just mastered."""
     files = {name: ws.relative(path) for name, path in mastered_files(mastered).items()}
     aac = mastered.aac
@@ -240,6 +243,6 @@ def record_of(ws: Workspace, mastered: MasterResult, *, inputs: str, tag_inputs:
         aac_bitrate=bitrate_kbps * 1000 if aac else None,
         loudness=mastered.loudness_lufs, true_peak=mastered.true_peak_dbtp,
         transcript=files.get("transcript"), transcript_srt=files.get("transcript_srt"),
-        chapters=files.get("chapters"), report=files.get("report"), feed=feed,
+        chapters=files.get("chapters"), report=files.get("report"), feed=feed, voice=voice,
     )
     return with_sidecar_sizes(ws, record)

@@ -28,10 +28,12 @@ from audioessay.pipeline.plan import (
     EpisodePlan,
     ShowInputs,
     intro_music,
+    one_run_engine_note,
     plan_episode,
     published_script,
     sync_ledger,
     takes_of,
+    voice_change_notes,
 )
 from audioessay.pipeline.publish import ensure_cover, finish
 from audioessay.pipeline.records import (
@@ -130,6 +132,7 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
     memos = Memos(ws)
     read = read_essays(ws, options.paths, report, fail_fast=options.fail_fast, memo=memos.essays, ledger=ledger)
     report.notes += [SAMPLE_NOTE.format(source=e.source.as_posix()) for e in read if is_sample(e)]
+    report.notes += one_run_engine_note(ws, options.overrides)
     essays = [essay for essay in read if not is_sample(essay)]
     new = {e.slug for e in essays if not record_path(ws, e.slug).exists()}  # never made before
     runner.expect(len(new))
@@ -234,11 +237,11 @@ def _record_all(ws: Workspace, plans: list[EpisodePlan], records: dict[str, Buil
             if isinstance(mastered, AudioessayError):
                 raise mastered
             kept[plan.slug] = record_of(ws, mastered, inputs=plan.inputs, tag_inputs=plan.tag_inputs,
-                                        feed=plan.feed, bitrate_kbps=ws.config.audio.bitrate)
+                                        feed=plan.feed, bitrate_kbps=ws.config.audio.bitrate, voice=plan.voice)
             write_record(ws, plan.slug, kept[plan.slug])
             synthesized, cached = _take_counts(plan, outcomes)
             report.episodes.append(_row(ws, plan.result, kept[plan.slug], remade=True, synthesized=synthesized,
-                                        cached=cached))
+                                        cached=cached, notes=voice_change_notes(ws, plan, old)))
         except Exception as exc:  # one episode never stops the others, even through a bug
             report.fail(plan.result.source, exc if isinstance(exc, AudioessayError) else bug(exc))
             if plan.slug not in remade:
