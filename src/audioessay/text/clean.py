@@ -5,16 +5,25 @@ emphasis markers, footnote markers. URLs and sources are kept as :class:`Link` v
 the show notes. A trailing "Sources" (References, Notes...) section is show notes, not speech;
 the headings that start one come from the language (:attr:`Language.notes_titles`).
 
-This is a deliberately small line-based reader, not a full CommonMark parser: essays use
-a handful of constructs, and every block keeps its source line for error messages.
+Markdown is read by a CommonMark parser (markdown-it-py, with the GFM tables and strikethrough
+and the footnotes of mdit-py-plugins): blocks come from its block tokens, with their source
+lines, and their text from its inline tokens. Plain text (.txt) is read a line at a time: every
+non-empty line is a paragraph, its inline markup read by the same parser.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import validateLink
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
 from audioessay.models import Block, Link
 from audioessay.text.lang_base import get_language
@@ -23,134 +32,212 @@ from audioessay.text.speak import without_links
 DESCRIPTION_MAX = 400
 DESCRIPTION_MIN = 80  # a shorter first paragraph is joined by the next
 
-_PH_OPEN, _PH_CLOSE = "\ue000", "\ue001"  # private-use brackets for protected spans
+_PH_OPEN, _PH_CLOSE = "\ue000", "\ue001"  # private-use brackets for held spans
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_HR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_QUOTE = re.compile(r"^ {0,3}>")
-_ITEM = re.compile(r"^[ \t]*(?:[-*+•‣◦▪]|\d{1,9}[.)])[ \t]+(.*)$")
 # In plain text only bullets and short numbers are list markers: "2013. It began" is prose.
 _PLAIN_ITEM = re.compile(r"^[ \t]*(?:[-*+•‣◦▪]|\d{1,2}[.)])[ \t]+(.*)$")
-_TASK = re.compile(r"^\[[ xX]\][ \t]+")
-_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]]+)\]:[ \t]*(.*)$")
-_LINK_TITLE = r"""(?:"[^"]*"|'[^']*'|\([^)]*\))"""
-_REF_DEF = re.compile(
-    r"^ {0,3}\[([^\]^][^\]]*)\]:[ \t]*<?(\S+?)>?(?:[ \t]+(?P<title>" + _LINK_TITLE + r"))?[ \t]*$")
+_PLAIN_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_TASK = re.compile(r"^\[[ xX]\][ \t]+")  # a GFM task list box: "- [x] done"
+# A bullet pasted from a word processor: no CommonMark list marker, but a list item all the same.
+_PASTED_BULLET = re.compile(r"^[ \t]*[•‣◦▪][ \t]+", re.MULTILINE)
 # "[1]", "[1]:" or "(1)" before a show-notes entry: its number in the list, not its text.
 _NOTE_NUMBER = re.compile(r"^[ \t]*(?:\[\d{1,3}\]:?|\(\d{1,3}\))[ \t]+")
-_TABLE_DELIM = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
-_HTML_RAW_OPEN = re.compile(r"^ {0,3}<(script|style|pre|textarea)\b", re.IGNORECASE)
-_INDENTED = re.compile(r"^(?: {4}|\t)")
+# CommonMark's HTML blocks of type 1: nothing in them is prose.
+_RAW_HTML = re.compile(r"^ {0,3}<(?:script|style|pre|textarea)(?:[\s>]|$)", re.IGNORECASE)
+_OPEN_TAG = re.compile(r"^<[A-Za-z]")
+_BREAK_TAG = re.compile(r"^<br\b", re.IGNORECASE)
+_HREF = re.compile(r"""\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
-_URL_PATTERN = r"(?:https?://|ftp://|(?<![\w.@/-])www\.)[^\s<>\"\u00ab\u00bb\u201c\u201d]+"
+# Bare URLs are no CommonMark construct (autolinks are), so they are found in the text.
+_URL_PATTERN = (r"(?:https?://|ftp://|(?<![\w.@/-])www\.)"
+                rf"[^\s<>\"\u00ab\u00bb\u201c\u201d{_PH_OPEN}{_PH_CLOSE}]+")
 _URL = re.compile(_URL_PATTERN, re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"’”)]}>*_"
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
-_LINK_TEXT = r"\[(?P<{name}>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
-_LINK_DEST = r"\(\s*(?P<{name}><[^>]*>|(?:[^()\s]|\([^()\s]*\))*)(?:\s+" + _LINK_TITLE + r")?\s*\)"
-# Everything inline that is not prose, in one pattern so links are recorded in reading order.
-# At one position the first alternative wins: an autolink before a tag, an image before a link.
-_TOKEN = re.compile(
-    r"(?P<autolink><(?i:(?:https?|ftp|mailto):[^\s<>]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>)"
-    r"|(?P<tag></?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>)"
-    r"|(?P<image>!" + _LINK_TEXT.format(name="alt")
-    + r"(?:" + _LINK_DEST.format(name="src") + r"|\[[^\]]*\])?)"
+# What is left in the text once the parser is done, in one pattern so links keep reading order:
+# a held span, an image or footnote mark whose definition is missing (the writer meant one; it is
+# not prose either way), and a bare URL.
+_LEFTOVER = re.compile(
+    rf"{_PH_OPEN}(?P<held>\d+){_PH_CLOSE}"
+    r"|(?P<image>!\[[^\]]*\](?:\[[^\]]*\])?)"
     r"|(?P<footnote>\[\^[^\]\s]+\])"
-    r"|(?P<link>" + _LINK_TEXT.format(name="text") + r"(?:" + _LINK_DEST.format(name="dest")
-    + r"|\[(?P<label>[^\]]*)\])?)"
-    r"|(?P<url>(?i:" + _URL_PATTERN + r"))"
+    rf"|(?P<url>{_URL_PATTERN})",
+    re.IGNORECASE,
 )
-_HREF = re.compile(r"""\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _CITATION = re.compile(r"(?<=[\w.,;:!?)\"”’])\[\d{1,3}\]")  # Wikipedia-style [12] after a word
-_EMPH_OPEN = re.compile(r"(?<![\w\\*_~])(\*{1,3}|_{1,3}|~~)(?=[^\s*_~])")
-_EMPH_CLOSE = re.compile(r"(?<=[^\s*_~])(\*{1,3}|_{1,3}|~~)(?![\w*_~])")
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+class _EssayMarkdown(MarkdownIt):
+    """markdown-it, keeping link destinations as the writer wrote them (escapes and entities
+    resolved): it would percent-encode them for HTML, and the show notes list them for people."""
+
+    def normalizeLink(self, url: str) -> str:
+        return url
+
+    def normalizeLinkText(self, link: str) -> str:
+        return link
+
+    def validateLink(self, url: str) -> bool:
+        # "[a](javascript:...)" is still a link, read as "a"; _link_to keeps such URLs out of the notes.
+        return True
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    """The one Markdown parser, made on first use: CommonMark, GFM tables and strikethrough,
+    footnotes left where they are written (so that uncited ones reach the notes too)."""
+    parser = _EssayMarkdown("commonmark", {"inline_definitions": True})  # every [x]: url as a token
+    parser.enable(["table", "strikethrough"])
+    parser.use(footnote_plugin, move_to_end=False)
+    # Backslash escapes stay tokens of their own, so that no text rule (URL, citation) reads them.
+    parser.disable("text_join")
+    return parser
+
+
+# Joins the lines of one entry or item; never changed, so one token serves every join.
+_LINE_BREAK = Token("softbreak", "br", 0)
+
+
+def _inline_tokens(text: str, env: dict[str, Any] | None = None) -> list[Token]:
+    """The inline tokens of ``text`` read as the inside of one paragraph."""
+    parsed = _parser().parseInline(text, {} if env is None else env)
+    return (parsed[0].children or []) if parsed else []
 
 
 # --------------------------------------------------------------------------- inline
 
 
+_KeepUrls = Literal["never", "in sentence", "always"]
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What a placeholder in the text being read stands for."""
+
+    text: str = ""  # what it reads as; no text rule (URL, citation) looks inside it
+    links: tuple[Link, ...] = ()  # recorded when the placeholder is reached, in reading order
+    autolink: str = ""  # an <autolink>'s URL: spoken only where a sentence needs it
+
+
 @dataclass
-class _Inline:
-    """Inline cleaning for one piece of text; ``links`` collects what was removed."""
+class _Speech:
+    """Reads inline tokens as plain spoken text; ``links`` collects the links taken out."""
 
-    refs: dict[str, str] = field(default_factory=dict)
-    links: list[Link] = field(default_factory=list)
     # Prose keeps its URLs (recorded as links all the same) so that speech can rewrite the
-    # sentence around each one and show the rewrite in review; titles and notes drop them.
-    keep_urls: bool = False
-    _protected: list[str] = field(default_factory=list)
+    # sentence around each one and show the rewrite in review; titles and notes drop them;
+    # "always" keeps them to show a show-notes line as written.
+    keep_urls: _KeepUrls = "never"
+    links: list[Link] = field(default_factory=list)
+    _held: list[_Held] = field(default_factory=list)
 
-    def _protect(self, text: str) -> str:
-        self._protected.append(text)
-        return f"{_PH_OPEN}{len(self._protected) - 1}{_PH_CLOSE}"
-
-    def _restore(self, text: str) -> str:
-        return re.sub(f"{_PH_OPEN}(\\d+){_PH_CLOSE}", lambda m: self._protected[int(m.group(1))], text)
-
-    def _link(self, url: str, text: str = "") -> None:
-        url = url.strip().strip("<>")
-        if url:
-            self.links.append(Link(url=url, text=tidy(self._restore(text))))
-
-    def clean(self, text: str) -> str:
-        text = text.replace(_PH_OPEN, "").replace(_PH_CLOSE, "")
-        text = _ESCAPE.sub(lambda m: self._protect(m.group(1)), text)
-        # Inline code is read as its text: `grep` is a word worth saying, the backticks are not.
-        text = _CODE_SPAN.sub(lambda m: self._protect(" ".join(m.group(2).split())), text)
-        text = self._tokens(text)
+    def read(self, tokens: list[Token]) -> str:
+        text = "".join(self._pieces(tokens))
+        text = _LEFTOVER.sub(self._leftover, text)
         text = _CITATION.sub("", text)
-        text = _EMPH_CLOSE.sub("", _EMPH_OPEN.sub("", text))
-        text = html.unescape(text)
         return tidy(self._restore(text))
 
-    def _tokens(self, text: str) -> str:
-        return _TOKEN.sub(self._token, text)
+    def _hold(self, held: _Held) -> str:
+        self._held.append(held)
+        return f"{_PH_OPEN}{len(self._held) - 1}{_PH_CLOSE}"
 
-    def _token(self, match: re.Match[str]) -> str:
-        kind = match.lastgroup
-        whole = match.group(0)
-        if kind == "autolink":
-            target = whole[1:-1]
-            self._link(target if ":" in target else "mailto:" + target)
-            kept = (self.keep_urls and not target.lower().startswith("mailto:") and ":" in target
-                    and _in_sentence(match.string, match.start(), match.end()))
-            return self._protect(target) if kept else ""
-        if kind == "tag":
-            href = _HREF.search(whole)
-            if href:
-                self._link(href.group(1))
-            return " " if re.match(r"<br\b", whole, re.IGNORECASE) else ""
-        if kind in ("image", "footnote"):  # alt text describes a picture the listener cannot see
+    def _restore(self, text: str) -> str:
+        return re.sub(f"{_PH_OPEN}(\\d+){_PH_CLOSE}", lambda m: self._held[int(m.group(1))].text, text)
+
+    def _pieces(self, tokens: list[Token]) -> Iterator[str]:
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            if token.type == "link_open":
+                end = _closing(tokens, index)
+                yield self._link(token, tokens[index + 1:end])
+                index = end
+            else:
+                yield self._piece(token)
+            index += 1
+
+    def _piece(self, token: Token) -> str:
+        kind = token.type
+        if kind == "text":
+            return _without_private(token.content)
+        if kind == "text_special":  # an escaped character is literal; an entity is its character
+            text = _without_private(token.content)
+            return self._hold(_Held(text=text)) if token.info == "escape" else text
+        if kind == "code_inline":  # `grep` is a word worth saying, the backticks are not
+            return self._hold(_Held(text=" ".join(_without_private(token.content).split())))
+        if kind in ("softbreak", "hardbreak"):
+            return " "
+        if kind == "html_inline":
+            return self._tag(token.content)
+        return ""  # emphasis markers, images (a picture the listener cannot see), footnote marks
+
+    def _link(self, opening: Token, inside: list[Token]) -> str:
+        url = str(opening.attrGet("href") or "")
+        if opening.markup == "autolink":
+            links = _link_to(url)
+            spoken = "" if not links or url.lower().startswith("mailto:") else url
+            return self._hold(_Held(links=links, autolink=spoken))
+        nested = _Speech()  # link text is read on its own: a URL in it is a link, not words
+        spoken = nested.read(inside)
+        if spoken.isdigit():  # "[1]" pointing at a source is a citation mark, not words
+            spoken = ""
+        return self._hold(_Held(text=spoken, links=(*nested.links, *_link_to(url, spoken))))
+
+    def _tag(self, tag: str) -> str:
+        if not _OPEN_TAG.match(tag):  # a closing tag, a comment, a declaration
             return ""
-        if kind == "url":
-            # A URL glued to a word ("person.https://...") is cut out; its trailing punctuation stays.
-            url = _trim_url(whole)
-            self._link(url if "://" in url else "https://" + url)
-            kept = self.keep_urls and _in_sentence(match.string, match.start(), match.start() + len(url))
-            return (self._protect(url) if kept else "") + whole[len(url):]
-        text, dest, label = match.group("text"), match.group("dest"), match.group("label")
-        if dest is None:
-            found = self.refs.get(_ref_key(label or text))
-            if found is None:  # "[sic]", "[12]": not a link; clean what is inside the brackets
-                rest = f"[{self._tokens(label)}]" if label is not None else ""
-                return f"[{self._tokens(text)}]{rest}"
-            if label is None and text.isdigit():  # "[1]" with "[1]: https://..." below: a citation
-                self._link(found)
-                return ""
-            dest = found
-        spoken = self.clean_nested(text)
-        self._link(dest, self._restore(spoken))
-        return spoken
+        href = _HREF.search(tag)
+        held = self._hold(_Held(links=_link_to(html.unescape(href.group(1))))) if href else ""
+        return held + (" " if _BREAK_TAG.match(tag) else "")
 
-    def clean_nested(self, text: str) -> str:
-        """Clean link text on its own (it may hold emphasis, code or a URL) and protect the result."""
-        inner = _Inline(refs=self.refs)
-        cleaned = inner.clean(self._restore(text))
-        self.links.extend(inner.links)
-        return self._protect(cleaned)
+    def _leftover(self, match: re.Match[str]) -> str:
+        if match.group("held") is not None:
+            return self._reach(self._held[int(match.group("held"))], match)
+        if match.group("url") is not None:
+            return self._bare_url(match)
+        return ""  # an image or a footnote mark whose definition is missing
+
+    def _reach(self, held: _Held, match: re.Match[str]) -> str:
+        self.links.extend(held.links)
+        if not held.autolink:
+            return match.group(0)
+        kept = self._speaks_url(match.string, match.start(), match.end())
+        return self._hold(_Held(text=held.autolink)) if kept else ""
+
+    def _bare_url(self, match: re.Match[str]) -> str:
+        # A URL glued to a word ("person.https://...") is cut out; its trailing punctuation stays.
+        whole = match.group(0)
+        url = _trim_url(whole)
+        self.links.extend(_link_to(url if "://" in url else "https://" + url))
+        kept = self._speaks_url(match.string, match.start(), match.start() + len(url))
+        return (self._hold(_Held(text=url)) if kept else "") + whole[len(url):]
+
+    def _speaks_url(self, text: str, start: int, end: int) -> bool:
+        if self.keep_urls == "in sentence":
+            return _in_sentence(text, start, end)
+        return self.keep_urls == "always"
+
+
+def _link_to(url: str, text: str = "") -> tuple[Link, ...]:
+    """The show-notes link to ``url``: none for an empty URL or one markdown-it deems unsafe
+    (javascript:, vbscript:, file:, data:)."""
+    url = url.strip()
+    return (Link(url=url, text=text),) if url and validateLink(url) else ()
+
+
+def _closing(tokens: list[Token], opening: int) -> int:
+    """The index of the token that closes ``tokens[opening]`` (or the last one)."""
+    depth = 0
+    for index in range(opening, len(tokens)):
+        depth += tokens[index].nesting
+        if depth == 0:
+            return index
+    return len(tokens) - 1
+
+
+def _without_private(text: str) -> str:
+    return text.replace(_PH_OPEN, "").replace(_PH_CLOSE, "")
 
 
 def _in_sentence(text: str, start: int, end: int) -> bool:
@@ -163,10 +250,6 @@ def _in_sentence(text: str, start: int, end: int) -> bool:
     before = text[:start].rstrip(" \t([")
     after = text[end:].lstrip(_URL_TRAILING)
     return not ((not before or before[-1] in ".!?") and (not after or after[0].isspace()))
-
-
-def _ref_key(label: str) -> str:
-    return " ".join(label.split()).casefold()
 
 
 def _trim_url(url: str) -> str:
@@ -189,7 +272,7 @@ def tidy(text: str) -> str:
 
 def inline_text(text: str) -> str:
     """Plain spoken text of one line of Markdown (for titles): no markup, no URLs."""
-    return _Inline().clean(text)
+    return _Speech().read(_inline_tokens(text))
 
 
 def cap_text(text: str, limit: int) -> str:
@@ -230,252 +313,172 @@ _Kind = Literal["heading", "paragraph", "quote"]
 
 @dataclass
 class _Raw:
-    """A block before inline cleaning: its source lines with their 1-based numbers."""
+    """A block before its inline tokens are read: where it starts and what kind it is."""
 
     kind: _Kind
-    lines: list[tuple[int, str]]
+    line: int  # 1-based source line of its first line
+    tokens: list[Token]  # its inline tokens
     level: int = 0  # heading level; 0 for other blocks
     notes: bool = False  # inside a Sources section
 
-
-def _is_notes_title(text: str, titles: frozenset[str]) -> bool:
-    return inline_text(text).rstrip(":").strip().casefold() in titles
-
-
-class _MarkdownReader:
-    """Split Markdown into raw blocks, link reference definitions and footnotes, line by line.
-
-    Each ``_step`` method looks at the current line: it returns False when the line is not its
-    construct, else it consumes the line(s) it owns and returns True. The steps are tried in
-    the order of :attr:`_STEPS`; a line none of them takes is prose.
-    """
-
-    def __init__(self, lines: list[str], first_line: int) -> None:
-        self.lines, self.first_line = lines, first_line
-        self.i, self.n = 0, len(lines)
-        self.raws: list[_Raw] = []
-        self.refs: dict[str, str] = {}
-        self.ref_notes: list[Link] = []  # every reference definition, for the show notes
-        self.footnotes: list[tuple[int, str]] = []
-        self.current: _Raw | None = None
-        self.in_list = False
-
-    def read(self) -> tuple[list[_Raw], dict[str, str], list[tuple[int, str]]]:
-        steps = [getattr(self, name) for name in self._STEPS]
-        while self.i < self.n:
-            line = self.lines[self.i]
-            if not any(step(line) for step in steps):
-                self._prose(line)
-        self._flush()
-        return self.raws, self.refs, self.footnotes
-
-    _STEPS = (
-        "_fenced_code", "_blank", "_indented_code", "_raw_html", "_atx_heading", "_setext_underline",
-        "_thematic_break", "_footnote_definition", "_reference_definition", "_table", "_quote",
-        "_list_item",
-    )
-
-    @property
-    def _number(self) -> int:
-        return self.first_line + self.i
-
-    def _flush(self) -> None:
-        if self.current is not None and self.current.lines:
-            self.raws.append(self.current)
-        self.current = None
-
-    def _end_block(self) -> None:
-        """Close the open block and any list (code, HTML, headings, rules and tables end both)."""
-        self._flush()
-        self.in_list = False
-
-    def _skip_until(self, closing: re.Pattern[str], *, search: bool = False) -> None:
-        """Skip lines up to and including the first that ``closing`` matches (or to the end)."""
-        find = closing.search if search else closing.match
-        while self.i < self.n and not find(self.lines[self.i]):
-            self.i += 1
-        self.i += 1
-
-    def _fenced_code(self, line: str) -> bool:
-        fence = _FENCE.match(line)
-        if not fence:
-            return False
-        self._end_block()  # fenced code: skip to the closing fence (or the end)
-        marker = fence.group(1)
-        self.i += 1
-        self._skip_until(re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$"))
-        return True
-
-    def _blank(self, line: str) -> bool:
-        if line.strip():
-            return False
-        self._flush()
-        self.i += 1
-        return True
-
-    def _indented_code(self, line: str) -> bool:
-        if self.current is not None or self.in_list or not _INDENTED.match(line):
-            return False
-        lines = self.lines
-        while self.i < self.n and (not lines[self.i].strip() or _INDENTED.match(lines[self.i])):
-            self.i += 1
-        return True
-
-    def _raw_html(self, line: str) -> bool:
-        raw_html = _HTML_RAW_OPEN.match(line)
-        if not raw_html:
-            return False
-        self._end_block()  # <script>, <style>, <pre>: nothing in them is prose
-        self._skip_until(re.compile(rf"</{raw_html.group(1)}\s*>", re.IGNORECASE), search=True)
-        return True
-
-    def _atx_heading(self, line: str) -> bool:
-        atx = _ATX.match(line)
-        if not atx:
-            return False
-        self._end_block()
-        self.raws.append(_Raw("heading", [(self._number, atx.group(2) or "")], level=len(atx.group(1))))
-        self.i += 1
-        return True
-
-    def _setext_underline(self, line: str) -> bool:
-        current = self.current
-        if current is None or current.kind != "paragraph" or self.in_list or not _SETEXT.match(line):
-            return False
-        current.kind, current.level = "heading", 1 if "=" in line else 2
-        self._flush()
-        self.i += 1
-        return True
-
-    def _thematic_break(self, line: str) -> bool:
-        if not _HR.match(line):
-            return False
-        self._end_block()
-        self.i += 1
-        return True
-
-    def _footnote_definition(self, line: str) -> bool:
-        footnote = _FOOTNOTE_DEF.match(line)
-        if not footnote:
-            return False
-        self._flush()
-        number = self._number
-        parts = [footnote.group(2)]
-        self.i += 1
-        lines = self.lines
-        while self.i < self.n and lines[self.i].strip() and _INDENTED.match(lines[self.i]):
-            parts.append(lines[self.i].strip())
-            self.i += 1
-        self.footnotes.append((number, " ".join(parts)))
-        return True
-
-    def _reference_definition(self, line: str) -> bool:
-        ref = _REF_DEF.match(line)
-        if not ref or self.current is not None:
-            return False
-        self.refs.setdefault(_ref_key(ref.group(1)), ref.group(2))
-        title = (ref.group("title") or "")[1:-1]
-        self.ref_notes.append(Link(url=ref.group(2), text=tidy(_Inline().clean(title)) if title else ""))
-        self.i += 1
-        return True
-
-    def _table(self, line: str) -> bool:
-        i, lines = self.i, self.lines
-        if not ("|" in line and i + 1 < self.n and "-" in lines[i + 1] and _TABLE_DELIM.match(lines[i + 1])):
-            return False
-        self._end_block()  # a table: numbers in cells do not read as prose
-        self.i += 2
-        while self.i < self.n and lines[self.i].strip() and "|" in lines[self.i]:
-            self.i += 1
-        return True
-
-    def _quote(self, line: str) -> bool:
-        if not _QUOTE.match(line):
-            return False
-        content = re.sub(r"^(?:[ \t]*>[ ]?)+", "", line)
-        if self.current is None or self.current.kind != "quote":
-            self._flush()
-            self.current = _Raw("quote", [])
-        if content.strip():
-            self.current.lines.append((self._number, _strip_line_markers(content)))
-        elif self.current.lines:  # a '>' line on its own separates quoted paragraphs
-            self._flush()
-            self.current = _Raw("quote", [])
-        self.i += 1
-        return True
-
-    def _list_item(self, line: str) -> bool:
-        item = _ITEM.match(line)
-        if not item:
-            return False
-        current = self.current
-        # Every list item is its own paragraph; only a '-' or '1.' item may interrupt prose.
-        if (current is not None and current.kind == "paragraph" and not self.in_list
-                and not re.match(r"^[ \t]*(?:[-*+•]|1[.)])[ \t]", line)):
-            return False
-        self._flush()
-        self.in_list = True
-        self.current = _Raw("paragraph", [(self._number, _TASK.sub("", item.group(1)))])
-        self.i += 1
-        return True
-
-    def _prose(self, line: str) -> None:
-        if self.current is None:
-            if not _INDENTED.match(line):
-                self.in_list = False
-            self.current = _Raw("paragraph", [])
-        self.current.lines.append((self._number, line.strip()))  # hard-wrapped lines (and lazy ones) join
-        self.i += 1
+    def lines(self) -> list[list[Token]]:
+        """The inline tokens of each source line (a link whose text wraps stays on its first)."""
+        lines: list[list[Token]] = [[]]
+        depth = 0
+        for token in self.tokens:
+            if token.type in ("softbreak", "hardbreak") and depth == 0:
+                lines.append([])
+                continue
+            if token.type in ("link_open", "link_close"):
+                depth += token.nesting
+            lines[-1].append(token)
+        return lines
 
 
-def _markdown_blocks(
-    lines: list[str], first_line: int,
-) -> tuple[list[_Raw], dict[str, str], list[tuple[int, str]], list[Link]]:
-    """Split Markdown into raw blocks; return them, link reference definitions, footnotes, and
-    the reference definitions as show-notes links (with their titles)."""
-    reader = _MarkdownReader(lines, first_line)
-    raws, refs, footnotes = reader.read()
-    return raws, refs, footnotes, reader.ref_notes
+def _shown(tokens: list[Token]) -> tuple[str, bool]:
+    """A line's text as a reader sees it (URLs kept) and whether it holds a link."""
+    speech = _Speech(keep_urls="always")
+    return speech.read(tokens), bool(speech.links)
 
 
-def _strip_line_markers(content: str) -> str:
-    """A heading or list marker inside a block quote is read as plain text."""
-    content = re.sub(r"^[ \t]*#{1,6}[ \t]+", "", content)
-    item = _ITEM.match(content)
-    return item.group(1) if item else content
+def _is_notes_title(tokens: list[Token], titles: frozenset[str]) -> bool:
+    return _Speech().read(tokens).rstrip(":").strip().casefold() in titles
 
 
-def _plain_blocks(lines: list[str], first_line: int) -> list[_Raw]:
+@dataclass
+class _MarkdownWalk:
+    """Markdown block tokens sorted into raw blocks, footnotes and link definitions, in order."""
+
+    first_line: int
+    env: dict[str, Any]
+    raws: list[_Raw] = field(default_factory=list)
+    footnotes: list[list[Token]] = field(default_factory=list)  # each one's inline tokens
+    definitions: list[Link] = field(default_factory=list)  # every "[x]: url", for the show notes
+    _quote_depth: int = 0
+    _in_footnote: bool = False
+    _first_in_item: bool = False  # the paragraph being read opens a list item
+
+    def see(self, token: Token, previous: Token | None) -> None:
+        kind = token.type
+        if kind in ("blockquote_open", "blockquote_close"):
+            self._quote_depth += token.nesting
+        elif kind in ("footnote_reference_open", "footnote_reference_close"):
+            self._in_footnote = token.nesting > 0
+            if self._in_footnote:
+                self.footnotes.append([])
+        elif kind == "definition":
+            self.definitions.extend(_link_to(token.meta["url"], tidy(token.meta["title"])))
+        elif kind == "paragraph_open":
+            self._first_in_item = previous is not None and previous.type == "list_item_open"
+        elif kind == "inline" and previous is not None and previous.type in ("paragraph_open", "heading_open"):
+            self._text(previous, token)  # not a table cell: tables are not read
+        elif kind == "html_block" and not _RAW_HTML.match(token.content):
+            # An HTML block's tags go, its text is read (entities, hrefs, comments as inline HTML).
+            self._add(_Raw("paragraph", self._line(token), _inline_tokens(token.content.strip(), self.env)))
+        # Everything else is not read: code, rules, tables, list and quote boundaries.
+
+    def _line(self, token: Token) -> int:
+        return self.first_line + (token.map[0] if token.map else 0)
+
+    def _text(self, opening: Token, inline: Token) -> None:
+        tokens = inline.children or []
+        if self._first_in_item:
+            tokens = _without_task_box(tokens)
+        raw = _Raw("paragraph", self._line(opening), tokens)
+        if opening.type == "heading_open":
+            raw.kind, raw.level = "heading", int(opening.tag[1:])
+            self._add(raw)
+        elif _PASTED_BULLET.search(inline.content):
+            for item in _split_at_bullets(raw):
+                self._add(item)
+        else:
+            self._add(raw)
+
+    def _add(self, raw: _Raw) -> None:
+        if self._in_footnote:  # a footnote's paragraphs are one show-notes entry
+            note = self.footnotes[-1]
+            note.extend([_LINE_BREAK, *raw.tokens] if note else raw.tokens)
+            return
+        if self._quote_depth:  # a heading or list item in a quote is read as quoted text
+            raw.kind, raw.level = "quote", 0
+        self.raws.append(raw)
+
+
+def _split_at_bullets(raw: _Raw) -> list[_Raw]:
+    """A paragraph of lines that start with '•' is a list: each bullet is a paragraph of its own
+    (its line number counts the line breaks before it)."""
+    items: list[_Raw] = []
+    for index, line in enumerate(raw.lines()):
+        first = line[0] if line else None
+        bullet = _PASTED_BULLET.match(first.content) if first and first.type == "text" else None
+        if bullet and first:
+            unmarked = first.copy(content=first.content[bullet.end():])
+            items.append(_Raw("paragraph", raw.line + index, [unmarked, *line[1:]]))
+        elif items:
+            items[-1].tokens.extend([_LINE_BREAK, *line])
+        else:
+            items.append(_Raw("paragraph", raw.line, line))
+    return items
+
+
+def _without_task_box(tokens: list[Token]) -> list[Token]:
+    if tokens and tokens[0].type == "text" and (box := _TASK.match(tokens[0].content)):
+        return [tokens[0].copy(content=tokens[0].content[box.end():]), *tokens[1:]]
+    return tokens
+
+
+def _read_markdown(body: str, first_line: int) -> _MarkdownWalk:
+    """Parse Markdown; return its raw blocks, footnotes (also inline ones) and link definitions."""
+    env: dict[str, Any] = {}
+    walk = _MarkdownWalk(first_line, env)
+    previous: Token | None = None
+    for token in _parser().parse(body, env):
+        walk.see(token, previous)
+        previous = token
+    for footnote in env.get("footnotes", {}).get("list", {}).values():
+        if "tokens" in footnote:  # an inline footnote, ^[like this]
+            walk.footnotes.append(footnote["tokens"])
+    return walk
+
+
+def _plain_blocks(body: str, first_line: int) -> list[_Raw]:
     """Plain text: every non-empty line is a paragraph (how the sample essays are written)."""
+    # Comments go first (they may span lines); their newlines stay so line numbers hold.
+    body = _PLAIN_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     raws = []
-    for index, line in enumerate(lines):
+    for index, line in enumerate(body.split("\n")):
         if line.strip():
             item = _PLAIN_ITEM.match(line)
-            raws.append(_Raw("paragraph", [(first_line + index, item.group(1) if item else line.strip())]))
+            text = item.group(1) if item else line.strip()
+            raws.append(_Raw("paragraph", first_line + index, _inline_tokens(text)))
     return raws
 
 
-def _mark_notes(raws: list[_Raw], plain: bool, titles: frozenset[str]) -> None:
-    """Flag the Sources section: in Markdown up to the next heading of the same or higher level,
-    in plain text from a Sources line to the end (if what follows looks like references)."""
-    if plain:
-        for start, raw in enumerate(raws):
-            rest = raws[start + 1:]
-            if _is_notes_title(raw.lines[0][1], titles) and all(
-                _URL.search(r.lines[0][1]) or len(r.lines[0][1]) < 200 for r in rest
-            ):
-                for r in raws[start:]:
-                    r.notes = True
-                return
-        return
+def _mark_plain_notes(raws: list[_Raw], titles: frozenset[str]) -> None:
+    """Flag the Sources section of plain text: from a Sources line to the end, if what follows
+    looks like references (each line holds a URL or is short)."""
+    for start, raw in enumerate(raws):
+        if _is_notes_title(raw.tokens, titles) and all(_looks_like_reference(r) for r in raws[start + 1:]):
+            for r in raws[start:]:
+                r.notes = True
+            return
+
+
+def _looks_like_reference(raw: _Raw) -> bool:
+    text, has_link = _shown(raw.tokens)
+    return has_link or len(text) < 200
+
+
+def _mark_notes(raws: list[_Raw], titles: frozenset[str]) -> None:
+    """Flag the Sources section of Markdown: up to the next heading of the same or higher level."""
     level = 0  # 0: outside notes; otherwise the level that ends the notes (7: a bold pseudo-heading)
     for raw in raws:
         if raw.kind == "heading":
             if level and raw.level <= level:
                 level = 0
-            if not level and _is_notes_title(raw.lines[0][1], titles):
+            if not level and _is_notes_title(raw.tokens, titles):
                 level = raw.level
-        elif not level and raw.kind == "paragraph" and _is_notes_title(raw.lines[0][1], titles):
+        elif not level and raw.kind == "paragraph" and _is_notes_title(raw.lines()[0], titles):
             level = 7  # "**Sources**" on a line of its own
         raw.notes = bool(level)
 
@@ -483,13 +486,13 @@ def _mark_notes(raws: list[_Raw], plain: bool, titles: frozenset[str]) -> None:
 _NOTE_SEPARATORS = " -–—:|,;"
 
 
-def _note_links(text: str, refs: dict[str, str]) -> list[Link]:
-    """One show-notes line: its URLs with the rest of the line as their text, or a text-only note."""
-    cleaner = _Inline(refs=refs)
-    rest = cleaner.clean(_NOTE_NUMBER.sub("", text)).strip(_NOTE_SEPARATORS)
-    if not cleaner.links:
+def _note_links(tokens: list[Token]) -> list[Link]:
+    """One show-notes entry: its URLs with the rest of the entry as their text, or a text-only note."""
+    speech = _Speech()
+    rest = _NOTE_NUMBER.sub("", speech.read(tokens)).strip(_NOTE_SEPARATORS)
+    if not speech.links:
         return [Link(url="", text=rest)] if rest else []
-    return [Link(url=link.url, text=link.text.strip(_NOTE_SEPARATORS) or rest) for link in cleaner.links]
+    return [Link(url=link.url, text=link.text.strip(_NOTE_SEPARATORS) or rest) for link in speech.links]
 
 
 def dedupe_links(links: list[Link]) -> list[Link]:
@@ -517,64 +520,78 @@ def clean_markdown(
     ``language`` says which headings start the sources section (English: "Sources", "Notes"...).
     """
     titles = get_language(language).notes_titles
-    # Comments go first (they may span lines); their newlines stay so line numbers hold.
-    body = re.sub(r"<!--.*?(?:-->|\Z)", lambda m: "\n" * m.group(0).count("\n"), body, flags=re.DOTALL)
-    lines = body.split("\n")
-    refs: dict[str, str] = {}
-    footnotes: list[tuple[int, str]] = []
-    ref_notes: list[Link] = []
+    footnotes: list[list[Token]] = []
+    definitions: list[Link] = []
     if plain:
-        raws = _plain_blocks(lines, first_line)
+        raws = _plain_blocks(body, first_line)
+        _mark_plain_notes(raws, titles)
     else:
-        raws, refs, footnotes, ref_notes = _markdown_blocks(lines, first_line)
-    _mark_notes(raws, plain, titles)
+        walk = _read_markdown(body, first_line)
+        raws, footnotes, definitions = walk.raws, walk.footnotes, walk.definitions
+        _mark_notes(raws, titles)
+    blocks, links, notes = _read_blocks(raws, titles)
+    for footnote in footnotes:
+        notes.extend(_note_links(footnote))
+    # Every "[1]: https://..." definition is a source, cited or not (a cited one is there already).
+    return blocks, dedupe_links(links + notes + definitions), describe(blocks, language)
 
+
+def _read_blocks(raws: list[_Raw], titles: frozenset[str]) -> tuple[list[Block], list[Link], list[Link]]:
+    """Spoken blocks with the links taken out of them, and the Sources section's notes."""
     blocks: list[Block] = []
     links: list[Link] = []
     notes: list[Link] = []
     for raw in raws:
         if raw.notes:
             if raw.kind != "heading":
-                notes.extend(_notes_of(raw, refs, titles))
+                notes.extend(_notes_of(raw, titles))
             continue
-        cleaner = _Inline(refs=refs, keep_urls=raw.kind != "heading")
-        text = cleaner.clean(" ".join(line for _, line in raw.lines))
-        links.extend(cleaner.links)
+        speech = _Speech(keep_urls="never" if raw.kind == "heading" else "in sentence")
+        text = speech.read(raw.tokens)
+        links.extend(speech.links)
         if text:
-            blocks.append(Block(kind=raw.kind, text=text, line=raw.lines[0][0]))
-    for _, text in footnotes:
-        notes.extend(_note_links(text, refs))
-    # Every "[1]: https://..." definition is a source, cited or not (a cited one is there already).
-    return blocks, dedupe_links(links + notes + ref_notes), describe(blocks, language)
+            blocks.append(Block(kind=raw.kind, text=text, line=raw.line))
+    return blocks, links, notes
 
 
-def _notes_of(raw: _Raw, refs: dict[str, str], titles: frozenset[str]) -> list[Link]:
+@dataclass
+class _Entry:
+    """One show-notes entry being gathered from the lines of a block."""
+
+    tokens: list[Token]
+    shown: str
+    has_link: bool
+
+
+def _notes_of(raw: _Raw, titles: frozenset[str]) -> list[Link]:
     """The show-notes links of one block inside the Sources section."""
-    entries: list[str] = []
-    for _, line in raw.lines:
-        if _is_notes_title(line, titles):
+    entries: list[_Entry] = []
+    for tokens in raw.lines():
+        if _is_notes_title(tokens, titles):
             continue
-        if entries and _continues(entries[-1], line):
-            entries[-1] += " " + line  # one reference wrapped over lines
-        else:
-            entries.append(line)  # one reference a line, e.g. a list of bare URLs or of books
+        shown, has_link = _shown(tokens)
+        if entries and _continues(entries[-1], shown):  # one reference wrapped over lines
+            entry = entries[-1]
+            entry.tokens = [*entry.tokens, _LINE_BREAK, *tokens]
+            entry.shown, entry.has_link = f"{entry.shown} {shown}", entry.has_link or has_link
+        elif shown or has_link:
+            entries.append(_Entry(tokens, shown, has_link))  # one reference a line, e.g. of books
     notes: list[Link] = []
-    for text in entries:
-        notes.extend(_note_links(text, refs))
+    for entry in entries:
+        notes.extend(_note_links(entry.tokens))
     return notes
 
 
 _ENTRY_END = ".)]\"'”’>"
 
 
-def _continues(entry: str, line: str) -> bool:
+def _continues(entry: _Entry, line: str) -> bool:
     """Whether ``line`` goes on with the show-notes entry above it rather than starting one:
     a URL alone under a title without one, a line starting in lowercase, or one after a line
     that does not end like an entry ("Jacobs, The Death and Life of" / "Great American Cities")."""
-    if _URL.search(entry):
+    if entry.has_link:
         return False
-    line = line.strip()
     if _URL.fullmatch(line) or (line[:1].islower() and not _URL.match(line)):
         return True
-    end = entry.rstrip()[-1:]
+    end = entry.shown[-1:]
     return not (end in _ENTRY_END or end.isdigit())

@@ -30,7 +30,7 @@ from audioessay.fsutil import StateFile, code_version
 from audioessay.models import Block, Essay, Link, ScriptHeader
 
 TEXT_MODULES = ("audioessay.text", "audioessay.models")
-TEXT_DISTRIBUTIONS = ("ftfy", "charset-normalizer", "PyYAML", "num2words")
+TEXT_DISTRIBUTIONS = ("ftfy", "charset-normalizer", "PyYAML", "num2words", "markdown-it-py", "mdit-py-plugins")
 ESSAYS_FILE = "essays.json"
 SCRIPTS_FILE = "scripts.json"
 
