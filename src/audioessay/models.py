@@ -162,7 +162,8 @@ class VoiceSettings:
     voice: str = "en"
     rate: int = 175  # words per minute
     volume: float = 1.0
-    model: str = ""  # piper: path to the .onnx voice model
+    model: str = ""  # piper or kokoro: path to the .onnx model
+    voices: str = ""  # kokoro: path to the voices file (speaker vectors); empty: the engine's default
 
 
 @dataclass(frozen=True)

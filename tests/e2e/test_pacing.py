@@ -22,7 +22,7 @@ GAPS = ("---\ntitle: Gaps\n---\nThe first sentence is here. A second one follows
 SHORT = {1: "Just one sentence here.",
          2: "Two sentences are here. This is the second one.",
          5: "One sentence starts. Two sentences now. Three of them follow. Four is here. And five ends it."}
-ENGINES = ["pyttsx3", "espeak-ng", "piper"]
+ENGINES = ["pyttsx3", "espeak-ng", "piper", "kokoro"]
 
 
 def piper_model() -> str | None:

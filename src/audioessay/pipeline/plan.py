@@ -104,6 +104,10 @@ def voice_settings(ws: Workspace, essay: Essay, overrides: VoiceOverrides) -> Vo
     engine = overrides.engine or essay.engine or cfg.engine
     voice = overrides.voice or essay.voice or cfg.voice
     rate = overrides.rate or essay.rate or cfg.rate
+    if engine == "kokoro":  # its own keys: a show may narrate some essays with piper, some with kokoro
+        return VoiceSettings(engine=engine, voice=voice, rate=rate, volume=cfg.volume,
+                             model=str(ws.resolve(cfg.kokoro_model)) if cfg.kokoro_model else "",
+                             voices=str(ws.resolve(cfg.kokoro_voices)) if cfg.kokoro_voices else "")
     model = cfg.model
     if engine == "piper" and voice.endswith(".onnx"):
         model, voice = str(ws.resolve(voice)), "default"

