@@ -4,7 +4,9 @@
 (see :class:`audioessay.models.Decision`). Stages, in order:
 
 1. Unicode clean-up: NFKC, superscript footnote markers and emoji, control and zero-width
-   characters dropped; non-ASCII digits made ASCII.
+   characters dropped; non-ASCII digits made ASCII. A superscript that is a power ("mc²",
+   "10⁻³", "(a+b)²", "per m²") is kept as written for the language's rules to read; one after a
+   number and a unit ("5 km²") becomes a unit ("5 km2").
 2. Links and e-mail addresses dropped (never spoken), including URLs glued to a word. A URL the
    sentence needs is rewritten so that it still reads (the words come from the language's
    :class:`~audioessay.text.lang_base.LinkWords`), each rewrite a decision marked for review:
@@ -17,7 +19,8 @@
 5. The language's own rules (its module in :mod:`audioessay.text.lang_base`'s registry, e.g.
    :mod:`audioessay.text.en`): dates, times, abbreviations, currency, numbers, Roman numerals,
    initialisms, symbols.
-6. Safety nets: any digit left is read as a number; any link fragment left is dropped.
+6. Safety nets: any power the rules left is read as its number, any digit left as a number
+   (both recorded); any link fragment left is dropped.
 7. Whitespace and punctuation tidied; sentence punctuation and quotes are kept, since
    espeak-ng uses them for intonation.
 
@@ -48,8 +51,20 @@ _MAX_PASSES = 4  # the first pass plus confirmation; more only for pathological 
 # --- Unicode -------------------------------------------------------------------------------
 
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_SUPERSCRIPT_RUN = re.compile(f"[{_SUPERSCRIPTS}]+")
-_TO_ASCII_DIGITS = str.maketrans(_SUPERSCRIPTS, "0123456789")
+# Never a footnote number: a run holding one of these is a power ("10⁻³", "2ⁿ"). A superscript n
+# before another modifier letter is an ordinal ending instead ("2ⁿᵈ", which NFKC makes "2nd").
+_POWER_SIGNS = "⁻⁺ⁿ"
+_SUPERSCRIPT_RUN = re.compile(f"(?:[{_SUPERSCRIPTS}⁻⁺]|ⁿ(?![^\\W\\d_]))+")
+_TO_ASCII_DIGITS = str.maketrans(_SUPERSCRIPTS + _POWER_SIGNS, "0123456789-+n")
+# What a superscript may be the power of: a short symbol ("x", "mc", "km"), a short number
+# ("10", "2.5"; a year like "2019²" carries a note), or a bracket ("(a+b)").
+_POWER_BASE = re.compile(
+    r"(?:(?<![^\W\d_])(?P<letters>[^\W\d_]{1,3})|(?<![\w.,])(?P<digits>\d{1,3}(?:\.\d+)?)"
+    r"|(?P<bracket>\([^()]*\)))$"
+)
+_MATH_SIGN = re.compile(r"[-+=*/^<>×÷·−±]")
+_VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
+_POWER_WINDOW = 40  # characters looked at before a superscript; a base is short
 _VULGAR_FRACTIONS = {
     "½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅖": "2/5",
     "⅗": "3/5", "⅘": "4/5", "⅙": "1/6", "⅚": "5/6", "⅛": "1/8", "⅜": "3/8", "⅝": "5/8",
@@ -66,7 +81,7 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # (format and control characters, variation selectors, the keycap mark).
 _DROP_VISIBLE = frozenset({"So", "Sk", "Co", "Cn", "Cs"})
 _DROP_INVISIBLE = frozenset({"Cf", "Cc", "Me"})
-_KEEP_SYMBOLS = frozenset("°")  # units need it
+_KEEP_SYMBOLS = frozenset("°" + _SUPERSCRIPTS)  # units need it; powers are read by the rules
 
 
 def _is_variation_selector(c: str) -> bool:
@@ -85,16 +100,48 @@ def _unit_before_superscript(units: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"\d[ \t]?(?:" + "|".join(units) + ")$") if units else None
 
 
+def _is_power(text: str, start: int, run: str, units: tuple[str, ...]) -> bool:
+    """Whether the superscript ``run`` at ``start`` is a power ("mc²", "10⁻³", "x³", "(a+b)²",
+    "per m²") rather than a footnote marker ("Studies² show", "in 2019¹", "here.³")."""
+    if any(c in _POWER_SIGNS for c in run):
+        return True
+    if run == "¹":
+        return False  # nobody writes x¹: it is the first note
+    base = _POWER_BASE.search(text[max(0, start - _POWER_WINDOW) : start])
+    if base is None:
+        return False
+    if base.group("digits"):
+        return True
+    if base.group("bracket"):
+        return _MATH_SIGN.search(base.group("bracket")) is not None
+    letters = base.group("letters")
+    # One letter is a variable; a few without a vowel ("mc", "dx", "km") are symbols, not a
+    # word carrying a note; any short base is a symbol in a formula.
+    return len(letters) == 1 or letters in units or not _VOWEL.search(letters) or "=" in text
+
+
+def _nfkc_outside(text: str, keep: re.Pattern[str]) -> str:
+    """NFKC everywhere but in the runs ``keep`` matches (NFKC would make "²" a plain "2")."""
+    pieces = keep.split(text)
+    kept = keep.findall(text)
+    out = [unicodedata.normalize("NFKC", pieces[0])]
+    for run, piece in zip(kept, pieces[1:], strict=True):
+        out += [run, unicodedata.normalize("NFKC", piece)]
+    return "".join(out)
+
+
 def _clean_unicode(text: str, language: Language, rec: Recorder) -> str:
     if text.isascii():
         return _ASCII_CONTROL.sub(" ", text)
     unit_before = _unit_before_superscript(language.superscript_units)
 
     def superscript(m: re.Match[str]) -> str:
-        start = m.start()
-        if m.group(0) in ("²", "³") and unit_before and unit_before.search(text, max(0, start - 8), start):
-            return m.group(0).translate(_TO_ASCII_DIGITS)  # "km²" -> "km2", a unit
-        rec.add(m.group(0), "", "footnote")
+        start, run = m.start(), m.group(0)
+        if run in ("²", "³") and unit_before and unit_before.search(text, max(0, start - 8), start):
+            return run.translate(_TO_ASCII_DIGITS)  # "km²" -> "km2", a unit
+        if _is_power(text, start, run, language.superscript_units):
+            return run  # kept for the rules ("mc²" -> "m c squared")
+        rec.add(run, "", "footnote")
         return ""
 
     def vulgar(m: re.Match[str]) -> str:
@@ -105,7 +152,7 @@ def _clean_unicode(text: str, language: Language, rec: Recorder) -> str:
 
     text = _SUPERSCRIPT_RUN.sub(superscript, text)
     text = _VULGAR_RUN.sub(vulgar, text)
-    text = unicodedata.normalize("NFKC", text.translate(_pre_nfkc(language.numero)))
+    text = _nfkc_outside(text.translate(_pre_nfkc(language.numero)), _SUPERSCRIPT_RUN)
     text = _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(0), 0)), text)
     text = _NON_ASCII_RUN.sub(lambda m: _drop_unspeakable(m.group(0), rec), text)
     return _ASCII_CONTROL.sub(" ", text)
@@ -347,6 +394,7 @@ def _tidy(text: str) -> str:
 # --- The pipeline --------------------------------------------------------------------------
 
 _DIGIT_RUN = re.compile(r"\d+(?:\.\d+)*")
+_SIGNED_INTEGER = re.compile(r"[-+]?[0-9]+")
 
 
 def _say_stray_digits(text: str, language: Language, rec: Recorder) -> str:
@@ -361,6 +409,19 @@ def _say_stray_digits(text: str, language: Language, rec: Recorder) -> str:
         return before + spoken + after
 
     return _DIGIT_RUN.sub(say, text) if any(c in text for c in "0123456789") else text
+
+
+def _say_stray_powers(text: str, language: Language, rec: Recorder) -> str:
+    """Read any power the rules left (a language without a rule for them) as its number, so a
+    superscript is never lost without a word: "x²" -> "x two" (marked for review)."""
+
+    def say(m: re.Match[str]) -> str:
+        written = m.group(0).translate(_TO_ASCII_DIGITS)
+        spoken = language.number(written.lstrip("+")) if _SIGNED_INTEGER.fullmatch(written) else written
+        rec.add(m.group(0), spoken, "power", attention=True)
+        return f" {spoken} "
+
+    return _SUPERSCRIPT_RUN.sub(say, text) if not text.isascii() else text
 
 
 def _drop_link_fragments(text: str, rec: Recorder) -> str:
@@ -387,6 +448,7 @@ def _normalize_once(text: str, language: Language, lexicon: _Lexicon | None, rec
         changed = rule.apply(text, rec)
         if changed != text:
             text, present = changed, set(changed)
+    text = _say_stray_powers(text, language, rec)
     text = _say_stray_digits(text, language, rec)
     text = _drop_link_fragments(text, rec)
     return _tidy(text)

@@ -8,11 +8,17 @@ Conventions (chosen once, so the narration is consistent):
 * Years: 1939 -> "nineteen thirty-nine", 1905 -> "nineteen oh five", 1900 -> "nineteen hundred".
 * Units use British spelling (kilometre, metre, litre, tonne), matching espeak-ng's default
   British English voice; singular only for exactly 1 ("1 km" -> "one kilometre").
-* Letters are joined with hyphens: AI -> "A-I", BBC -> "B-B-C", AIs -> "A-I's",
+* Letters are joined with hyphens: AI -> "A-I", BBC -> "B-B-C", AIs -> "A-I's" (below),
   a.m. -> "a-m". espeak-ng reads a lone "A" followed by another word as the article "uh",
   so "A I" would be said "uh eye"; "A-I" is said "ay eye". Change ``spoken.LETTER_JOINER`` to
   alter this everywhere. An A *inside* the letters ("F-A-Q") is still "uh" to espeak-ng: the
   espeak engines are handed "F-eh-Q" (voice.engine.engine_text), while the script keeps "F-A-Q".
+* Plurals and possessives keep the letters and take an apostrophe: "AIs", "AI's" -> "A-I's",
+  "CEOs'" -> "C-E-O's'". It is the only spelling on which espeak-ng says the letters and then
+  /z/ or /s/ ("A-Is" is "ay iz", "C-E-Os" "see ee oh ess"). An acronym said as a word takes a
+  capital only, "NASA's" -> "Nasa's", "LEGOs" -> "Legos": in capitals espeak-ng drops the ending.
+* Powers: "x²" -> "x squared", "x³" -> "x cubed", "mc²" -> "m c squared", "10⁻³" -> "ten to
+  the power of minus three"; "5 m²" and "30 sq m" -> "five square metres", "thirty square metres".
 * Currency: "$3.50" -> "three dollars and fifty cents", "€5m" -> "five million euros".
 * Dates: "14 July 2024" -> "the fourteenth of July, twenty twenty-four";
   "July 14, 2024" and "2025-03-14" -> "July fourteenth, twenty twenty-four" style.

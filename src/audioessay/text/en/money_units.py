@@ -37,6 +37,13 @@ UNITS: dict[str, tuple[str, str]] = {
     "mm2": ("square millimetre", "square millimetres"), "mm3": ("cubic millimetre", "cubic millimetres"),
     "ft2": ("square foot", "square feet"), "ft3": ("cubic foot", "cubic feet"), "mi": ("mile", "miles"),
     "mi2": ("square mile", "square miles"), "tn": ("trillion", "trillion"),
+    "m/s": ("metre per second", "metres per second"), "km/s": ("kilometre per second", "kilometres per second"),
+    "m/s2": ("metre per second squared", "metres per second squared"),
+    # Written out: "30 sq m" is said like "30 m²".
+    "sq m": ("square metre", "square metres"), "sqm": ("square metre", "square metres"),
+    "sq km": ("square kilometre", "square kilometres"), "sq cm": ("square centimetre", "square centimetres"),
+    "sq mm": ("square millimetre", "square millimetres"), "sq ft": ("square foot", "square feet"),
+    "sq mi": ("square mile", "square miles"), "sq yd": ("square yard", "square yards"),
     # Magnitude suffixes, glued to the number only ("250K", "1.2B"); see _magnitude.
     "K": ("thousand", "thousand"), "k": ("thousand", "thousand"), "M": ("million", "million"),
     "B": ("billion", "billion"),

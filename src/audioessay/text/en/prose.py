@@ -41,8 +41,10 @@ NOTES_TITLES = frozenset({
 EMAIL_WORDS = {".": "dot", "@": "at", "_": "underscore", "-": "dash", "+": "plus"}
 # "№ 5" is written out before the rules run, so the abbreviation rule says "number five".
 NUMERO = "No. "
-# Units that take a superscript (km², m³): after these a ² or ³ is a power, not a footnote.
-SUPERSCRIPT_UNITS = ("km", "cm", "mm", "m", "ft", "mi")
+# Units that take a superscript (km², m³, m/s²): after a number and one of these, a ² or ³ makes
+# the unit ("5 km²" -> "5 km2", said by the unit rule), and after one alone it is a power, not a
+# footnote ("per m²").
+SUPERSCRIPT_UNITS = ("km", "cm", "mm", "m", "ft", "mi", "m/s")
 
 # A URL taken out of a sentence leaves a sentence that still reads (see speak.py): words that
 # need the link as their object ("visit <url>" -> "visit the link in the show notes"), words
