@@ -5,6 +5,8 @@ English phonemes. `make test` installs them (audioessay[kokoro-ja])."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import wave
 from pathlib import Path
 
@@ -99,3 +101,24 @@ def test_phonemes_follow_the_speakers_english(speaker: str, language: str) -> No
 
 def test_the_rate_is_a_speed() -> None:
     assert speed(175) == 1.0 and speed(350) == 2.0
+
+
+ONE_PROCESS = """
+from pathlib import Path
+from audioessay.models import VoiceSettings
+from audioessay.voice.engine import get_engine
+get_engine("kokoro").synthesize("Hello there.", VoiceSettings(engine="kokoro"), Path("k.wav"))
+get_engine("pyttsx3").synthesize("Hello there.", VoiceSettings(), Path("p.wav"))
+get_engine("kokoro").synthesize("Hello again.", VoiceSettings(engine="kokoro"), Path("k2.wav"))
+print("done")
+"""
+
+
+def test_kokoro_then_pyttsx3_in_one_process(tmp_path: Path) -> None:
+    """The phonemizer's own espeak-ng copy never stands in for the system one pyttsx3 asks for by
+    name (espeak-ng then exits the whole process): a worker may narrate with both."""
+    result = subprocess.run([sys.executable, "-c", ONE_PROCESS], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300, check=False)
+    assert result.returncode == 0 and result.stdout.strip() == "done", result.stderr
+    for name in ("k.wav", "p.wav", "k2.wav"):
+        assert len(read_wav(tmp_path / name)[0]) > 5000, name

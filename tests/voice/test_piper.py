@@ -158,7 +158,9 @@ def test_a_new_model_at_the_same_path_changes_the_take_key(tmp_path: Path) -> No
 def test_keys_without_a_model_are_unchanged() -> None:
     """Existing caches stay valid: the model hash only enters keys that name a model."""
     request = TakeRequest("Hello.", VoiceSettings(), "v1")
-    payload = {"v": KEY_VERSION, "text": "Hello.", "settings": asdict(VoiceSettings()), "engine_version": "v1"}
+    # The settings as keys held them before kokoro's voices file joined VoiceSettings.
+    settings = {k: v for k, v in asdict(VoiceSettings()).items() if k != "voices"}
+    payload = {"v": KEY_VERSION, "text": "Hello.", "settings": settings, "engine_version": "v1"}
     expected = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     assert request.key == expected
 

