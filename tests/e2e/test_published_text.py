@@ -79,3 +79,37 @@ def test_a_rewording_shows_and_a_respelling_is_said_only(ws: Path) -> None:
         text = words_of(files[kind])
         assert "with the actor Joaquin Phoenix" in text and "The NOAA tables" in text, kind
         assert "Noah" not in text, kind
+
+
+def test_an_essay_edit_behind_a_kept_script_remakes_only_what_listeners_would_see(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws", [])
+    essay = root / "seeds" / "film-notes.md"
+    essay.write_text(ESSAY, encoding="utf-8")
+    run_cli(["render"], root, check=True)
+    run_cli(["review", "film-notes", "--approve"], root, check=True)
+    first = json.loads((root / "output" / "film-notes" / "build.json").read_text(encoding="utf-8"))
+
+    # A sentence the script keeps as it was: the captions come out the same, so nothing is remade
+    # (a new file name would make every app download the episode again).
+    essay.write_text(ESSAY.replace("had predicted rain", "had predicted heavy rain"), encoding="utf-8")
+    quiet = json.loads(run_cli(["render", "--json"], root, check=True).stdout)
+    assert quiet["summary"]["made"] == 0 and quiet["summary"]["stale_slugs"] == ["film-notes"]
+    record = json.loads((root / "output" / "film-notes" / "build.json").read_text(encoding="utf-8"))
+    assert record["audio"] == first["audio"] and record["captions"] == first["captions"]
+    assert record["written_source"] != first["written_source"]  # looked at once, not on every render
+
+    # The record now names what the captions were found from: the next render has nothing to do.
+    again = json.loads(run_cli(["render", "--json"], root, check=True).stdout)
+    assert again["summary"]["made"] == 0
+
+
+def test_every_version_of_an_episode_has_a_name_of_its_own(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws", [])
+    essay = root / "seeds" / "film-notes.md"
+    names = []
+    for year in ("2013", "2014", "2015"):
+        essay.write_text(ESSAY.replace("2013", year), encoding="utf-8")
+        run_cli(["render"], root, check=True)
+        names.append(json.loads((root / "output" / "film-notes" / "build.json").read_text())["audio"])
+    assert len(set(names)) == 3, names  # never the first version's URL again
+    assert [p.name for p in (root / "output" / "film-notes").glob("*.mp3")] == [Path(names[-1]).name]

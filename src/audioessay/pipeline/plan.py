@@ -53,6 +53,7 @@ class EpisodePlan:
     tags: EpisodeTags
     inputs: str  # hash of what the audio, transcripts and chapters are made from
     tag_inputs: str  # hash of what only the MP3's tags are made from
+    written_source: str  # hash of what the captions' written forms come from besides the script
 
     @property
     def slug(self) -> str:
@@ -232,7 +233,7 @@ def plan_episode(ws: Workspace, show: ShowInputs, essay: Essay, script: Script, 
     tags = _episode_tags(ws, essay, entry, show)
     return EpisodePlan(essay, script, result, takes, entry.number, tags,
                        inputs=_episode_inputs(ws, essay, script, takes, show.music),
-                       tag_inputs=_tag_inputs(tags))
+                       tag_inputs=_tag_inputs(tags), written_source=written_source(ws, essay, takes))
 
 
 def _episode_inputs(ws: Workspace, essay: Essay, script: Script, takes: Takes, music: Path | None) -> str:
@@ -245,7 +246,6 @@ def _episode_inputs(ws: Workspace, essay: Essay, script: Script, takes: Takes, m
     parts: list[Any] = [
         [r.key for r in takes.requests],
         as_plain(script.sections),
-        _written_source(ws, essay, takes),
         # Where the encoded parts go afterwards does not change the episode.
         as_plain(dataclasses.replace(ws.config.audio, keep_parts=True)),
         essay.title,
@@ -255,14 +255,24 @@ def _episode_inputs(ws: Workspace, essay: Essay, script: Script, takes: Takes, m
     return digest.hexdigest()
 
 
-def _written_source(ws: Workspace, essay: Essay, takes: Takes) -> str:
+def written_source(ws: Workspace, essay: Essay, takes: Takes) -> str:
     """A hash of what the captions' written forms come from besides the script itself
     (:func:`published_script`): the essay's text, the language and lexicon the script would be
-    built with, the announcement and outro as written, and how written forms are found."""
+    built with, the announcement and outro as written, and how written forms are found. When it
+    changes, the written forms are found again and compared (:func:`captions_hash`): an essay
+    edit behind a kept script usually leaves the captions as they are, and then the episode too."""
     parts = [WRITTEN_FORMS_VERSION, [[block.kind, block.text] for block in essay.blocks],
              script_settings(ws.config.text.language, lexicon(ws)),
              [line.written for line in (takes.announcement, takes.outro) if line]]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def captions_hash(script: Script, takes: Takes) -> str:
+    """A hash of everything listeners read: each line and chapter title as shown."""
+    shown = [[section.shown_title, [[item.shown for item in paragraph.items if isinstance(item, Sentence)]
+                                    for paragraph in section.paragraphs]] for section in script.sections]
+    ends = [line.shown for line in (takes.announcement, takes.outro) if line]
+    return hashlib.sha256(json.dumps([shown, ends]).encode()).hexdigest()
 
 
 def published_script(ws: Workspace, essay: Essay, script: Script) -> Script:

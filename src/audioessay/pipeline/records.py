@@ -60,6 +60,8 @@ class BuildRecord:
     # Sidecar sizes, by sidecar name; one an older build.json did not record is absent.
     sizes: tuple[tuple[str, int], ...] = ()
     voice: str | None = None  # the voice it was narrated with, in words (absent before voices were recorded)
+    written_source: str | None = None  # see pipeline.plan.written_source
+    captions: str | None = None  # hash of what listeners read (pipeline.plan.captions_hash)
 
     def path_of(self, name: str) -> str | None:
         """The workspace-relative path of one of the episode's files (see models.EPISODE_FILES)."""
@@ -87,17 +89,21 @@ class BuildRecord:
         }
         sizes = dict(self.sizes)
         data |= {f"{name}_bytes": sizes[name] for name in SIDECARS if name in sizes}
-        if self.voice is not None:
-            data["voice"] = self.voice
+        # Keys added later are written only when set, so a build.json made before stays as it was.
+        for key in ("voice", "written_source", "captions"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
         return json.dumps(data, indent=2) + "\n"
 
 
 def next_basename(slug: str, record: BuildRecord | None, version: str) -> str:
-    """The name of a remade episode's files: its slug, unless the published episode's audio already
-    has that name; then ``slug.VERSION``. The feed then never names a file that changes under it:
-    the new files get their own names, the feed switches to them, and only then are the old ones
-    removed (:func:`remove_superseded`), so an interrupt at any point leaves them agreeing."""
-    if record is None or Path(record.audio).stem != slug:
+    """The name of an episode's files: its slug the first time, ``slug.VERSION`` for every version
+    after it (never the slug again: an app that keeps files by URL would keep the first version's
+    audio). The feed then never names a file that changes under it: the new files get their own
+    names, the feed switches to them, and only then are the old ones removed
+    (:func:`remove_superseded`), so an interrupt at any point leaves them agreeing. The same
+    version gets the same name: only a damaged episode is remade from unchanged inputs."""
+    if record is None:
         return slug
     return f"{slug}.{version[:10]}"
 
@@ -186,7 +192,8 @@ def _parse(data: dict[str, Any]) -> BuildRecord:
         feed=FeedFields(title=_typed(data, "title", str), description=_typed(data, "description", str) or "",
                         links=tuple(Link(str(url), str(text)) for url, text in links),
                         explicit=_typed(data, "explicit", bool), author=_typed(data, "author", str)),
-        sizes=sizes, voice=_typed(data, "voice", str), **paths,
+        sizes=sizes, voice=_typed(data, "voice", str), written_source=_typed(data, "written_source", str),
+        captions=_typed(data, "captions", str), **paths,
     )
 
 
@@ -232,7 +239,8 @@ def with_sidecar_sizes(ws: Workspace, record: BuildRecord) -> BuildRecord:
 
 
 def record_of(ws: Workspace, mastered: MasterResult, *, inputs: str, tag_inputs: str, feed: FeedFields,
-              bitrate_kbps: int, voice: str | None = None) -> BuildRecord:
+              bitrate_kbps: int, voice: str | None = None, written_source: str | None = None,
+              captions: str | None = None) -> BuildRecord:
     """The build.json of an episode just mastered."""
     files = {name: ws.relative(path) for name, path in mastered_files(mastered).items()}
     aac = mastered.aac
@@ -244,5 +252,6 @@ def record_of(ws: Workspace, mastered: MasterResult, *, inputs: str, tag_inputs:
         loudness=mastered.loudness_lufs, true_peak=mastered.true_peak_dbtp,
         transcript=files.get("transcript"), transcript_srt=files.get("transcript_srt"),
         chapters=files.get("chapters"), report=files.get("report"), feed=feed, voice=voice,
+        written_source=written_source, captions=captions,
     )
     return with_sidecar_sizes(ws, record)

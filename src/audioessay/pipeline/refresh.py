@@ -24,7 +24,9 @@ RETAGGED = "tags rewritten; the audio was kept"
 def refresh(ws: Workspace, plan: EpisodePlan, record: BuildRecord) -> tuple[BuildRecord, list[str]]:
     """The episode's record after bringing it up to date, and the notes for its report row.
     Nothing is written when nothing changed."""
-    updated = dataclasses.replace(record, feed=plan.feed, tag_inputs=plan.tag_inputs)
+    # A new written_source whose captions came out the same (else the episode was remade).
+    updated = dataclasses.replace(record, feed=plan.feed, tag_inputs=plan.tag_inputs,
+                                  written_source=plan.written_source)
     notes = []
     if record.tag_inputs != plan.tag_inputs:
         # The re-tagged copies get new names (next_basename): the feed names the old ones until it

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from audioessay.errors import AudioessayError, ScriptError
 from audioessay.master.job import MasterJob
-from audioessay.models import Essay
+from audioessay.models import Essay, Script
 from audioessay.pipeline.essays import SAMPLE_NOTE, Memos, is_sample, make_script, read_essays
 from audioessay.pipeline.identity import open_ledger
 from audioessay.pipeline.partials import remove_partials
@@ -27,6 +27,7 @@ from audioessay.pipeline.plan import (
     EngineVersions,
     EpisodePlan,
     ShowInputs,
+    captions_hash,
     intro_music,
     one_run_engine_note,
     plan_episode,
@@ -103,14 +104,16 @@ def render(
             return finish(ws, report, ledger, base_url, show.cover, publish=False)
         # 2. keep the plans whose episode is out of date
         records = {plan.slug: read_record(ws, plan.slug) for plan in plans}
-        todo = [plan for plan in plans if not is_current(ws, records[plan.slug], plan.inputs)]
+        published: dict[str, Script] = {}  # scripts with their written forms, by slug (found once)
+        todo = [plan for plan in plans if not is_current(ws, records[plan.slug], plan.inputs)
+                or _captions_changed(ws, plan, records[plan.slug], published)]
         if todo and runner.masters_here:
             _require_mastering_tools()  # every episode needs them: said once, before any take
         # 3. narrate, 4. master, 5. record
         outcomes = runner.narrate(takes_of(todo), len(todo), progress)
-        made = _counted(runner.master([_master_job(ws, plan, outcomes, show, options.jobs, records[plan.slug])
-                                       for plan in todo]), len(todo), mastering)
-        kept = _record_all(ws, plans, records, todo, made, outcomes, report, options.fail_fast)
+        made = _counted(runner.master([_master_job(ws, plan, outcomes, show, options.jobs, records[plan.slug],
+                                                   published) for plan in todo]), len(todo), mastering)
+        kept = _record_all(ws, plans, records, todo, made, outcomes, report, options.fail_fast, published)
     return finish(ws, report, ledger, base_url, show.cover, kept)  # 6. publish
 
 
@@ -196,9 +199,20 @@ def _require_mastering_tools() -> None:
     require_mastering_tools()
 
 
+def _captions_changed(ws: Workspace, plan: EpisodePlan, record: BuildRecord | None,
+                      published: dict[str, Script]) -> bool:
+    """Whether what listeners read changed although the audio did not: only looked at when what the
+    written forms come from changed (an essay edited behind a kept script, a new lexicon)."""
+    if record is None or record.written_source == plan.written_source:
+        return False
+    published[plan.slug] = published_script(ws, plan.essay, plan.script)
+    return captions_hash(published[plan.slug], plan.takes) != record.captions
+
+
 def _master_job(ws: Workspace, plan: EpisodePlan, outcomes: dict[str, TakeOutcome], show: ShowInputs,
-                jobs: int, record: BuildRecord | None) -> MasterJob | AudioessayError:
-    """What mastering the episode needs, or why it cannot be mastered (a take that failed)."""
+                jobs: int, record: BuildRecord | None, published: dict[str, Script]) -> MasterJob | AudioessayError:
+    """What mastering the episode needs, or why it cannot be mastered (a take that failed).
+    ``published`` gets the script with its written forms, for the record."""
     takes: dict[str, Path] = {}
     for request in plan.takes.requests:
         outcome = outcomes[request.key]
@@ -206,7 +220,9 @@ def _master_job(ws: Workspace, plan: EpisodePlan, outcomes: dict[str, TakeOutcom
             return AudioessayError(f"narration failed: {outcome.error}", path=plan.result.source)
         takes[request.text] = outcome.path
     basename = next_basename(plan.slug, record, plan.version)
-    return MasterJob(published_script(ws, plan.essay, plan.script), takes, out_dir=ws.episode_dir(plan.slug), basename=basename,
+    if plan.slug not in published:
+        published[plan.slug] = published_script(ws, plan.essay, plan.script)
+    return MasterJob(published[plan.slug], takes, out_dir=ws.episode_dir(plan.slug), basename=basename,
                      config=ws.config.audio, intro_music=show.music, announcement=plan.takes.announcement,
                      outro=plan.takes.outro, tags=plan.tags, jobs=jobs)
 
@@ -220,7 +236,8 @@ def _take_counts(plan: EpisodePlan, outcomes: dict[str, TakeOutcome]) -> tuple[i
 
 def _record_all(ws: Workspace, plans: list[EpisodePlan], records: dict[str, BuildRecord | None],
                 todo: list[EpisodePlan], made: Iterator[MasterResult | AudioessayError],
-                outcomes: dict[str, TakeOutcome], report: BuildReport, fail_fast: bool) -> dict[str, BuildRecord]:
+                outcomes: dict[str, TakeOutcome], report: BuildReport, fail_fast: bool,
+                published: dict[str, Script]) -> dict[str, BuildRecord]:
     """Record each episode in the order of ``plans``: an up-to-date one refreshed, a remade one from
     its mastering result (``made``, in the order of ``todo``). Returns build.json by slug as it is now
     (a failed episode's earlier one stays, and so does its place in the feed)."""
@@ -237,7 +254,9 @@ def _record_all(ws: Workspace, plans: list[EpisodePlan], records: dict[str, Buil
             if isinstance(mastered, AudioessayError):
                 raise mastered
             kept[plan.slug] = record_of(ws, mastered, inputs=plan.inputs, tag_inputs=plan.tag_inputs,
-                                        feed=plan.feed, bitrate_kbps=ws.config.audio.bitrate, voice=plan.voice)
+                                        feed=plan.feed, bitrate_kbps=ws.config.audio.bitrate, voice=plan.voice,
+                                        written_source=plan.written_source,
+                                        captions=captions_hash(published[plan.slug], plan.takes))
             write_record(ws, plan.slug, kept[plan.slug])
             synthesized, cached = _take_counts(plan, outcomes)
             report.episodes.append(_row(ws, plan.result, kept[plan.slug], remade=True, synthesized=synthesized,
