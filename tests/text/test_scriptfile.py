@@ -611,9 +611,21 @@ def test_review_of_an_edited_script_says_so_and_follows_the_lines(tmp_path, fake
     write_script(path, build_script(source, "en", {})[0], force=False)
     edit(path, "We met in <4> places.\n", "A new first line.\n\nWe met in <4> places, twice.\n")
     items = review_lines(source, path)
-    assert [i.line for i in items] == [0, HEADER_LINES + 4]
+    assert [i.line for i in items] == [HEADER_LINES + 3, HEADER_LINES + 4]  # the edited line is still found
     text = format_review(items, script_path=path, status=script_status(path, source))
     assert "edited by hand" in text.splitlines()[1]
+
+
+def test_review_lists_respellings_and_drops_deleted_lines(tmp_path, fake_text_stage):
+    source = essay(para("We met in 4 places. Then 5. The NOAA said so.", 1))
+    path = tmp_path / "script.txt"
+    write_script(path, build_script(source, "en", {})[0], force=False)
+    edit(path, "Then <5>.\n", "")
+    edit(path, "The NOAA said so.", "The {NOAA|Noah} said so.")
+    items = review_lines(source, path)
+    assert [(i.line, i.original, i.rule) for i in items] == [
+        (HEADER_LINES + 1, "4", "number"), (0, "5", "number"), (HEADER_LINES + 2, "NOAA", "respelling")]
+    assert items[-1].spoken == "Noah"
 
 
 def test_review_before_the_script_exists(tmp_path, fake_text_stage):

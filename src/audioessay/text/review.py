@@ -2,7 +2,8 @@
 
 The decisions are recomputed from the essay (they are not stored in the script), so the
 review always matches what ``audioessay script`` would write now. When a person edited
-the script, each decision is looked up by its spoken text in the file as it is.
+the script, each decision is shown on the line its sentence became in the file as it is (a
+reworded sentence is still found), and every ``{written|spoken}`` respelling is listed too.
 
 **What changed in a stale script's essay.** A script a person edited or approved is kept when its
 essay changes, so it goes stale: it still says what the essay said when the script was written.
@@ -34,6 +35,7 @@ from audioessay.text.scriptfile import (
     read_script,
     script_status,
 )
+from audioessay.text.written import RESPELLING, pair_lines
 
 ESSAY_COPIES = "script-sources"  # under the workspace's .audioessay/
 MAX_DIFF_LINES = 400
@@ -70,22 +72,24 @@ def review_lines(
 
 
 def _relocate(items: list[ReviewItem], script_path: Path) -> list[ReviewItem]:
-    """Find each generated line in the edited file, in order; line 0 when it was changed."""
+    """Each decision on the line of the edited file that its generated line became (lines are
+    matched as :func:`~audioessay.text.written.pair_lines` matches them: unchanged ones in order,
+    changed ones with the most alike); line 0 when the sentence was deleted. Then each respelling
+    the person wrote (``{written|spoken}``), on its line."""
     text, _ = read_script(script_path)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    result, cursor, found = [], 0, {}
-    for item in items:
-        if item.line not in found:
-            try:
-                index = lines.index(item.sentence, cursor) if item.sentence else -1
-            except ValueError:
-                index = -1
-            found[item.line] = index + 1 if index >= 0 else 0
-            if index >= 0:
-                cursor = index + 1
-        result.append(ReviewItem(found[item.line], item.original, item.spoken, item.rule, item.attention,
-                                 item.sentence))
-    return result
+    wanted = list(dict.fromkeys(item.sentence for item in items if item.sentence))
+    found = pair_lines(wanted, lines)
+    where = {wanted[generated]: index + 1 for index, generated in found.items()}
+    moved = [ReviewItem(where.get(item.sentence, 0), item.original, item.spoken, item.rule, item.attention,
+                        item.sentence) for item in items]
+    return moved + _respellings(lines)
+
+
+def _respellings(lines: list[str]) -> list[ReviewItem]:
+    return [ReviewItem(number, match.group(1).strip(), match.group(2).strip(), "respelling", False, line)
+            for number, line in enumerate(lines, start=1) if number > HEADER_LINES
+            for match in RESPELLING.finditer(line)]
 
 
 def format_review(items: list[ReviewItem], *, script_path: Path | str | None = None,

@@ -177,7 +177,7 @@ def _line_of(sentence: Sentence) -> str:
     return sentence.line if sentence.line is not None else sentence.text
 
 
-def _pairings(generated: Sequence[str], lines: Sequence[str]) -> dict[int, int]:
+def pair_lines(generated: Sequence[str], lines: Sequence[str]) -> dict[int, int]:
     """Script line index -> the generated line it comes from: equal lines in order, then each
     changed line with the most alike generated line in the same changed stretch."""
     pairs: dict[int, int] = {}
@@ -210,7 +210,7 @@ def with_written_forms(script: Script, generated: Script) -> Script:
     and headings carry the essay's words."""
     made = _sentences(generated)
     mine = _sentences(script)
-    pairs = _pairings([s.text for s in made], [_line_of(s) for s in mine])
+    pairs = pair_lines([s.text for s in made], [_line_of(s) for s in mine])
     written = {id(s): _written(s, made[pairs[i]] if i in pairs else None) for i, s in enumerate(mine)}
     titles = _heading_forms(script, generated)
     sections = tuple(
@@ -235,7 +235,7 @@ def _heading_forms(script: Script, generated: Script) -> dict[int, str | None]:
     """Section index -> its chapter title in written form, for the titled sections."""
     made = [s for s in generated.sections if s.title is not None]
     titled = [(i, s) for i, s in enumerate(script.sections) if s.title is not None]
-    pairs = _pairings([s.title or "" for s in made], [s.title or "" for _, s in titled])
+    pairs = pair_lines([s.title or "" for s in made], [s.title or "" for _, s in titled])
     forms: dict[int, str | None] = {}
     for position, (index, section) in enumerate(titled):
         origin = made[pairs[position]] if position in pairs else None
