@@ -113,3 +113,16 @@ def test_every_version_of_an_episode_has_a_name_of_its_own(tmp_path: Path) -> No
         names.append(json.loads((root / "output" / "film-notes" / "build.json").read_text())["audio"])
     assert len(set(names)) == 3, names  # never the first version's URL again
     assert [p.name for p in (root / "output" / "film-notes").glob("*.mp3")] == [Path(names[-1]).name]
+
+
+def test_check_finds_a_partial_upload_in_the_published_folder(ws: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    run_cli(["publish", str(site)], ws, check=True)
+    good = run_cli(["check", str(site)], ws)
+    assert good.returncode == 0 and "no problems found" in good.stdout, good.stdout + good.stderr
+    audio = next(site.glob("output/film-notes/*.mp3"))
+    audio.write_bytes(audio.read_bytes()[: audio.stat().st_size // 2])  # an upload cut short
+    bad = run_cli(["check", str(site)], ws)
+    assert bad.returncode == 1 and audio.name in bad.stdout, bad.stdout
+    missing = run_cli(["check", str(tmp_path / "nowhere")], ws)
+    assert missing.returncode != 0 and "is not a folder" in missing.stderr and "Traceback" not in missing.stderr

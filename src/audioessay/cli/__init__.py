@@ -361,23 +361,129 @@ def cache_prune() -> None:
 
 
 @cli.command()
-def check() -> None:
-    """Validate the built feed and its files (tags, artwork, lengths, durations, guids, transcripts)."""
+@click.argument("published", required=False, type=click.Path(path_type=Path))
+def check(published: Path | None) -> None:
+    """Validate the built feed and its files (tags, artwork, lengths, durations, guids, transcripts).
+
+    Given PUBLISHED, a folder that 'audioessay publish' wrote, check the feed and files there
+    instead: a missing or partial upload is found before listeners find it."""
     from audioessay.pipeline.publish import quality_warnings
     from audioessay.publish.feed import check_feed
 
     ws = _workspace()
-    if not ws.feed_path.exists():
-        raise AudioessayError("no feed yet", path=ws.relative(ws.feed_path), hint="run 'audioessay render' first")
-    problems = check_feed(ws.root, ws.feed_path)
+    root = ws.root if published is None else published.resolve()
+    feed = ws.feed_path if published is None else root / ws.feed_path.relative_to(ws.root)
+    shown = ws.relative(feed) if published is None else str(feed)
+    if published is not None and not root.is_dir():
+        raise AudioessayError("is not a folder", path=str(published),
+                              hint="give the folder 'audioessay publish' wrote (an s3:// URL cannot be checked)")
+    if not feed.exists():
+        raise AudioessayError("no feed yet", path=shown,
+                              hint="run 'audioessay render' first" if published is None
+                              else f"run 'audioessay publish {published}' first")
+    problems = check_feed(root, feed)
     for problem in problems:
         click.echo(f"problem: {problem}")
     for warning in quality_warnings(ws):  # worth a listen; they do not fail the check
         click.echo(f"warning: {warning}")
     if problems:
-        click.echo(f"{len(problems)} problems in {ws.relative(ws.feed_path)}", err=True)
+        click.echo(f"{len(problems)} problems in {shown}", err=True)
         sys.exit(1)
-    click.echo(f"{ws.relative(ws.feed_path)}: no problems found")
+    click.echo(f"{shown}: no problems found")
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1)
+@click.option("--model", type=click.Choice(["base", "tiny.en"]),
+              help="Recognizer model (default: base when its packages are installed, else tiny.en).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Takes heard at once (default: number of cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def verify(slugs: tuple[str, ...], model: str | None, jobs: int | None, as_json: bool) -> None:
+    """Hear every take of each episode (default: all) with an offline recognizer, compare it with
+    the script and list the takes whose words differ. Exit code 1 when a take is flagged.
+
+    Needs the verify extra (faster-whisper and its models). What was heard is cached, so a
+    second run over the same takes is quick."""
+    import os
+
+    from audioessay.verify import require_extra
+
+    require_extra()  # before reading anything: one line with the install command
+    from audioessay.verify import load_recognizer, verify_takes
+    from audioessay.verify.episode import EpisodeVerdict
+
+    ws = _workspace()
+    episodes = _takes_to_verify(ws, slugs)
+    workers = jobs or os.cpu_count() or 1
+    recognizer = load_recognizer(ws.state, model, workers=workers)
+    bars = _ProgressBars(not as_json)
+    results = []
+    try:
+        for slug, script, takes, missing in episodes:
+            verdicts = verify_takes(takes, recognizer, ws.state, jobs=workers, progress=bars.stage("hearing", slug))
+            results.append(EpisodeVerdict(slug, script, tuple(verdicts), recognizer.model.name, missing))
+    finally:
+        bars.close()
+    _print_verdicts(results, as_json)
+    sys.exit(1 if any(r.flagged or r.missing for r in results) else 0)
+
+
+def _takes_to_verify(ws: Workspace, slugs: tuple[str, ...]) -> list[tuple[str, str, list[Any], tuple[str, ...]]]:
+    """Each episode's takes as render plans them: (slug, script, takes with audio, where the takes
+    not narrated yet are). Only reads: the ledger and the scripts are never written."""
+    import datetime as dt
+
+    from audioessay.pipeline.essays import find_essay, is_sample, read_essays
+    from audioessay.pipeline.identity import open_ledger
+    from audioessay.pipeline.plan import EngineVersions, sync_ledger, takes_for
+    from audioessay.pipeline.report import BuildReport, VoiceOverrides
+    from audioessay.text.memo import EssayMemo
+    from audioessay.text.scriptfile import read_script
+    from audioessay.verify import TakeToVerify, sentence_lines
+    from audioessay.voice.cache import TakeCache
+
+    chosen = [find_essay(ws, slug) for slug in dict.fromkeys(slugs)]  # an unknown slug: one error
+    ledger = open_ledger(ws).ledger
+    essays = read_essays(ws, (), BuildReport(), memo=EssayMemo(ws.state), ledger=ledger)
+    _ledger, entries = sync_ledger(ws, ledger, essays, dt.datetime.now(dt.UTC), all_seeds=True)
+    wanted = {e.slug for e in chosen} or {e.slug for e in essays if not is_sample(e)}
+    cache, engines, found = TakeCache(ws.cache), EngineVersions(), []
+    for essay in (e for e in essays if e.slug in wanted and e.slug in entries):
+        path = ws.script_path(essay.slug)
+        if not path.is_file():
+            raise AudioessayError("there is no script yet", path=ws.relative(path),
+                                  hint=f"run 'audioessay render {essay.source.as_posix()}' first")
+        text, script = read_script(path, ws.relative(path))
+        takes = takes_for(ws, essay, script, entries[essay.slug].number, VoiceOverrides(), engines)
+        wheres = [f"line {n}" for n in sentence_lines(text)]
+        wheres += [w for w, said in (("announcement", takes.announcement), ("outro", takes.outro)) if said]
+        items, missing = [], []
+        for request, where in zip(takes.requests, wheres):
+            audio = cache.get(request.key)
+            if audio is None:
+                missing.append(where)
+            else:
+                items.append(TakeToVerify(request.key, request.text, audio, where))
+        found.append((essay.slug, ws.relative(path), items, tuple(missing)))
+    return found
+
+
+def _print_verdicts(results: list[Any], as_json: bool) -> None:
+    """One line per flagged take, then each episode's summary (or one JSON object)."""
+    if as_json:
+        click.echo(json.dumps({"episodes": [r.to_json() for r in results],
+                               "flagged": sum(len(r.flagged) for r in results)}, indent=2, ensure_ascii=False))
+        return
+    for result in results:
+        for take in result.flagged:
+            click.echo(f"{result.slug} {take.where}: {take.reason}: said {take.text!r}, heard {take.heard!r}")
+    for result in results:
+        if result.missing:
+            click.echo(f"error: {result.slug}: {len(result.missing)} takes are not narrated yet "
+                       f"({', '.join(result.missing[:3])}{', ...' if len(result.missing) > 3 else ''}): "
+                       f"run 'audioessay render' first", err=True)
+        click.echo(f"{result.slug}: {len(result.takes)} takes heard, {len(result.flagged)} flagged, "
+                   f"WER {result.wer:.1%} (model {result.model}; {result.script})")
 
 
 @cli.command()
