@@ -91,17 +91,21 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def demo_workspace(root: Path) -> Path:
-    """A fresh workspace with the repository's config, audio/ and demo essays."""
+def demo_workspace(root: Path, essays: int | None = None) -> Path:
+    """A fresh workspace with the repository's config, audio/ and demo essays (the first ``essays``
+    of them by name, or all)."""
     ws = make_workspace(root)
     shutil.rmtree(ws / "seeds")
-    shutil.copytree(REPO / "seeds", ws / "seeds")
+    (ws / "seeds").mkdir()
+    for essay in sorted((REPO / "seeds").iterdir())[:essays]:
+        shutil.copy(essay, ws / "seeds" / essay.name)
     return ws
 
 
-def render_once(engine: str, tmp: Path, attempt: int) -> RenderRun:
-    """One whole render of the demo essays with ``--jobs 2`` in a fresh workspace."""
-    ws = demo_workspace(tmp / f"{engine}-{attempt}")
+def render_once(engine: str, tmp: Path, attempt: int, essays: int | None = None) -> RenderRun:
+    """One whole render of the demo essays with ``--jobs 2`` in a fresh workspace; its ``--json``
+    output is kept in the workspace as ``.bench-render.json``."""
+    ws = demo_workspace(tmp / f"{engine}-{attempt}", essays)
     args = [AUDIOESSAY, "render", "--jobs", "2", "--json"] + (["--engine", engine] if engine != "default" else [])
     with CpuWatch() as watch, TreeMonitor(interval=SAMPLE_INTERVAL, pss=False) as monitor:
         cpu0, t0 = _children_cpu(), time.perf_counter()
@@ -115,6 +119,7 @@ def render_once(engine: str, tmp: Path, attempt: int) -> RenderRun:
     if proc.returncode != 0 or data.get("errors") or not data.get("episodes"):
         raise RuntimeError(f"{engine} render failed (exit {proc.returncode}): "
                            f"{data.get('errors') or proc.stderr.strip()[-1500:]}")
+    (ws / ".bench-render.json").write_text(proc.stdout)
     audio = sum(float(e["duration"]) for e in data["episodes"])
     run = RenderRun(engine, audio, cpu, wall, monitor.result.peak_rss / MB, monitor.result.peak_breakdown,
                     watch.background)

@@ -1,0 +1,156 @@
+"""Voices (issue 18, figure 11): for each engine installed, a whole render of the same essays, heard
+back by the offline judge.
+
+    .venv/bin/python bench/voices.py                   # every installed engine
+    .venv/bin/python bench/voices.py --engines default,piper
+    .venv/bin/python bench/voices.py --essays 1        # a quicker run on the first demo essay
+
+For each engine it prints:
+
+- pooled WER: the judge's word errors over the words of every episode's script (the announcement,
+  every sentence, the outro), pooled over the essays. The judge is faster-whisper ``base`` with
+  voice-activity detection (``tiny.en`` when base is not installed), from the verify extra's
+  registry packages, checked against their pinned hashes (``audioessay.verify``). Numbers are
+  compared as words on both sides. The judge's language model restores famous names by itself,
+  so it under-counts name errors;
+- speed: audio seconds per CPU second of the whole render's process tree (``--jobs 2``), and as a
+  ratio against the default engine measured in the same session (house rule);
+- peak memory: the largest summed resident set of the render's process tree (bench/proctree.py);
+- DNSMOS overall (information only, a coarse signal trained for noise suppression): the
+  ``speechmos`` package's model, ``model_v8.onnx`` checked against its pinned sha256.
+
+Targets (issue 18): WER at most 8% (default), 4% (piper), 3% (kokoro); piper at least 25 audio s per
+CPU s and at most 300 MB. The kokoro engine here speaks with the registry's Japanese speakers
+(no English voices file is on any registry), so its WER is that accent's, not Kokoro's English.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from piper_render import RenderRun, render_once  # noqa: E402
+from proctree import make_subreaper  # noqa: E402
+from run import heading, missing_prerequisite  # noqa: E402
+
+DNSMOS_SHA256 = "9246480c58567bc6affd4200938e77eef49468c8bc7ed3776d109c07456f6e91"  # speechmos model_v8.onnx
+WER_TARGETS = {"default": 0.08, "piper": 0.04, "kokoro": 0.03}
+ENGINE_MODULES = {"default": "pyttsx3", "piper": "piper", "kokoro": "kokoro_onnx"}
+
+
+def installed_engines() -> list[str]:
+    return [engine for engine, module in ENGINE_MODULES.items() if importlib.util.find_spec(module) is not None]
+
+
+def spoken_text(ws: Path, episode: dict[str, Any]) -> str:
+    """Everything the episode says, from its script (with {written|spoken} respellings resolved),
+    the announcement and the outro, as one text."""
+    from audioessay.pipeline.essays import find_essay
+    from audioessay.pipeline.plan import EngineVersions, takes_for
+    from audioessay.pipeline.report import VoiceOverrides
+    from audioessay.text.scriptfile import read_script
+    from audioessay.workspace import load_workspace
+
+    workspace = load_workspace(ws)
+    _text, script = read_script(ws / episode["script"])
+    essay = find_essay(workspace, episode["slug"])
+    ledger = json.loads((ws / "episodes.json").read_text(encoding="utf-8"))["episodes"]
+    number = next(entry["number"] for entry in ledger.values() if entry["slug"] == episode["slug"])
+    takes = takes_for(workspace, essay, script, number, VoiceOverrides(), EngineVersions())
+    said = [takes.announcement.text] if takes.announcement else []
+    said += script.sentences()
+    said += [takes.outro.text] if takes.outro else []
+    return " ".join(said)
+
+
+def judge_episodes(ws: Path, episodes: list[dict[str, Any]], recognizer: Any) -> tuple[int, int]:
+    """(word errors, script words) over the episodes."""
+    from audioessay.verify.compare import compare
+
+    errors = words = 0
+    for episode in episodes:
+        comparison = compare(spoken_text(ws, episode), recognizer.transcribe(ws / episode["audio"]))
+        errors, words = errors + comparison.errors, words + len(comparison.said)
+    return errors, words
+
+
+def dnsmos(ws: Path, episodes: list[dict[str, Any]]) -> float | None:
+    """The mean DNSMOS overall score of the episodes (16 kHz mono), or None without speechmos."""
+    if importlib.util.find_spec("speechmos") is None:
+        return None
+    import numpy as np
+    from pydub import AudioSegment
+    from speechmos import dnsmos as model
+
+    pinned = Path(str(importlib.util.find_spec("speechmos").submodule_search_locations[0]))  # type: ignore[union-attr]
+    onnx = pinned / "dnsmos_models" / "model_v8.onnx"
+    if hashlib.sha256(onnx.read_bytes()).hexdigest() != DNSMOS_SHA256:
+        raise SystemExit(f"{onnx} does not have the pinned sha256 {DNSMOS_SHA256}")
+    scores = []
+    for episode in episodes:
+        audio = AudioSegment.from_file(ws / episode["audio"]).set_channels(1).set_frame_rate(16000)
+        samples = np.array(audio.get_array_of_samples(), dtype=np.float32) / 32768.0
+        scores.append(float(model.run(samples, sr=16000)["ovrl_mos"]))
+    return sum(scores) / len(scores)
+
+
+def measure(engine: str, tmp: Path, essays: int, recognizer: Any) -> dict[str, Any]:
+    run: RenderRun = render_once(engine, tmp, 1, essays=essays)
+    ws = tmp / f"{engine}-1"
+    episodes = json.loads((ws / ".bench-render.json").read_text())["episodes"]
+    errors, words = judge_episodes(ws, episodes, recognizer)
+    return {"engine": engine, "wer": errors / words, "errors": errors, "words": words, "speed": run.speed,
+            "peak_mb": run.peak_mb, "audio_s": run.audio_s, "dnsmos": dnsmos(ws, episodes)}
+
+
+def report(results: list[dict[str, Any]], judge: str) -> None:
+    heading(f"Summary (judge: whisper {judge} with VAD)")
+    base = next((r["speed"] for r in results if r["engine"] == "default"), None)
+    for r in results:
+        target = WER_TARGETS.get(r["engine"])
+        met = "" if target is None else f" [target <= {target:.0%}: {'met' if r['wer'] <= target else 'MISSED'}]"
+        ratio = f" ({r['speed'] / base:.2f}x the default's)" if base else ""
+        mos = f"; DNSMOS {r['dnsmos']:.2f}" if r["dnsmos"] is not None else ""
+        print(f"  {r['engine']:8} WER {r['wer']:.1%} ({r['errors']}/{r['words']}){met}; "
+              f"{r['speed']:.1f} audio s per CPU s{ratio}; peak tree {r['peak_mb']:.0f} MB{mos}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engines", help="comma-separated: default,piper,kokoro (default: every one installed)")
+    parser.add_argument("--essays", type=int, default=3, help="how many demo essays (default 3)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    problem = missing_prerequisite()
+    if problem or importlib.util.find_spec("faster_whisper") is None:
+        print(problem or "the judge needs the verify extra: make test installs it", file=sys.stderr)
+        return 2
+    from audioessay.verify.recognizer import load_recognizer
+
+    make_subreaper()
+    tmp = Path(tempfile.mkdtemp(prefix="audioessay-voices-bench-"))
+    recognizer = load_recognizer(tmp / "judge-state", threads=2)
+    engines = args.engines.split(",") if args.engines else installed_engines()
+    try:
+        heading(f"Voices: a whole render of {args.essays} demo essays per engine, --jobs 2, in {tmp}")
+        results = [measure(engine, tmp, args.essays, recognizer) for engine in engines]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    report(results, recognizer.model.name)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
