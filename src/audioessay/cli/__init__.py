@@ -425,6 +425,8 @@ def verify(slugs: tuple[str, ...], model: str | None, jobs: int | None, as_json:
     finally:
         bars.close()
     _print_verdicts(results, as_json)
+    if not results and not as_json:
+        click.echo("no episodes to verify: there are no essays in seeds/", err=True)
     sys.exit(1 if any(r.flagged or r.missing for r in results) else 0)
 
 
@@ -517,6 +519,10 @@ from audioessay.cli.listen import preview, say  # noqa: E402 (they join the grou
 
 cli.add_command(say)
 cli.add_command(preview)
+
+from audioessay.cli.studio import studio  # noqa: E402 (it joins the group defined above)
+
+cli.add_command(studio)
 
 
 def main() -> None:
