@@ -99,12 +99,21 @@ class FeedConfig:
 
 
 @dataclass(frozen=True)
+class VerifyConfig:
+    """``[verify]``: hearing every take back during a render (the verify extra)."""
+
+    enabled: bool = False  # like render --verify
+    model: Literal["", "base", "tiny.en"] = ""  # empty: base when installed, else tiny.en
+
+
+@dataclass(frozen=True)
 class Config:
     show: ShowConfig = field(default_factory=ShowConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     text: TextConfig = field(default_factory=TextConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
     feed: FeedConfig = field(default_factory=FeedConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
     pronunciations: dict[str, str] = field(default_factory=dict)  # word or phrase -> how to say it
 
 
@@ -156,6 +165,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate a parsed TOML document into a :class:`Config`."""
     sections: dict[str, type] = {
         "show": ShowConfig, "voice": VoiceConfig, "text": TextConfig, "audio": AudioConfig, "feed": FeedConfig,
+        "verify": VerifyConfig,
     }
     values: dict[str, Any] = {}
     for key, value in data.items():

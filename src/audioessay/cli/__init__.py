@@ -25,7 +25,7 @@ from audioessay.errors import AudioessayError
 if TYPE_CHECKING:
     import concurrent.futures
 
-    from audioessay.pipeline.report import BuildReport
+    from audioessay.pipeline.report import BuildReport, EpisodeResult
     from audioessay.workspace import Workspace
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -81,15 +81,7 @@ def _print_report(report: BuildReport, as_json: bool, verb: str) -> None:
     for episode in report.episodes:
         line = f"{verb}: {episode.script if verb == 'script' else (episode.audio or episode.script)}"
         if verb == "render":
-            state = "made" if episode.remade else "up to date"
-            line += f" ({state}; {episode.synthesized} takes narrated, {episode.cached} from cache"
-            if episode.duration is not None:
-                line += f"; {episode.duration:.1f} s"
-            if episode.loudness is not None:
-                line += f"; {episode.loudness:.1f} LUFS"
-            if episode.stale:
-                line += f"; script stale: see 'audioessay review {episode.slug}'"
-            line += ")"
+            line += _render_facts(episode)
         else:
             line += f" [{episode.status}" + (", stale" if episode.stale else "")
             if episode.attention:
@@ -110,6 +102,21 @@ def _print_report(report: BuildReport, as_json: bool, verb: str) -> None:
         click.echo(f"error: {message if source in message else f'{source}: {message}'}", err=True)
     if verb == "render":
         _print_summary(report)
+
+
+def _render_facts(episode: EpisodeResult) -> str:
+    """The parenthesis after an episode's file on its ``render`` line."""
+    facts = [("made" if episode.remade else "up to date")
+             + f"; {episode.synthesized} takes narrated, {episode.cached} from cache"]
+    if episode.duration is not None:
+        facts.append(f"{episode.duration:.1f} s")
+    if episode.loudness is not None:
+        facts.append(f"{episode.loudness:.1f} LUFS")
+    if episode.wer is not None:
+        facts.append(f"heard back with WER {episode.wer:.1%}")
+    if episode.stale:
+        facts.append(f"script stale: see 'audioessay review {episode.slug}'")
+    return " (" + "; ".join(facts) + ")"
 
 
 def _print_summary(report: BuildReport) -> None:
@@ -181,14 +188,17 @@ def script(paths: tuple[Path, ...], force: bool, as_json: bool, fail_fast: bool)
 @click.option("--rate", type=click.IntRange(80, 450), help="Words per minute (overrides front matter and config).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first essay that fails.")
+@click.option("--verify/--no-verify", default=None,
+              help="Hear the takes of the episodes made with the offline recognizer, narrate a flagged take "
+                   "once more, and warn about what is still flagged (default: [verify] enabled).")
 @click.option("--scheduler", envvar=SCHEDULER_ENV, metavar="tcp://HOST:PORT",
               help="Render on this Dask scheduler's workers (env AUDIOESSAY_SCHEDULER).")
 @click.option("--store", envvar=STORE_ENV, metavar="URL",
               help="With --scheduler: keep takes and episodes in this store (s3://bucket/prefix) "
                    "for workers that do not share the workspace's disk (env AUDIOESSAY_STORE).")
 def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engine: str | None,
-           voice: str | None, rate: int | None, as_json: bool, fail_fast: bool, scheduler: str | None,
-           store: str | None) -> None:
+           voice: str | None, rate: int | None, as_json: bool, fail_fast: bool, verify: bool | None,
+           scheduler: str | None, store: str | None) -> None:
     """Script (when missing), narrate, master and encode each essay, then write the feed."""
     from audioessay.lock import workspace_lock
     from audioessay.pipeline.render import render as run_render
@@ -203,7 +213,8 @@ def render(paths: tuple[Path, ...], base_url: str | None, jobs: int | None, engi
             report = run_render(ws, paths, base_url=base_url, jobs=jobs,
                                 overrides=VoiceOverrides(engine, voice, rate), executor=executor,
                                 store=store or None, progress=bars.stage("narrating", "takes"),
-                                mastering=bars.stage("mastering", "episodes"), fail_fast=fail_fast)
+                                mastering=bars.stage("mastering", "episodes"), fail_fast=fail_fast,
+                                verify=verify)
         finally:
             bars.close()
     _print_report(report, as_json, "render")
@@ -290,6 +301,7 @@ def publish(dest: str, base_url: str | None) -> None:
 def review(slug: str, approve: bool, attention: bool) -> None:
     """Show every decision the text stage made for SLUG (written form -> spoken form), or approve it."""
     from audioessay.pipeline.essays import find_essay
+    from audioessay.pipeline.verify import heard_wrong
     from audioessay.text.review import essay_changes, format_review, review_lines
     from audioessay.text.scriptfile import approve_script, read_script, script_status
 
@@ -307,6 +319,7 @@ def review(slug: str, approve: bool, attention: bool) -> None:
                       "(no longer stale)" if was_stale else ""))
         return
     items = review_lines(essay, path, language=ws.config.text.language, lexicon=ws.config.pronunciations)
+    items += heard_wrong(ws, slug)
     if attention:
         items = [item for item in items if item.attention]
     status = script_status(path, essay)
@@ -409,65 +422,28 @@ def verify(slugs: tuple[str, ...], model: str | None, jobs: int | None, as_json:
     from audioessay.verify import require_extra
 
     require_extra()  # before reading anything: one line with the install command
+    from audioessay.pipeline.verify import takes_to_verify
     from audioessay.verify import load_recognizer, verify_takes
     from audioessay.verify.episode import EpisodeVerdict
 
     ws = _workspace()
-    episodes = _takes_to_verify(ws, slugs)
+    episodes = takes_to_verify(ws, slugs)
     workers = jobs or os.cpu_count() or 1
-    recognizer = load_recognizer(ws.state, model, workers=workers)
+    recognizer = load_recognizer(ws.state, model or ws.config.verify.model or None, workers=workers)
     bars = _ProgressBars(not as_json)
     results = []
     try:
-        for slug, script, takes, missing in episodes:
-            verdicts = verify_takes(takes, recognizer, ws.state, jobs=workers, progress=bars.stage("hearing", slug))
-            results.append(EpisodeVerdict(slug, script, tuple(verdicts), recognizer.model.name, missing))
+        for episode in episodes:
+            verdicts = verify_takes(episode.takes, recognizer, ws.state, jobs=workers,
+                                    progress=bars.stage("hearing", episode.slug))
+            results.append(EpisodeVerdict(episode.slug, episode.script, tuple(verdicts), recognizer.model.name,
+                                          episode.missing))
     finally:
         bars.close()
     _print_verdicts(results, as_json)
     if not results and not as_json:
         click.echo("no episodes to verify: there are no essays in seeds/", err=True)
     sys.exit(1 if any(r.flagged or r.missing for r in results) else 0)
-
-
-def _takes_to_verify(ws: Workspace, slugs: tuple[str, ...]) -> list[tuple[str, str, list[Any], tuple[str, ...]]]:
-    """Each episode's takes as render plans them: (slug, script, takes with audio, where the takes
-    not narrated yet are). Only reads: the ledger and the scripts are never written."""
-    import datetime as dt
-
-    from audioessay.pipeline.essays import find_essay, is_sample, read_essays
-    from audioessay.pipeline.identity import open_ledger
-    from audioessay.pipeline.plan import EngineVersions, sync_ledger, takes_for
-    from audioessay.pipeline.report import BuildReport, VoiceOverrides
-    from audioessay.text.memo import EssayMemo
-    from audioessay.text.scriptfile import read_script
-    from audioessay.verify import TakeToVerify, sentence_lines
-    from audioessay.voice.cache import TakeCache
-
-    chosen = [find_essay(ws, slug) for slug in dict.fromkeys(slugs)]  # an unknown slug: one error
-    ledger = open_ledger(ws).ledger
-    essays = read_essays(ws, (), BuildReport(), memo=EssayMemo(ws.state), ledger=ledger)
-    _ledger, entries = sync_ledger(ws, ledger, essays, dt.datetime.now(dt.UTC), all_seeds=True)
-    wanted = {e.slug for e in chosen} or {e.slug for e in essays if not is_sample(e)}
-    cache, engines, found = TakeCache(ws.cache), EngineVersions(), []
-    for essay in (e for e in essays if e.slug in wanted and e.slug in entries):
-        path = ws.script_path(essay.slug)
-        if not path.is_file():
-            raise AudioessayError("there is no script yet", path=ws.relative(path),
-                                  hint=f"run 'audioessay render {essay.source.as_posix()}' first")
-        text, script = read_script(path, ws.relative(path))
-        takes = takes_for(ws, essay, script, entries[essay.slug].number, VoiceOverrides(), engines)
-        wheres = [f"line {n}" for n in sentence_lines(text)]
-        wheres += [w for w, said in (("announcement", takes.announcement), ("outro", takes.outro)) if said]
-        items, missing = [], []
-        for request, where in zip(takes.requests, wheres):
-            audio = cache.get(request.key)
-            if audio is None:
-                missing.append(where)
-            else:
-                items.append(TakeToVerify(request.key, request.text, audio, where))
-        found.append((essay.slug, ws.relative(path), items, tuple(missing)))
-    return found
 
 
 def _print_verdicts(results: list[Any], as_json: bool) -> None:

@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,10 +190,14 @@ def master_episode(
     outro: str | Sentence | None,
     tags: EpisodeTags,
     jobs: int = 2,
+    heard: Mapping[str, Any] | None = None,
+    heard_problems: Sequence[str] = (),
 ) -> MasterResult:
     """Master one episode into ``out_dir/<basename>.mp3`` with its transcripts, chapters and report.
 
     ``takes`` maps every sentence text (and the announcement and outro texts) to a mono WAV.
+    ``heard``: what the offline listener heard in the takes (``render --verify``), kept in the
+    report as ``verify``, with ``heard_problems`` (its flagged takes) among the report's problems.
     Raises :class:`MasteringError` for a missing, empty or truncated take or a silence longer
     than the longest configured pause plus one second; the episode's files are not written then.
     Parts already made by an earlier render from the same content are reused.
@@ -219,7 +223,7 @@ def master_episode(
     review = _review(context, parts, done, offsets, duration)
 
     written = _write_episode(out_dir, context, keys, done, encoded, offsets, tags)
-    problems = review.problems + written.problems
+    problems = review.problems + written.problems + list(heard_problems)
     if config.keep_parts:
         _forget_other_parts(parts_dir, keys)
     else:  # a large archive's disk: an edit will re-encode the whole episode instead of one part
@@ -232,7 +236,7 @@ def master_episode(
         basename=basename, tags=tags, duration=duration, audio_bytes=audio_bytes, measured=review.measured,
         config=config, records=done, short=review.short, reused=reused, silence=review.silence,
         allowed=review.allowed, clipped=review.clipped, timeline=context.timeline, encoded=encoded, jobs=jobs,
-        seconds=time.monotonic() - started, problems=problems,
+        seconds=time.monotonic() - started, problems=problems, heard=heard,
     ), durable=False)
     return MasterResult(written.audio, duration, audio_bytes, review.measured.integrated_lufs,
                         review.measured.true_peak_dbtp, written.vtt, written.srt, written.chapters_path, report,
@@ -861,7 +865,7 @@ def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_byt
                  config: AudioConfig, records: list[_PartRecord], short: list[dict[str, Any]], reused: int,
                  silence: _Silence, allowed: float,
                  clipped: int, timeline: Timeline, encoded: Encoded, jobs: int, seconds: float,
-                 problems: list[str]) -> str:
+                 problems: list[str], heard: Mapping[str, Any] | None = None) -> str:
     def num(value: float | None, digits: int = 2) -> float | None:
         return round(value, digits) if value is not None and math.isfinite(value) else None
 
@@ -905,5 +909,6 @@ def _report_json(*, basename: str, tags: EpisodeTags, duration: float, audio_byt
                     "jobs": jobs, "frames": sum(encoded.frames)},
         "mastering_seconds": round(seconds, 2),
         "problems": problems,
+        **({"verify": dict(heard)} if heard is not None else {}),
     }
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"

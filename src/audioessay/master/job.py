@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from audioessay.fsutil import disk_full_as_error
 from audioessay.master.tags import EpisodeTags
@@ -38,6 +38,8 @@ class MasterJob:
     outro: Sentence | None
     tags: EpisodeTags
     jobs: int
+    heard: Mapping[str, Any] | None = None  # what the offline listener heard (render --verify), for the report
+    heard_problems: tuple[str, ...] = ()  # its flagged takes, as problems of the episode
 
 
 def master_job(job: MasterJob) -> MasterResult:
@@ -51,5 +53,5 @@ def master_job(job: MasterJob) -> MasterResult:
         return master_episode(
             job.script, job.takes, out_dir=job.out_dir, basename=job.basename, config=job.config,
             intro_music=job.intro_music, announcement=job.announcement, outro=job.outro, tags=job.tags,
-            jobs=job.jobs,
+            jobs=job.jobs, heard=job.heard, heard_problems=job.heard_problems,
         )

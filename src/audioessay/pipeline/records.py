@@ -126,15 +126,25 @@ def remove_superseded(ws: Workspace, records: Mapping[str, BuildRecord]) -> None
 
 def quality_problems(ws: Workspace, record: BuildRecord) -> list[str]:
     """The problems the episode's quality report (report.json) found: things worth a listen that
-    did not stop mastering (a loudness miss, a long silence, a short take, full-scale samples)."""
+    did not stop mastering (a loudness miss, a long silence, a short take, full-scale samples, a
+    take the offline listener heard wrong)."""
+    return report_facts(ws, record)[0]
+
+
+def report_facts(ws: Workspace, record: BuildRecord) -> tuple[list[str], float | None]:
+    """The episode's quality problems and, when render --verify heard its takes, their pooled WER."""
     if not record.report:
-        return []
+        return [], None
     try:
         data = json.loads((ws.root / record.report).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []  # a damaged report makes the episode be remade; the feed check says so
-    problems = data.get("problems") if isinstance(data, dict) else None
-    return [str(p) for p in problems] if isinstance(problems, list) else []
+        return [], None  # a damaged report makes the episode be remade; the feed check says so
+    if not isinstance(data, dict):
+        return [], None
+    problems, heard = data.get("problems"), data.get("verify")
+    wer = heard.get("wer") if isinstance(heard, dict) else None
+    return ([str(p) for p in problems] if isinstance(problems, list) else [],
+            float(wer) if isinstance(wer, (int, float)) and not isinstance(wer, bool) else None)
 
 
 def record_path(ws: Workspace, slug: str) -> Path:

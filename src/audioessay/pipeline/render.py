@@ -41,15 +41,16 @@ from audioessay.pipeline.records import (
     BuildRecord,
     is_current,
     next_basename,
-    quality_problems,
     read_record,
     record_of,
     record_path,
+    report_facts,
     write_record,
 )
 from audioessay.pipeline.refresh import refresh
 from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides, bug
 from audioessay.pipeline.runner import Progress, Runner, make_runner
+from audioessay.pipeline.verify import RenderVerifier, report_of
 from audioessay.publish.ledger import Ledger, LedgerEntry
 from audioessay.voice.cache import TakeCache
 from audioessay.voice.engine import require_available
@@ -58,6 +59,7 @@ from audioessay.workspace import Workspace
 
 if TYPE_CHECKING:
     from audioessay.master.episode import MasterResult
+    from audioessay.verify import EpisodeVerdict
 
 
 T = TypeVar("T")
@@ -71,6 +73,7 @@ class RenderOptions:
     jobs: int = 1
     overrides: VoiceOverrides = VoiceOverrides()
     fail_fast: bool = False
+    verify: bool = False  # hear the takes of the episodes made (render --verify, [verify] enabled)
 
 
 def render(
@@ -86,14 +89,18 @@ def render(
     mastering: Progress | None = None,
     fail_fast: bool = False,
     now: dt.datetime | None = None,
+    verify: bool | None = None,
 ) -> BuildReport:
     """Script (when missing), narrate, master, and publish the feed.
 
     Given an ``executor`` (e.g. a Dask ``Client.get_executor(pure=False)``), narration and every
     episode's mastering run on it; a ``store`` URL (needs an executor) carries takes and episode
     files between the workers and this workspace (:mod:`audioessay.cluster`). ``progress`` and
-    ``mastering`` are told (done, total) as takes are narrated and episodes mastered."""
-    options = RenderOptions(tuple(paths), jobs or default_jobs(), overrides or VoiceOverrides(), fail_fast)
+    ``mastering`` are told (done, total) as takes are narrated and episodes mastered. ``verify``
+    (default: ``[verify] enabled``) hears the takes of the episodes made (:mod:`.verify`)."""
+    options = RenderOptions(tuple(paths), jobs or default_jobs(), overrides or VoiceOverrides(), fail_fast,
+                            ws.config.verify.enabled if verify is None else verify)
+    verifier = RenderVerifier(ws, ws.config.verify.model, options.jobs) if options.verify else None
     cache = TakeCache(ws.cache)
     runner = make_runner(ws, cache, options.jobs, executor, store)
     report = BuildReport()
@@ -111,8 +118,10 @@ def render(
             _require_mastering_tools()  # every episode needs them: said once, before any take
         # 3. narrate, 4. master, 5. record
         outcomes = runner.narrate(takes_of(todo), len(todo), progress)
+        heard = verifier.check(todo, outcomes, runner, cache) if verifier is not None and todo else {}
         made = _counted(runner.master([_master_job(ws, plan, outcomes, show, options.jobs, records[plan.slug],
-                                                   published) for plan in todo]), len(todo), mastering)
+                                                   published, heard.get(plan.slug)) for plan in todo]),
+                        len(todo), mastering)
         kept = _record_all(ws, plans, records, todo, made, outcomes, report, options.fail_fast, published)
     return finish(ws, report, ledger, base_url, show.cover, kept)  # 6. publish
 
@@ -210,7 +219,8 @@ def _captions_changed(ws: Workspace, plan: EpisodePlan, record: BuildRecord | No
 
 
 def _master_job(ws: Workspace, plan: EpisodePlan, outcomes: dict[str, TakeOutcome], show: ShowInputs,
-                jobs: int, record: BuildRecord | None, published: dict[str, Script]) -> MasterJob | AudioessayError:
+                jobs: int, record: BuildRecord | None, published: dict[str, Script],
+                heard: EpisodeVerdict | None = None) -> MasterJob | AudioessayError:
     """What mastering the episode needs, or why it cannot be mastered (a take that failed).
     ``published`` gets the script with its written forms, for the record."""
     takes: dict[str, Path] = {}
@@ -222,9 +232,10 @@ def _master_job(ws: Workspace, plan: EpisodePlan, outcomes: dict[str, TakeOutcom
     basename = next_basename(plan.slug, record, plan.version)
     if plan.slug not in published:
         published[plan.slug] = published_script(ws, plan.essay, plan.script)
+    section, problems = report_of(heard) if heard is not None else (None, [])
     return MasterJob(published[plan.slug], takes, out_dir=ws.episode_dir(plan.slug), basename=basename,
                      config=ws.config.audio, intro_music=show.music, announcement=plan.takes.announcement,
-                     outro=plan.takes.outro, tags=plan.tags, jobs=jobs)
+                     outro=plan.takes.outro, tags=plan.tags, jobs=jobs, heard=section, heard_problems=tuple(problems))
 
 
 def _take_counts(plan: EpisodePlan, outcomes: dict[str, TakeOutcome]) -> tuple[int, int]:
@@ -274,8 +285,9 @@ def _record_all(ws: Workspace, plans: list[EpisodePlan], records: dict[str, Buil
 def _row(ws: Workspace, result: EpisodeResult, record: BuildRecord, *, notes: Sequence[str] = (), remade: bool = False,
          synthesized: int = 0, cached: int = 0) -> EpisodeResult:
     """The report's row for an episode on disk as ``record`` describes it."""
+    warnings, wer = report_facts(ws, record)
     return dataclasses.replace(
-        result, warnings=quality_problems(ws, record), audio=record.audio, aac=record.aac, duration=record.duration, loudness=record.loudness,
+        result, warnings=warnings, wer=wer, audio=record.audio, aac=record.aac, duration=record.duration, loudness=record.loudness,
         true_peak=record.true_peak, transcript=record.transcript, transcript_srt=record.transcript_srt,
         chapters=record.chapters, report=record.report, notes=[*result.notes, *notes], remade=remade,
         synthesized=synthesized, cached=cached,

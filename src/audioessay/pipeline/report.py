@@ -56,6 +56,7 @@ class EpisodeResult:
     notes: list[str] = field(default_factory=list)
     # The quality report's problems (report.json): a loudness miss, long silences, short takes...
     warnings: list[str] = field(default_factory=list)
+    wer: float | None = None  # the takes' pooled word error rate, when render --verify heard them
 
 
 @dataclass

@@ -127,6 +127,7 @@ class LocalRunner:
         with _narration_workers_alive():
             outcomes = narrate(requests, self.cache, pool, jobs=self.jobs, progress=progress,
                                early=self._early) if episodes else {}
+        self._early = None  # gathered: a later call (render --verify's second take) narrates afresh
         if not self._masters_in_workers:
             self.close()
         return outcomes
