@@ -53,7 +53,9 @@ lint: $(VENV)/.test-installed
 	$(BIN)/mypy
 
 bench: system-deps-test $(VENV)/.test-installed
+	$(PIP_INSTALL) -e '.[bench]'
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/voices.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
