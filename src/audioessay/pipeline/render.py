@@ -116,7 +116,7 @@ def render(
                 or _captions_changed(ws, plan, records[plan.slug], published)]
         if todo and runner.masters_here:
             _require_mastering_tools()  # every episode needs them: said once, before any take
-        # 3. narrate, 4. master, 5. record
+        # 3. narrate (and hear the takes back, with --verify), 4. master, 5. record
         outcomes = runner.narrate(takes_of(todo), len(todo), progress)
         heard = verifier.check(todo, outcomes, runner, cache) if verifier is not None and todo else {}
         made = _counted(runner.master([_master_job(ws, plan, outcomes, show, options.jobs, records[plan.slug],
