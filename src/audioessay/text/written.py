@@ -118,6 +118,8 @@ def align(written: str, spoken: str, line: str) -> str:
     kept = _kept_words(said, words)
     still_said = set(kept.values())
     whole = {i for i, c in enumerate(chunks) if not _unsaid(c) and all(g in still_said for g in range(c.g0, c.g1))}
+    # A word of the line in a chunk the person kept whole shows the chunk's written words (once,
+    # at its first word); any other word shows as the person wrote it (a respelling's written side).
     out: list[str] = []
     done: set[int] = set()
     for index, word in enumerate(words):
