@@ -4,6 +4,7 @@ them: one line changed, every other byte kept; the CLI's approval rules; the lex
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,14 @@ def test_cues_follow_the_written_forms() -> None:
     lines = (BodyLine(12, "sentence", written="In 1905 the keeper wrote & left."), BodyLine(13, "blank"),
              BodyLine(14, "sentence", written="The lamp burned."))
     assert [line for _s, _e, line in cue_lines(cues, lines)] == [0, 12, 12, 14]
+
+
+def test_the_show_list_counts_takes_heard_wrong(client: Client) -> None:
+    folder = client.root / "output" / "lighthouses"
+    (folder / "report.json").write_text(json.dumps({"problems": [], "verify": {"wer": 0.2, "flagged": [
+        {"where": "line 12", "said": "Every coast.", "heard": "Every ghost.", "reason": "words differ"}]}}))
+    (folder / "build.json").write_text(json.dumps({
+        "inputs": "x", "audio": "output/lighthouses/lighthouses.mp3", "audio_bytes": 1, "duration": 61.0,
+        "report": "output/lighthouses/report.json"}))
+    page = client.get("/").data.decode()
+    assert "1 heard wrong" in page and "1:01" in page

@@ -17,6 +17,7 @@ from audioessay.models import Decision, Essay, Script, Sentence, VoiceSettings
 from audioessay.pipeline.essays import is_sample, read_essays
 from audioessay.pipeline.records import read_record
 from audioessay.pipeline.report import BuildReport, VoiceOverrides
+from audioessay.pipeline.verify import heard_wrong
 from audioessay.text.memo import EssayMemo, ScriptMemo
 from audioessay.text.scriptfile import HEADER_LINES, body_lines, build_script, read_script, status_of
 from audioessay.text.written import pair_lines, with_written_forms
@@ -35,6 +36,7 @@ class EpisodeRow:
     stale: bool = False  # the essay changed since the script was written
     attention: int | None = None  # decisions marked '!' (None: not known without building the script)
     duration: float | None = None  # seconds, from build.json
+    heard_wrong: int = 0  # takes the last render --verify still heard wrong (report.json)
     error: str = ""  # why the episode failed (reading its essay or script, or the studio's last render)
     sample: bool = False  # the sample essay from 'audioessay init': never published
 
@@ -101,7 +103,8 @@ def show_rows(ws: Workspace, failures: Mapping[str, str]) -> list[EpisodeRow]:
 def _row(ws: Workspace, essay: Essay, memo: ScriptMemo, failure: str) -> EpisodeRow:
     record = read_record(ws, essay.slug)
     base = EpisodeRow(slug=essay.slug, title=essay.title, source=essay.source.as_posix(), state="no script",
-                      duration=record.duration if record else None, sample=is_sample(essay), error=failure)
+                      duration=record.duration if record else None, sample=is_sample(essay), error=failure,
+                      heard_wrong=len(heard_wrong(ws, essay.slug)) if record else 0)
     if not ws.script_path(essay.slug).is_file():
         return base
     shown = ws.relative(ws.script_path(essay.slug))
