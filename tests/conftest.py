@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -63,6 +64,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.is_relative_to(E2E) and item.get_closest_marker("e2e") is None:
             item.add_marker(pytest.mark.e2e)
+
+
+# --------------------------------------------------------------------------- a real browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run")
+
+
+@contextlib.contextmanager
+def debian_chromium(home: Path, extra_args: tuple[str, ...] = ()) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never `playwright install`), headless, with its
+    profile in ``home``."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run 'make test' as root, or 'apt-get install chromium'")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        patch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+            try:
+                yield chromium
+            finally:
+                chromium.close()
 
 
 # --------------------------------------------------------------------------- the studio (tests/studio)

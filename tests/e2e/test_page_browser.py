@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import debian_chromium
 
 from audioessay.models import Episode, Link
 from audioessay.publish.cover import make_default_cover
@@ -26,9 +27,6 @@ from audioessay.publish.serve import make_server, server_url
 from audioessay.publish.transcript_page import write_transcript_pages
 from audioessay.workspace import ShowConfig
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 375, "height": 800}
 SHOW = ShowConfig(title="Essays Out Loud", author="Ada Reader", description="Essays, read aloud.\n\nEvery week.",
                   base_url="http://127.0.0.1:8000/")
@@ -101,22 +99,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Debian's Chromium, headless, with its profile in a temporary HOME."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'make test' as root, or 'apt-get install chromium'")
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HOME", str(home))
-        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-        patch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                yield chromium
-            finally:
-                chromium.close()
+    with debian_chromium(tmp_path_factory.mktemp("home")) as chromium:
+        yield chromium
 
 
 @pytest.fixture

@@ -17,16 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import debian_chromium
 
 from audioessay.pipeline.essays import write_scripts
 from audioessay.text.scriptfile import read_script, script_status
 from audioessay.voice.cache import TakeCache
 from audioessay.workspace import load_workspace
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--autoplay-policy=no-user-gesture-required"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 800}
 ESSAY = """---
@@ -75,22 +72,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Debian's Chromium, headless, with its profile in a temporary HOME."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'make test' as root, or 'apt-get install chromium'")
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HOME", str(home))
-        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-        patch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                yield chromium
-            finally:
-                chromium.close()
+    with debian_chromium(tmp_path_factory.mktemp("home"), ("--autoplay-policy=no-user-gesture-required",)) as chromium:
+        yield chromium
 
 
 def _shots(tmp_path: Path) -> Path:
