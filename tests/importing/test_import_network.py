@@ -3,6 +3,7 @@ fetches each post's page; every failure is that post's one line and the rest sti
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,25 @@ def test_a_feed_of_summaries_fetches_each_posts_page_and_keeps_only_the_essay(ws
     assert "## What changed" in text and "[one study](https://www.example.org/notes)" in text
     post_2 = next(e for e in ran.report["essays"] if e["seed"] == "seeds/post-2.md")
     assert post_2["dropped"] == {"image": 1, "share button": 1, "comment section": 1}
+
+
+def test_a_public_feed_cannot_make_the_importer_read_a_private_address(ws: Path, site: Site,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feed on the internet that links to 127.0.0.1 (or 10.x, 169.254.x...) must not get that
+    page read, made a seed and published. The test's feed is on 127.0.0.1 too, so the feed's own
+    address is taken as public here; its post links stay private."""
+    from audioessay.importing import fetch as fetching
+    from audioessay.importing import sources
+
+    feed = serve_summary_blog(site, 2)
+    monkeypatch.setattr(sources, "is_private", lambda url: False)
+    ran = run_import(ws, feed)
+    assert ran.exit_code == 1 and not kinds(ran).get("added")
+    assert all("private network" in e["message"] for e in ran.report["errors"]), ran.report["errors"]
+    assert site.fetched() == ["/feed/"]  # no post page was asked for
+    assert not list((ws / "seeds").glob("*.md"))
+    assert fetching.is_private("http://127.0.0.1/") and fetching.is_private("http://10.1.2.3/")
+    assert not fetching.is_private("http://93.184.215.14/")
 
 
 def test_a_feed_file_of_summaries_fetches_nothing_and_says_so_per_post(ws: Path, site: Site, tmp_path: Path) -> None:
@@ -148,3 +168,16 @@ def test_a_paywalled_substack_page_is_skipped_with_a_note(ws: Path, site: Site) 
     [skipped] = ran.report["essays"]
     assert skipped["kind"] == "skipped" and "paywalled" in skipped["message"]
     assert not (ws / "seeds" / "the-slow-library.md").exists()
+
+
+def test_a_server_that_drips_is_cut_off_at_the_deadline() -> None:
+    from audioessay.importing.fetch import _read_body
+
+    class Drip:
+        def read(self, size: int) -> bytes:
+            time.sleep(0.02)
+            return b"x"
+
+    limits = FetchLimits(deadline=0.2)
+    with pytest.raises(ImportSourceError, match="took more than 0.2 s"):
+        _read_body(Drip(), "http://example.org/drip", limits)

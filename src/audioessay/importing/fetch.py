@@ -7,6 +7,9 @@ file given on the command line. Every failure is one :class:`ImportSourceError` 
 from __future__ import annotations
 
 import http.client
+import ipaddress
+import socket
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -32,19 +35,48 @@ class Fetched:
     charset: str | None
 
 
+DEADLINE = 120.0  # seconds for a whole response: a server that drips bytes is cut off
+
+
 @dataclass(frozen=True)
 class FetchLimits:
     timeout: float = TIMEOUT
     max_bytes: int = MAX_BYTES
     max_redirects: int = MAX_REDIRECTS
+    deadline: float = DEADLINE
+    # Whether a private, loopback or link-local address may be fetched. False for the pages a feed
+    # links to when the feed itself is on a public address: a feed must not make the importer read
+    # (and publish) a page of the machine's own network.
+    private_ok: bool = True
+
+
+def is_private(url: str) -> bool:
+    """Whether ``url``'s host is, or resolves to, a loopback, private, link-local or reserved address."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False  # it cannot be fetched either: fetching it says why
+    return any(_private_address(address) for address in addresses)
+
+
+def _private_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified
+
+
+def _check_public(url: str, limits: FetchLimits, where: str) -> None:
+    if not limits.private_ok and is_private(url):
+        raise ImportSourceError(f"links to {url}, an address of a private network, which is not fetched",
+                                path=where, hint="import that page by its URL yourself if you mean it")
 
 
 class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
     """Follows at most ``max_redirections`` redirects, and only to http(s) URLs."""
 
-    def __init__(self, max_redirects: int) -> None:
+    def __init__(self, limits: FetchLimits) -> None:
         super().__init__()
-        self.limit = max_redirects
+        self.limit, self.limits = limits.max_redirects, limits
 
     def http_error_302(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
                        headers: http.client.HTTPMessage) -> Any:
@@ -52,6 +84,7 @@ class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
         target = urljoin(req.full_url, headers.get("Location") or headers.get("URI") or "")
         if urlsplit(target).scheme.lower() not in ("http", "https"):
             raise ImportSourceError(f"redirects to {target}, which is not an http(s) URL", path=req.full_url)
+        _check_public(target, self.limits, req.full_url)
         if len(getattr(req, "redirect_dict", {})) >= self.limit:
             raise ImportSourceError(f"more than {self.limit} redirects", path=req.full_url,
                                     hint="give the address the redirects end at")
@@ -79,16 +112,15 @@ def fetch(url: str, limits: FetchLimits = DEFAULT_LIMITS) -> Fetched:
     :class:`ImportSourceError` naming the URL, with a hint."""
     if not is_url(url):
         raise ImportSourceError("is not an http(s) URL", path=url, hint="give an http:// or https:// address")
-    opener = urllib.request.build_opener(_LimitedRedirects(limits.max_redirects))
+    _check_public(url, limits, url)
+    opener = urllib.request.build_opener(_LimitedRedirects(limits))
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
     try:
         with opener.open(request, timeout=limits.timeout) as response:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limits.max_bytes:
                 raise _too_big(url, limits.max_bytes)
-            body = response.read(limits.max_bytes + 1)
-            if len(body) > limits.max_bytes:
-                raise _too_big(url, limits.max_bytes)
+            body = _read_body(response, url, limits)
             return Fetched(response.geturl(), body, response.headers.get_content_type() if
                            response.headers.get("Content-Type") else "", response.headers.get_content_charset())
     except urllib.error.HTTPError as exc:
@@ -107,6 +139,21 @@ def fetch(url: str, limits: FetchLimits = DEFAULT_LIMITS) -> Fetched:
                                 hint="try again later") from None
     except (OSError, ValueError, http.client.HTTPException) as exc:  # a reset or short body, a bad URL
         raise ImportSourceError(f"cannot be fetched: {exc}", path=url, hint="check the address") from None
+
+
+def _read_body(response: Any, url: str, limits: FetchLimits) -> bytes:
+    """The body, read in pieces against the size limit and the deadline for the whole response."""
+    give_up = time.monotonic() + limits.deadline
+    pieces, size = [], 0
+    while piece := response.read(min(65536, limits.max_bytes + 1 - size)):
+        pieces.append(piece)
+        size += len(piece)
+        if size > limits.max_bytes:
+            raise _too_big(url, limits.max_bytes)
+        if time.monotonic() > give_up:
+            raise ImportSourceError(f"took more than {limits.deadline:g} s to send", path=url,
+                                    hint="try again later, or save the page and import the file")
+    return b"".join(pieces)
 
 
 def _too_big(url: str, limit: int) -> ImportSourceError:

@@ -8,10 +8,11 @@ which are never fetched: that is one line per post saying so.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from audioessay.importing.fetch import DEFAULT_LIMITS, FetchLimits, fetch, is_url
+from audioessay.importing.fetch import DEFAULT_LIMITS, FetchLimits, fetch, is_private, is_url
 from audioessay.importing.fields import slug_from_url, url_key
 from audioessay.importing.markdown import with_title_heading
 from audioessay.importing.models import ImportOptions, ImportSourceError, Post, PostFailure, SourceResult
@@ -53,7 +54,9 @@ def _read_url(url: str, options: ImportOptions, limits: FetchLimits) -> SourceRe
     if kind == "wxr":
         return read_wxr(fetched.body, url, options)
     if kind == "feed":
-        return read_feed(fetched.body, url, _page_fetcher(limits))
+        # The pages a public feed links to must be public too (see FetchLimits.private_ok).
+        pages = dataclasses.replace(limits, private_ok=limits.private_ok and is_private(fetched.url))
+        return read_feed(fetched.body, url, _page_fetcher(pages))
     return SourceResult(posts=(page_post(fetched.body, fetched.url, url, ()),))
 
 
