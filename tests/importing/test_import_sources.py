@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -214,6 +215,34 @@ def test_an_unknown_xml_file_is_refused_in_one_line(ws: Path, tmp_path: Path) ->
     ran = run_import(ws, str(odd))
     assert ran.exit_code == 1
     assert "neither a feed" in ran.report["errors"][0]["message"]
+
+
+def docx_bomb(path: Path) -> Path:
+    """A .docx whose document.xml inflates to 150 MB from a few hundred KB."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * 150_000_000 + b"</w:document>")
+    return path
+
+
+@pytest.mark.parametrize(("name", "make", "said"), [
+    ("notzip.docx", lambda p: p.write_text("just some words", encoding="utf-8"), "not a Word document"),
+    ("pkjunk.docx", lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), "not a Word document"),
+    ("bomb.docx", docx_bomb, "would inflate to 150 MB"),
+    ("ghost-list.json", lambda p: p.write_text('{"db": [{"data": {"posts": [1, "x"], "users": 3}}]}'),
+     "is not a Ghost export"),
+    ("ghost-deep.json", lambda p: p.write_text("[" * 100_000 + "]" * 100_000), "is not a Ghost export"),
+])
+def test_a_bad_file_is_one_line_never_a_bug(ws: Path, tmp_path: Path, name: str, make: Any, said: str) -> None:
+    path = tmp_path / name
+    make(path)
+    ran = run_import(ws, str(path), str(FIXTURES / "wordpress-export.xml"))
+    assert ran.exit_code == 1
+    (error,) = ran.report["errors"]
+    assert said in error["message"] and "bug" not in error["message"], error
+    assert kinds(ran)["added"] == ["seeds/on-stiles.md"]  # the other source still imports
 
 
 def test_a_missing_extra_is_one_line_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,12 @@ def read_docx(data: bytes, origin: str, path: Path) -> Post:
     """The document as one post; its identity is the file it came from."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
 
+    _check_inflated_size(data, origin)
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, XMLSyntaxError) as exc:
         raise ImportSourceError(f"is not a Word document that can be read: {exc}", path=origin,
                                 hint="save it again as .docx (Word 2007 or later)") from None
     title, blocks, pictures = _blocks(document)
@@ -41,6 +44,22 @@ def read_docx(data: bytes, origin: str, path: Path) -> Post:
                 keys=(f"file:{path.resolve().as_posix()}",), slug_hint=slugify(title) or slugify(path.stem),
                 author=one_line(props.author, 300), date=parse_date(props.created),
                 description=one_line(props.subject, 500), dropped=dropped)
+
+
+MAX_INFLATED_BYTES = 100_000_000  # a long essay's document.xml is a few MB; more is a zip bomb
+
+
+def _check_inflated_size(data: bytes, origin: str) -> None:
+    """Refuse a document whose parts would inflate past the limit, before anything is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ImportSourceError("is not a Word document (not a .docx zip)", path=origin,
+                                hint="save it again as .docx (Word 2007 or later)") from None
+    if inflated > MAX_INFLATED_BYTES:
+        raise ImportSourceError(f"would inflate to {inflated // 1_000_000} MB, more than a document holds",
+                                path=origin, hint="save it again from Word, without embedded files")
 
 
 def _blocks(document: Any) -> tuple[str | None, list[str], int]:

@@ -184,8 +184,12 @@ def read_ghost(data: bytes, origin: str, options: ImportOptions) -> SourceResult
     try:
         document = json.loads(data)
         tables = (document["db"][0] if "db" in document else document)["data"]
-        posts = [p for p in tables["posts"] if p.get("type", "post") == "post"]
-    except (ValueError, KeyError, IndexError, TypeError):
+        posts = [p for p in tables["posts"] if isinstance(p, dict) and p.get("type", "post") == "post"]
+        if not isinstance(tables.get("users", []), list) or not isinstance(tables.get("posts_authors", []), list):
+            raise TypeError("users")
+        tables["users"] = [u for u in tables.get("users", []) if isinstance(u, dict)]
+        tables["posts_authors"] = [a for a in tables.get("posts_authors", []) if isinstance(a, dict)]
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
         raise ImportSourceError("is not a Ghost export (no db[0].data.posts)", path=origin,
                                 hint="give the JSON from Ghost Admin > Settings > Labs > Export") from None
     users = {u.get("id"): u.get("name") for u in tables.get("users", [])}

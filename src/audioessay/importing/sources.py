@@ -124,7 +124,7 @@ def _file_bytes(path: Path) -> bytes:
 
 def _file_kind(path: Path, data: bytes) -> str:
     suffix = path.suffix.lower()
-    if data.startswith(b"PK"):
+    if suffix == ".docx" or data.startswith(b"PK"):  # a .docx that is no zip is a bad document, not a page
         return "docx" if suffix == ".docx" or b"word/document.xml" in data[:200_000] else "substack"
     if suffix == ".json" or data.lstrip()[:1] in (b"{", b"["):
         return "ghost"
