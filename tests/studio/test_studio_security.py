@@ -127,6 +127,20 @@ def test_edit_line_outside_the_body_or_of_the_wrong_kind_is_refused(client: Clie
     assert _unchanged(client) == before
 
 
+@pytest.mark.parametrize("body", [
+    '{"op": "pause", "line": 12, "seconds": 1' + "0" * 400 + ', "hash": "HASH"}',  # too big for a float
+    '{"op": "pause", "line": 12, "seconds": 1e999, "hash": "HASH"}',  # infinity
+    "[" * 100_000 + "]" * 100_000,  # nested beyond Python's stack
+])
+def test_a_body_python_cannot_hold_is_a_bad_request_not_a_crash(client: Client, body: str) -> None:
+    before = _unchanged(client)
+    response = client.http.post("/e/lighthouses/edit", data=body.replace("HASH", client.file_hash()),
+                                content_type="application/json",
+                                headers={"Origin": "http://localhost", "X-Studio-CSRF": GUARD.csrf_token})
+    assert response.status_code == 400, response.data
+    assert _unchanged(client) == before
+
+
 @pytest.mark.parametrize("text", ["two\nlines", "a\rb", "sep\u2028arated", "", "   "])
 def test_an_edit_cannot_add_lines(client: Client, text: str) -> None:
     before = _unchanged(client)

