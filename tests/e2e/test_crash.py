@@ -231,3 +231,26 @@ def test_the_workers_die_with_a_render_killed_alone(tmp_path: Path) -> None:
     while live_members(process.pid):  # anyone left alive in the render's group?
         assert time.monotonic() < deadline, f"the workers outlived the render: {live_members(process.pid)}"
         time.sleep(0.05)
+
+
+def test_a_render_killed_after_its_first_episode_was_recorded_keeps_every_identity(tmp_path: Path) -> None:
+    """The kill that once left a build.json without episodes.json (and so a refused next render)."""
+    ws = make_workspace(tmp_path / "ws", ESSAYS)
+    process = subprocess.Popen([AUDIOESSAY, "render", "--jobs", "1"], cwd=ws, start_new_session=True,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while not list(ws.glob("output/*/build.json")) and time.monotonic() < deadline:
+            assert process.poll() is None, "the render ended before its first episode was recorded"
+            time.sleep(0.005)
+        assert process.poll() is None, "the render was not running any more"
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    assert len(list(ws.glob("output/*/build.json"))) < len(ESSAYS)  # killed before the last one
+    ledger = json.loads((ws / "episodes.json").read_text(encoding="utf-8"))["episodes"]
+    guids = {entry["slug"]: entry["guid"] for entry in ledger.values()}
+    assert len(guids) == len(ESSAYS)  # every identity was settled before anything was made
+    run_cli(["render"], cwd=ws, check=True)
+    after = json.loads((ws / "episodes.json").read_text(encoding="utf-8"))["episodes"]
+    assert {entry["slug"]: entry["guid"] for entry in after.values()} == guids

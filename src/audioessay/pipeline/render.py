@@ -51,7 +51,7 @@ from audioessay.pipeline.refresh import refresh
 from audioessay.pipeline.report import BuildReport, EpisodeResult, VoiceOverrides, bug
 from audioessay.pipeline.runner import Progress, Runner, make_runner
 from audioessay.pipeline.verify import RenderVerifier, report_of
-from audioessay.publish.ledger import Ledger, LedgerEntry
+from audioessay.publish.ledger import Ledger, LedgerEntry, save_ledger
 from audioessay.voice.cache import TakeCache
 from audioessay.voice.engine import require_available
 from audioessay.voice.narrate import TakeOutcome, default_jobs
@@ -154,6 +154,9 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
         require_available(options.overrides.engine or ws.config.voice.engine)
     every = not options.paths and not options.fail_fast
     ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=every, memo=memos.essays)
+    # Identities are saved before any episode is made: a render killed after an episode's build.json
+    # was written must never leave that episode without the guid it will be published with.
+    save_ledger(ws.ledger_path, ledger)
     plans = []
     engines = EngineVersions()
     for essay in _until_failure(essays, report, options.fail_fast):
