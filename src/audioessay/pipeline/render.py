@@ -153,10 +153,13 @@ def _plan(ws: Workspace, options: RenderOptions, runner: Runner, cache: TakeCach
         # A missing engine is this machine's problem, not each essay's: one message, before any script.
         require_available(options.overrides.engine or ws.config.voice.engine)
     every = not options.paths and not options.fail_fast
+    known = {entry.guid for entry in ledger.entries}
     ledger, entries = sync_ledger(ws, ledger, essays, now, report, all_seeds=every, memo=memos.essays)
-    # Identities are saved before any episode is made: a render killed after an episode's build.json
-    # was written must never leave that episode without the guid it will be published with.
-    save_ledger(ws.ledger_path, ledger)
+    if any(entry.guid not in known for entry in ledger.entries):
+        # New identities are saved before any episode is made: a render killed after an episode's
+        # build.json was written must never leave that episode without the guid it is published with.
+        # (Other changes, such as an edited essay's content hash, are saved at the end as before.)
+        save_ledger(ws.ledger_path, ledger)
     plans = []
     engines = EngineVersions()
     for essay in _until_failure(essays, report, options.fail_fast):
