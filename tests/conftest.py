@@ -181,3 +181,21 @@ def anonymous(studio_ws: Path) -> Iterator[Any]:
     app = create_app(studio_ws, GUARD)
     yield app.test_client()
     app.extensions["audioessay_studio"].narrator.close()
+
+
+# --------------------------------------------------------------------------- import (tests/importing)
+
+
+@pytest.fixture
+def site() -> Iterator[Any]:
+    """A local HTTP server on 127.0.0.1 serving what the test puts on it (tests/importing/import_support.py)."""
+    from import_support import running_site  # tests/importing is on the path for the tests that use it
+
+    with running_site() as server:
+        yield server
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A workspace with no essays."""
+    return make_workspace(tmp_path / "ws", essays=[])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,7 @@ from import_support import (
     blog_post_page,
     kinds,
     run_import,
-    running_site,
 )
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with running_site() as server:
-        yield server
-
 
 POSTS = 50
 

@@ -4,32 +4,17 @@ overwritten (without --force, which keeps a backup); an essay keeps its slug acr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from conftest import make_workspace
 from import_support import (
     Site,
     blog_feed,
     fixture_text,
     kinds,
     run_import,
-    running_site,
 )
 
 from audioessay.publish.ledger import Ledger, LedgerEntry, save_ledger
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with running_site() as server:
-        yield server
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    return make_workspace(tmp_path / "ws", essays=[])
 
 
 def versions(ws: Path) -> dict[str, tuple[int, int]]:

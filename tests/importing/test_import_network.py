@@ -4,11 +4,9 @@ fetches each post's page; every failure is that post's one line and the rest sti
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_workspace
 from import_support import (
     Route,
     Site,
@@ -17,22 +15,10 @@ from import_support import (
     fixture_text,
     kinds,
     run_import,
-    running_site,
 )
 
 from audioessay.importing.fetch import USER_AGENT, FetchLimits, fetch
 from audioessay.importing.models import ImportSourceError
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with running_site() as server:
-        yield server
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    return make_workspace(tmp_path / "ws", essays=[])
 
 
 def serve_summary_blog(site: Site, count: int) -> str:

@@ -4,13 +4,11 @@ and what was skipped (drafts, paywalled stubs, very short posts) unless asked fo
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import make_workspace
 from import_support import (
     FIXTURES,
     Site,
@@ -19,20 +17,8 @@ from import_support import (
     kinds,
     make_docx,
     run_import,
-    running_site,
     substack_zip,
 )
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with running_site() as server:
-        yield server
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    return make_workspace(tmp_path / "ws", essays=[])
 
 
 def front_matter(path: Path) -> dict:

@@ -119,6 +119,17 @@ def _render_facts(episode: EpisodeResult) -> str:
     return " (" + "; ".join(facts) + ")"
 
 
+def serve_until_stopped(server: Any) -> None:
+    """Serve until Ctrl-C (or SIGTERM), then close the socket; shared by ``serve`` and ``studio``."""
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.server_close()
+
+
 def _print_summary(report: BuildReport) -> None:
     """The line ``render`` ends with (the counts of :meth:`BuildReport.summary`)."""
     counts = report.summary()
@@ -257,13 +268,7 @@ def serve(host: str, port: int, base_url: str | None) -> None:
     served[0].refresh()
     click.echo(f"Serving {ws.root} at {url}")
     click.echo(f"Feed URL (paste into a podcast app): {url}{ws.relative(ws.feed_path)}", nl=True)
-    sys.stdout.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
-    finally:
-        server.server_close()
+    serve_until_stopped(server)
 
 
 @cli.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -68,14 +67,10 @@ def studio(host: str, port: int, open_browser: bool) -> None:
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: anyone who can reach it and has the URL can edit the scripts",
                    err=True)
-    sys.stdout.flush()
     if open_browser:
         import webbrowser
 
         webbrowser.open(url)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
-    finally:
-        server.server_close()
+    from audioessay.cli import serve_until_stopped
+
+    serve_until_stopped(server)
