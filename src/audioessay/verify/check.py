@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from audioessay.fsutil import StateFile, file_version, settled
+from audioessay.fsutil import StateFile, file_version
 from audioessay.verify.compare import Comparison, compare, number_differences, words
 from audioessay.verify.recognizer import Recognizer
 
@@ -164,9 +164,9 @@ class HeardCache:
         return None
 
     def put(self, take: TakeToVerify, heard: str) -> None:
-        version = file_version(take.audio)
-        if settled(version):  # a take remade within the clock's tick could keep its version: not kept
-            self._file.put(self._key(take), {"file": version, "heard": heard})
+        # Keyed by the file's version (size, mtime in ns, ctime, inode): a take narrated again is a
+        # new file, so an unsettled version is kept too (a second run must not hear it again).
+        self._file.put(self._key(take), {"file": file_version(take.audio), "heard": heard})
 
     def save(self) -> None:
         self._file.save()
