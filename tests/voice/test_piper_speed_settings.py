@@ -67,9 +67,12 @@ def test_session_options_are_the_measured_ones() -> None:
 
 def test_a_loaded_voice_uses_those_options_and_its_load_time_is_recorded() -> None:
     voice = PiperEngine().load(joe())
-    used = voice.session.get_session_options()
-    assert (used.intra_op_num_threads, used.inter_op_num_threads) == (1, 1)
-    assert used.execution_mode == onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    encoder, decoder = voice.session.encoder, voice.session.decoder  # the model in two halves (piper_split)
+    for used in (encoder.get_session_options(), decoder.get_session_options()):
+        assert (used.intra_op_num_threads, used.inter_op_num_threads) == (1, 1)
+        assert used.execution_mode == onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    assert encoder.get_session_options().enable_mem_pattern
+    assert not decoder.get_session_options().enable_mem_pattern  # less memory per window, same CPU
     assert piper_engine.LOAD_SECONDS[str(joe())] > 0
 
 

@@ -19,9 +19,10 @@ packages are third-party repackagings: the hash is the trust boundary). The chec
 by the file's size, mtime, ctime and inode in ``$XDG_CACHE_HOME/audioessay/piper-models.json``,
 so a render does not re-read the 60 MB model to hash it.
 
-Speed and memory (issue 18, ``bench/piper_render.py``): nearly all the time goes into the
-vocoder's convolutions, which onnxruntime already runs at its best with one thread per worker;
-see :func:`session_options` for what was measured.
+Speed and memory (issue 18, ``bench/piper_render.py``): the time goes into the model's
+convolutions, which onnxruntime already runs at its best with one thread per worker (see
+:func:`session_options`); memory is bounded by running the vocoder a few seconds of audio at a
+time (:mod:`audioessay.voice.piper_split`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from audioessay.fsutil import file_version, sha256_file
 from audioessay.models import VoiceSettings
 from audioessay.system import extra_install_command
 from audioessay.voice.engine import Availability, VoiceInfo
+from audioessay.voice.piper_split import WindowedSession, split_model
 
 NORMAL_RATE = 175  # words per minute that the model's own speed stands for
 # PyPI packages that ship a Piper voice inside them (found through their file lists, never imported).
@@ -59,18 +61,19 @@ _HASHES: dict[str, tuple[list[int], str]] = {}  # model path -> (file version, s
 LOAD_SECONDS: dict[str, float] = {}  # model path -> seconds its last load took in this process
 
 
-def session_options(onnxruntime: Any) -> Any:
+def session_options(onnxruntime: Any, memory_patterns: bool = True) -> Any:
     """The onnxruntime session options for a Piper voice (measured on the demo essays, issue 18).
 
     - One intra-op thread and sequential execution: the narration pool already runs one worker per
       core. Two threads in one worker cost as many CPU seconds per audio second or more (with
       onnxruntime's spinning threads, 1.3x as many).
     - All graph optimizations (onnxruntime's default, kept explicit): ORT_ENABLE_BASIC was no faster.
-    - The CPU memory arena and memory patterns stay on. Without the arena, glibc's heap keeps the
-      freed tensors: a worker's peak grew from 390 to 670 MB and it was 10% slower; without both,
-      450 MB and 13% slower. Shrinking the arena after every sentence (a run option) lowered what
-      a worker holds between sentences (390 to 210 MB) but barely its peak (360 MB), for 8 to 15%
-      more CPU: the peak is one long sentence's vocoder tensors, which every setting must hold.
+    - The CPU memory arena stays on. Without it, glibc's heap keeps the freed tensors: a worker's
+      peak grew from 390 to 670 MB and it was 10% slower. Shrinking the arena after every sentence
+      (a run option) lowered what a worker holds between sentences but barely its peak, for 8 to
+      15% more CPU. The peak was one long sentence's vocoder tensors: the vocoder now runs a window
+      at a time (:mod:`audioessay.voice.piper_split`), and for those windows memory patterns are
+      off (``memory_patterns``), which lowered the peak with no CPU cost.
     - Denormals as zero made no difference.
     """
     options = onnxruntime.SessionOptions()
@@ -79,7 +82,7 @@ def session_options(onnxruntime: Any) -> Any:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.enable_cpu_mem_arena = True
-    options.enable_mem_pattern = True
+    options.enable_mem_pattern = memory_patterns
     # With one thread there is no pool to spin; were a second thread ever allowed, spinning would
     # only burn the CPU seconds the narration pool counts on.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -190,6 +193,22 @@ def _read_model_config(model: Path) -> dict[str, Any]:
     return data
 
 
+def _session(onnxruntime: Any, model: Path) -> Any:
+    """The model's session: its two halves, the vocoder run window by window (:mod:`piper_split`), or
+    the whole model when it cannot be split."""
+    digest = model_sha256(model)
+    halves = split_model(model, digest) if digest else None
+    if halves is None:
+        return onnxruntime.InferenceSession(str(model), sess_options=session_options(onnxruntime),
+                                            providers=["CPUExecutionProvider"])
+    encoder = onnxruntime.InferenceSession(str(halves.encoder), sess_options=session_options(onnxruntime),
+                                           providers=["CPUExecutionProvider"])
+    # Without memory patterns a window's tensors took 75 MB instead of 105, for the same CPU time.
+    decoder = onnxruntime.InferenceSession(str(halves.decoder), sess_options=session_options(onnxruntime, False),
+                                           providers=["CPUExecutionProvider"])
+    return WindowedSession(encoder, decoder, halves.latent)
+
+
 class PiperEngine:
     """Piper voices loaded in this process (one engine per worker; models are loaded once)."""
 
@@ -271,8 +290,7 @@ class PiperEngine:
 
             config = PiperConfig.from_dict(_read_model_config(model))
             try:
-                session = onnxruntime.InferenceSession(str(model), sess_options=session_options(onnxruntime),
-                                                       providers=["CPUExecutionProvider"])
+                session = _session(onnxruntime, model)
             except Exception as exc:  # noqa: BLE001 - onnxruntime's errors derive from Exception only
                 raise NarrationError(f"cannot load the Piper voice model: {exc}", path=model,
                                      hint="check that it is a Piper .onnx voice, not a damaged download") from None

