@@ -11,8 +11,9 @@ For each engine it prints:
   every sentence, the outro), pooled over the essays. The judge is faster-whisper ``base`` with
   voice-activity detection (``tiny.en`` when base is not installed), from the verify extra's
   registry packages, checked against their pinned hashes (``audioessay.verify``). Numbers are
-  compared as words on both sides. The judge's language model restores famous names by itself,
-  so it under-counts name errors;
+  compared as words on both sides, and a word the script respells for the voice may be heard as
+  the writer wrote it ("Wah keen" as Joaquin). The judge's language model restores famous names
+  by itself, so it under-counts name errors;
 - speed: audio seconds per CPU second of the whole render's process tree (``--jobs 2``), and as a
   ratio against the default engine measured in the same session (house rule);
 - peak memory: the largest summed resident set of the render's process tree (bench/proctree.py);
@@ -33,6 +34,7 @@ import json
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +54,12 @@ def installed_engines() -> list[str]:
     return [engine for engine, module in ENGINE_MODULES.items() if importlib.util.find_spec(module) is not None]
 
 
-def spoken_text(ws: Path, episode: dict[str, Any]) -> str:
+def spoken_text(ws: Path, episode: dict[str, Any]) -> tuple[str, str]:
     """Everything the episode says, from its script (with {written|spoken} respellings resolved),
-    the announcement and the outro, as one text."""
+    the announcement and the outro, as one text; and the same lines' written forms (what
+    listeners read: the judge accepts the writer's word where the script respells it)."""
     from audioessay.pipeline.essays import find_essay
-    from audioessay.pipeline.plan import EngineVersions, takes_for
+    from audioessay.pipeline.plan import EngineVersions, published_script, takes_for
     from audioessay.pipeline.report import VoiceOverrides
     from audioessay.text.scriptfile import read_script
     from audioessay.workspace import load_workspace
@@ -67,21 +70,24 @@ def spoken_text(ws: Path, episode: dict[str, Any]) -> str:
     ledger = json.loads((ws / "episodes.json").read_text(encoding="utf-8"))["episodes"]
     number = next(entry["number"] for entry in ledger.values() if entry["slug"] == episode["slug"])
     takes = takes_for(workspace, essay, script, number, VoiceOverrides(), EngineVersions())
-    said = [takes.announcement.text] if takes.announcement else []
-    said += script.sentences()
-    said += [takes.outro.text] if takes.outro else []
-    return " ".join(said)
+    lines = [takes.announcement] if takes.announcement else []
+    lines += published_script(workspace, essay, script).lines()
+    lines += [takes.outro] if takes.outro else []
+    return " ".join(line.text for line in lines), " ".join(line.shown for line in lines)
 
 
-def judge_episodes(ws: Path, episodes: list[dict[str, Any]], recognizer: Any) -> tuple[int, int]:
-    """(word errors, script words) over the episodes."""
+def judge_episodes(ws: Path, episodes: list[dict[str, Any]], recognizer: Any) -> tuple[int, int, list[str]]:
+    """(word errors, script words, each error as "said -> heard") over the episodes."""
     from audioessay.verify.compare import compare
 
     errors = words = 0
+    differences: list[str] = []
     for episode in episodes:
-        comparison = compare(spoken_text(ws, episode), recognizer.transcribe(ws / episode["audio"]))
+        said, written = spoken_text(ws, episode)
+        comparison = compare(said, recognizer.transcribe(ws / episode["audio"]), written)
         errors, words = errors + comparison.errors, words + len(comparison.said)
-    return errors, words
+        differences += comparison.differences()
+    return errors, words, differences
 
 
 def dnsmos(ws: Path, episodes: list[dict[str, Any]]) -> float | None:
@@ -108,9 +114,10 @@ def measure(engine: str, tmp: Path, essays: int, recognizer: Any) -> dict[str, A
     run: RenderRun = render_once(engine, tmp, 1, essays=essays)
     ws = tmp / f"{engine}-1"
     episodes = json.loads((ws / ".bench-render.json").read_text())["episodes"]
-    errors, words = judge_episodes(ws, episodes, recognizer)
+    errors, words, differences = judge_episodes(ws, episodes, recognizer)
     return {"engine": engine, "wer": errors / words, "errors": errors, "words": words, "speed": run.speed,
-            "peak_mb": run.peak_mb, "audio_s": run.audio_s, "dnsmos": dnsmos(ws, episodes)}
+            "peak_mb": run.peak_mb, "audio_s": run.audio_s, "dnsmos": dnsmos(ws, episodes),
+            "differences": differences}
 
 
 def report(results: list[dict[str, Any]], judge: str) -> None:
@@ -123,6 +130,9 @@ def report(results: list[dict[str, Any]], judge: str) -> None:
         mos = f"; DNSMOS {r['dnsmos']:.2f}" if r["dnsmos"] is not None else ""
         print(f"  {r['engine']:8} WER {r['wer']:.1%} ({r['errors']}/{r['words']}){met}; "
               f"{r['speed']:.1f} audio s per CPU s{ratio}; peak tree {r['peak_mb']:.0f} MB{mos}")
+    for r in results:  # what each voice is misheard saying: where a spoken form could help
+        common = Counter(r["differences"]).most_common(12)
+        print(f"  {r['engine']} most common differences: " + "; ".join(f"{d} ({n})" for d, n in common))
 
 
 def main() -> int:

@@ -145,8 +145,12 @@ class Script:
 
     def sentences(self) -> list[str]:
         """Every sentence, in order."""
+        return [line.text for line in self.lines()]
+
+    def lines(self) -> list[Sentence]:
+        """Every sentence line, in order, with its written form."""
         return [
-            item.text
+            item
             for section in self.sections
             for paragraph in section.paragraphs
             for item in paragraph.items

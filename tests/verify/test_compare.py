@@ -88,3 +88,45 @@ def test_episode_wer_is_pooled() -> None:
 def test_sentence_lines_skip_header_headings_pauses_and_blanks() -> None:
     text = "---\naudioessay-script: 1\ntitle: T\n---\n# Heading\nOne.\n\nTwo.\n[pause 2s]\nThree.\n"
     assert sentence_lines(text) == [6, 8, 10]
+
+
+# --------------------------------------------------------------------------- written forms
+# The script respells some words for the voice only ("Wah keen" for Joaquin); a listener who hears the
+# writer's word heard it right, and so did one who heard the respelling. Numbers are still judged as said.
+
+@pytest.mark.parametrize(("said", "written", "heard", "errors"), [
+    ("Wah keen Phoenix plays Theodore.", "Joaquin Phoenix plays Theodore.", "Joaquin Phoenix plays Theodore.", 0),
+    ("Wah keen Phoenix plays Theodore.", "Joaquin Phoenix plays Theodore.", "Wah keen Phoenix plays Theodore.", 0),
+    ("Wah keen Phoenix plays Theodore.", "Joaquin Phoenix plays Theodore.", "Joe Confenix plays Theodore.", 2),
+    # two respellings in a line, one heard each way
+    ("Spike Jones directs Wah keen.", "Spike Jonze directs Joaquin.", "Spike Jones directs Joaquin.", 0),
+    ("Spike Jones directs Wah keen.", "Spike Jonze directs Joaquin.", "Spike Jonze directs wah keen.", 0),
+    # a spelled initialism, with a number the written form has in digits
+    ("In nineteen ninety-eight, F-eh-Q was new.", "In 1998, FAQ was new.", "In 1998, FAQ was new.", 0),
+    ("In nineteen ninety-eight, F-eh-Q was new.", "In 1998, FAQ was new.", "In 1989, FAQ was new.", 2),
+    ("It cost seventy pounds at eight p-m.", "It cost £70 at 8 p.m.", "It cost £70 at 8pm.", 0),
+    # the written number is never a reason to accept another number
+    ("nine in ten", "9 in 10", "nine in eleven", 1),
+    # a line the reviewer reworded: the written words are theirs, nothing to accept
+    ("He said hello there.", "He said hello.", "He said hello.", 1),
+    ("Wah keen", "Joaquin", "", 1),
+])
+def test_written_forms_are_accepted_where_the_script_respells(said: str, written: str, heard: str,
+                                                             errors: int) -> None:
+    assert compare(said, heard, written).errors == errors
+
+
+def test_without_a_written_form_only_the_script_counts() -> None:
+    assert compare("Wah keen Phoenix.", "Joaquin Phoenix.").errors == 2
+    assert compare("Wah keen Phoenix.", "Joaquin Phoenix.", "Joaquin Phoenix.").errors == 0
+
+
+def test_a_respelling_in_a_long_episode_is_judged_where_it_is_heard() -> None:
+    """Whole episodes are judged at once (bench/voices.py): each respelled run is decided by the words
+    heard around it, not by the episode as a whole."""
+    filler = " ".join(f"word{n}" for n in range(200))
+    said = f"Spike Jones met Wah keen. {filler} Wah keen met Spike Jones."
+    written = f"Spike Jonze met Joaquin. {filler} Joaquin met Spike Jonze."
+    heard = f"Spike Jones met Joaquin. {filler} Wah keen met Spike Jonze."
+    assert compare(said, heard, written).errors == 0
+    assert compare(said, heard.replace("Wah keen met", "Walking met"), written).errors == 1  # joaquin -> walking

@@ -98,3 +98,27 @@ def test_a_model_that_fails_its_hash_is_refused(rendered: Path, tmp_path: Path, 
     assert _run_main(["verify", "--model", "tiny.en"], rendered, monkeypatch) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "sha256" in err and "refusing to load it" in err
+
+
+def test_each_take_carries_its_written_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A take whose script line respells words for the voice ([pronunciations] Joaquin = "Wah keen")
+    is judged against the writer's words too: hearing "Joaquin" is right."""
+    from audioessay.pipeline import verify as pipeline_verify
+    from audioessay.workspace import load_workspace
+
+    ws = make_workspace(tmp_path / "ws", ["her-ending-explained-emotionally.txt"])
+    run_cli(["script"], ws, check=True)
+    written: dict[str, str | None] = {}
+    paired = pipeline_verify._paired
+
+    def remember(requests, wheres, shown, audio_of):  # type: ignore[no-untyped-def]
+        written.update({request.text: form for request, form in zip(requests, shown, strict=True)})
+        return paired(requests, wheres, shown, audio_of)
+
+    monkeypatch.setattr(pipeline_verify, "_paired", remember)
+    [episode] = pipeline_verify.takes_to_verify(load_workspace(ws), [])
+    assert episode.takes == () and episode.missing  # nothing narrated yet
+    [line] = [text for text in written if "Wah keen" in text]
+    assert "Joaquin Phoenix" in (written[line] or "") and "Wah keen" not in (written[line] or "")
+    [year] = [text for text in written if text.startswith("Her is a")]
+    assert "2013" in (written[year] or "")  # numbers are shown as written (and judged as said)

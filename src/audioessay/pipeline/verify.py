@@ -19,9 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audioessay.errors import AudioessayError
+from audioessay.models import Essay, Script
 from audioessay.pipeline.essays import find_essay, is_sample, read_essays
 from audioessay.pipeline.identity import open_ledger
-from audioessay.pipeline.plan import EngineVersions, EpisodePlan, Takes, sync_ledger, takes_for
+from audioessay.pipeline.plan import (
+    EngineVersions,
+    EpisodePlan,
+    Takes,
+    published_script,
+    sync_ledger,
+    takes_for,
+)
 from audioessay.pipeline.report import BuildReport, VoiceOverrides
 from audioessay.text.memo import EssayMemo
 from audioessay.text.review import ReviewItem
@@ -52,17 +60,24 @@ def _places(text: str, takes: Takes) -> list[str]:
     return wheres + [w for w, said in (("announcement", takes.announcement), ("outro", takes.outro)) if said]
 
 
-def _paired(requests: Sequence[TakeRequest], wheres: Sequence[str],
+def _written(ws: Workspace, essay: Essay, script: Script, takes: Takes) -> list[str | None]:
+    """Each take's written form, in the order of ``takes.requests``: a listener who hears the
+    writer's word where the script respells it for the voice heard it right (verify.compare)."""
+    lines = published_script(ws, essay, script).lines()
+    return [line.written for line in lines] + [said.written for said in (takes.announcement, takes.outro) if said]
+
+
+def _paired(requests: Sequence[TakeRequest], wheres: Sequence[str], written: Sequence[str | None],
             audio_of: Mapping[str, Path | None]) -> tuple[list[TakeToVerify], list[str]]:
     from audioessay.verify import TakeToVerify
 
     items, missing = [], []
-    for request, where in zip(requests, wheres):
+    for request, where, shown in zip(requests, wheres, written):
         audio = audio_of.get(request.key)
         if audio is None:
             missing.append(where)
         else:
-            items.append(TakeToVerify(request.key, request.text, audio, where))
+            items.append(TakeToVerify(request.key, request.text, audio, where, shown))
     return items, missing
 
 
@@ -83,7 +98,7 @@ def takes_to_verify(ws: Workspace, slugs: Sequence[str]) -> list[EpisodeTakes]:
         text, script = read_script(path, ws.relative(path))
         takes = takes_for(ws, essay, script, entries[essay.slug].number, VoiceOverrides(), engines)
         audio = {request.key: cache.get(request.key) for request in takes.requests}
-        items, missing = _paired(takes.requests, _places(text, takes), audio)
+        items, missing = _paired(takes.requests, _places(text, takes), _written(ws, essay, script, takes), audio)
         found.append(EpisodeTakes(essay.slug, ws.relative(path), tuple(items), tuple(missing)))
     return found
 
@@ -127,7 +142,8 @@ class RenderVerifier:
 
         text = self.ws.script_path(plan.slug).read_text(encoding="utf-8")
         audio = {key: outcome.path for key, outcome in outcomes.items()}
-        items, missing = _paired(plan.takes.requests, _places(text, plan.takes), audio)
+        written = _written(self.ws, plan.essay, plan.script, plan.takes)
+        items, missing = _paired(plan.takes.requests, _places(text, plan.takes), written, audio)
         recognizer = self._heard_by()  # faster-whisper itself loads on the first take not heard before
         verdicts = verify_takes(items, recognizer, self.ws.state, jobs=self.jobs)
         return EpisodeVerdict(plan.slug, self.ws.relative(self.ws.script_path(plan.slug)), tuple(verdicts),

@@ -52,6 +52,7 @@ class TakeToVerify:
     text: str
     audio: Path
     where: str = ""  # how to find it, e.g. "line 12" of the script, or "announcement"
+    written: str | None = None  # the line's written form, when not ``text`` (what listeners read)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def judge(comparison: Comparison, pace: float | None = None) -> str:
 
 def verdict_of(take: TakeToVerify, heard: str, pace: float | None = None) -> TakeVerdict:
     """The verdict on ``take`` given what was heard in it (and its relative ``pace``)."""
-    comparison = compare(take.text, heard)
+    comparison = compare(take.text, heard, take.written)
     reason = judge(comparison, pace)
     return TakeVerdict(key=take.key, text=take.text, heard=heard, words=len(comparison.said),
                        errors=comparison.errors, wer=comparison.wer, flagged=bool(reason), reason=reason,

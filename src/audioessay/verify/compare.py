@@ -9,6 +9,12 @@ reading the voice did not give is never among the words the recognizer wrote.
 
 The alignment is a word-level edit distance (substitutions, deletions, insertions) in which a
 compound written as one word or two ("sunrise", "sun rise") is a match.
+
+A line's written form (the essay's words, :mod:`audioessay.text.written`) may be given too. Where
+the script spells a word for the voice only ("Wah keen" for Joaquin, "F-eh-Q" for FAQ), hearing
+the writer's word is what a listener should do, so the words a listener should hear (the written
+words there, the script's words elsewhere) are compared as well, and the closer match counts.
+Numbers stay as the script says them: the written digits tell nothing about how they were said.
 """
 
 from __future__ import annotations
@@ -249,11 +255,69 @@ def _trace(said: Sequence[str], heard: Sequence[str], cost: list[list[int]]) -> 
     return steps
 
 
-def compare(sentence: str, heard: str) -> Comparison:
-    """The script's ``sentence`` against the recognizer's ``heard`` text."""
+def compare(sentence: str, heard: str, written: str | None = None) -> Comparison:
+    """The script's ``sentence`` (whose written form is ``written``) against the recognizer's ``heard``
+    text; where the script respells words for the voice, whichever of its words and the writer's
+    matches what was heard better."""
     said = words(sentence)
     heard_list = heard_words(heard, said)
+    if written:
+        said = listener_words(said, heard_words(written, said), heard_list)
     return Comparison(tuple(said), tuple(heard_list), tuple(align(said, heard_list)))
+
+
+Spelling = tuple[list[str], list[str]]  # a run of the script's words and the writer's words for it
+CONTEXT = 3  # words either side of a respelled run that decide which of its spellings was heard
+
+
+def listener_words(said: list[str], shown: Sequence[str], heard: Sequence[str]) -> list[str]:
+    """``said`` (the script's words) with each run that the script spells for the voice replaced by
+    the ``shown`` (written) words when those match ``heard`` better, judged on the heard words
+    aligned with the run and a few words around it."""
+    reference, runs = said, _respelled_runs(said, shown)
+    if not runs:
+        return said
+    where = _heard_positions(align(said, heard))  # said index -> heard index where its step starts
+    result: list[str] = []
+    done = 0
+    for start, end, written in runs:
+        low, high = max(0, start - CONTEXT), min(len(said), end + CONTEXT)
+        window = heard[where[low]:where[high]]
+        before, after = reference[low:start], reference[end:high]
+        script = distance([*before, *reference[start:end], *after], window)
+        if distance([*before, *written, *after], window) < script:
+            result += [*reference[done:start], *written]
+            done = end
+    return result + reference[done:]
+
+
+def _respelled_runs(said: Sequence[str], shown: Sequence[str]) -> list[tuple[int, int, list[str]]]:
+    """(start, end, written words) of each run of ``said`` that ``shown`` writes otherwise in plain
+    words: not a number or a symbol, and not a word the writer added or dropped."""
+    runs: list[tuple[int, int, list[str]]] = []
+    index, run = 0, []  # run: consecutive differences, one spelling of one or more words
+    for step in (*align(said, shown), Step("=", "", "")):
+        if step.op != "=":
+            run.append(step)
+            continue
+        script = [w for s in run for w in s.said.split()]
+        written = [w for s in run for w in s.heard.split()]
+        if script and written and all(w.isalpha() and w not in NUMBER_WORDS for w in written):
+            runs.append((index, index + len(script), written))
+        index += len(script) + len(step.said.split())
+        run = []
+    return runs
+
+
+def _heard_positions(steps: Sequence[Step]) -> list[int]:
+    """For each word of the script side of ``steps`` (and one past the end), the heard index at which
+    its step starts."""
+    positions: list[int] = []
+    heard = 0
+    for step in steps:
+        positions += [heard] * len(step.said.split())
+        heard += len(step.heard.split())
+    return [*positions, heard]
 
 
 NUMBER_WORDS = frozenset(
