@@ -102,7 +102,7 @@ def render(
                             ws.config.verify.enabled if verify is None else verify)
     verifier = RenderVerifier(ws, ws.config.verify.model, options.jobs) if options.verify else None
     cache = TakeCache(ws.cache)
-    runner = make_runner(ws, cache, options.jobs, executor, store)
+    runner = make_runner(ws, cache, options.jobs, executor, store, options.overrides.engine or ws.config.voice.engine)
     report = BuildReport()
     with contextlib.closing(runner):
         # 1. plan each essay's episode

@@ -21,6 +21,7 @@ from audioessay.master.job import MasterJob, master_job
 from audioessay.pipeline.partials import remove_partials
 from audioessay.pipeline.report import bug
 from audioessay.voice.cache import TakeCache, TakeRequest
+from audioessay.voice.engine import shares_one_model
 from audioessay.voice.narrate import EarlyNarration, TakeOutcome, local_executor, narrate
 from audioessay.workspace import Workspace
 
@@ -87,7 +88,9 @@ def mastering_tools_found() -> bool:
 
 
 class LocalRunner:
-    """This machine's cores: a pool of ``jobs`` spawned worker processes, each with its own engine.
+    """This machine's cores: a pool of ``jobs`` spawned worker processes, each with its own engine;
+    or, for an engine that shares one model between threads (Piper), one worker narrating ``jobs``
+    takes at once, so that the model and its memory are held once.
 
     - Several new episodes: the workers start while the scripts are written (their imports take a
       while) and narrate each new episode's takes as soon as its script is written.
@@ -98,17 +101,19 @@ class LocalRunner:
 
     masters_here = True
 
-    def __init__(self, ws: Workspace, cache: TakeCache, jobs: int) -> None:
+    def __init__(self, ws: Workspace, cache: TakeCache, jobs: int, engine: str = "") -> None:
+        """``engine``: the show's engine for this run, which decides between processes and threads."""
         self.ws, self.cache, self.jobs = ws, cache, jobs
+        self.workers, self.threads = (1, jobs) if shares_one_model(engine) else (jobs, 1)
         self._pool: cf.ProcessPoolExecutor | None = None
         self._early: EarlyNarration | None = None
         self._masters_in_workers = False
 
     def expect(self, new_episodes: int) -> None:
         if self.jobs > 1 and new_episodes > 1:
-            self._pool = local_executor(self.jobs)
+            self._pool = local_executor(self.workers, self.threads)
             with _narration_workers_alive():
-                _start_workers(self._pool, self.jobs)
+                _start_workers(self._pool, self.workers)
             if mastering_tools_found():  # else that is said once, before any take
                 self._early = EarlyNarration(self.cache, self._pool)
 
@@ -119,7 +124,7 @@ class LocalRunner:
 
     def narrate(self, requests: Sequence[TakeRequest], episodes: int,
                 progress: Progress | None) -> dict[str, TakeOutcome]:
-        self._masters_in_workers = self.jobs > 1 and episodes > 1
+        self._masters_in_workers = self.workers > 1 and episodes > 1
         if not requests and not self._masters_in_workers:
             self.close()
             return {}
@@ -134,10 +139,10 @@ class LocalRunner:
 
     def _workers(self, requests: Sequence[TakeRequest]) -> cf.ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = local_executor(self.jobs)
+            self._pool = local_executor(self.workers, self.threads)
             missing = {r.key for r in requests if self.cache.get(r.key) is None}
             with _narration_workers_alive():
-                _start_workers(self._pool, self.jobs if self._masters_in_workers else min(self.jobs, len(missing)))
+                _start_workers(self._pool, self.workers if self._masters_in_workers else min(self.workers, len(missing)))
         return self._pool
 
     def master(self, jobs: Sequence[MasterJob | AudioessayError]) -> Mastered:
@@ -209,7 +214,7 @@ def _start_workers(pool: cf.Executor, count: int) -> None:
 
 
 def make_runner(ws: Workspace, cache: TakeCache, jobs: int, executor: cf.Executor | None,
-                store: str | None) -> Runner:
+                store: str | None, engine: str = "") -> Runner:
     """The local runner, or with an ``executor`` (e.g. a Dask ``Client.get_executor(pure=False)``)
     the Dask runner; a ``store`` URL (needs an executor) carries takes and episode files between
     the workers and this workspace."""
@@ -217,7 +222,7 @@ def make_runner(ws: Workspace, cache: TakeCache, jobs: int, executor: cf.Executo
         if store is not None:
             raise AudioessayError("a store needs an executor to render on",
                                   hint="pass --scheduler tcp://HOST:PORT with --store")
-        return LocalRunner(ws, cache, jobs)
+        return LocalRunner(ws, cache, jobs, engine)
     from audioessay.pipeline.dask_runner import DaskRunner
 
     return DaskRunner(executor, store, cache, jobs)

@@ -68,7 +68,11 @@ def voice_names(voices: list[VoiceInfo]) -> set[str]:
 
 @runtime_checkable
 class Engine(Protocol):
-    """A text-to-speech engine. Instances are created once per worker process."""
+    """A text-to-speech engine. Instances are created once per worker process.
+
+    An engine class may set ``shares_one_model = True`` when one instance can narrate several takes
+    at once on threads (its model loaded once): the local runner then starts one worker with a
+    thread per job instead of a process per job (:func:`shares_one_model`)."""
 
     name: str
 
@@ -139,3 +143,9 @@ def require_available(name: str) -> Engine:
     if not status.ok:
         raise ToolMissingError(f"engine '{name}' is not available: {status.reason}", hint=status.install)
     return engine
+
+
+def shares_one_model(name: str) -> bool:
+    """Whether the named engine narrates several takes at once on threads, sharing one loaded model
+    (see :class:`Engine`); False for an unknown engine."""
+    return bool(getattr(engine_classes().get(name), "shares_one_model", False))

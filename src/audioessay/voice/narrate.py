@@ -24,6 +24,7 @@ from audioessay.voice.engine import Engine, get_engine
 
 BATCH_MAX = 12  # takes in one task at most
 _ENGINES: dict[str, Engine] = {}  # one engine per worker process (espeak state is process-global)
+_THREADS = 1  # takes this worker narrates at once with an engine that shares one model (local_executor)
 
 
 @dataclass(frozen=True)
@@ -41,17 +42,30 @@ def _engine(name: str) -> Engine:
 
 
 def synthesize_batch(requests: list[TakeRequest], cache_root: str) -> list[TakeOutcome]:
-    """Worker task: make every take of the batch that the cache lacks. Idempotent."""
+    """Worker task: make every take of the batch that the cache lacks. Idempotent. With an engine
+    that shares one model, the takes are narrated :data:`_THREADS` at a time."""
     cache = TakeCache(Path(cache_root))
-    outcomes = []
-    for request in requests:
-        key = request.key
-        cached = cache.get(key)
+
+    def made(request: TakeRequest) -> TakeOutcome:
+        cached = cache.get(request.key)
         if cached is not None:  # another worker (or a killed run) made it already
-            outcomes.append(TakeOutcome(key, cached, synthesized=False))
-            continue
-        outcomes.append(_narrate_one(cache, request, key))
-    return outcomes
+            return TakeOutcome(request.key, cached, synthesized=False)
+        return _narrate_one(cache, request, request.key)
+
+    if _THREADS > 1 and len(requests) > 1 and _one_shared_model(requests):
+        with cf.ThreadPoolExecutor(_THREADS, thread_name_prefix="take") as threads:
+            return list(threads.map(made, requests))
+    return [made(request) for request in requests]
+
+
+def _one_shared_model(requests: list[TakeRequest]) -> bool:
+    """Whether every take's engine narrates takes at once on threads (each engine is made here, before
+    any thread starts; an unknown one is each take's own error, narrated one by one)."""
+    try:
+        engines = [_engine(request.settings.engine) for request in requests]
+    except AudioessayError:
+        return False
+    return all(getattr(engine, "shares_one_model", False) for engine in engines)
 
 
 def _narrate_one(cache: TakeCache, request: TakeRequest, key: str) -> TakeOutcome:
@@ -74,11 +88,18 @@ def _narrate_one(cache: TakeCache, request: TakeRequest, key: str) -> TakeOutcom
             temp.unlink()
 
 
-def local_executor(jobs: int) -> cf.ProcessPoolExecutor:
-    """A process pool with ``spawn`` workers: a process forked after pyttsx3 was used hangs in its
-    first take (the espeak driver's threads and its audio state do not survive a fork)."""
+def local_executor(jobs: int, threads: int = 1) -> cf.ProcessPoolExecutor:
+    """A process pool of ``jobs`` ``spawn`` workers (a process forked after pyttsx3 was used hangs in
+    its first take: the espeak driver's threads and its audio state do not survive a fork), each
+    narrating ``threads`` takes at once with an engine that shares one model."""
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_die_with_parent)
+                                  initializer=_worker_start, initargs=(threads,))
+
+
+def _worker_start(threads: int) -> None:
+    global _THREADS
+    _THREADS = threads
+    _die_with_parent()
 
 
 def _die_with_parent() -> None:

@@ -28,11 +28,13 @@ time (:mod:`audioessay.voice.piper_split`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
 import importlib.util
 import json
 import os
 import tempfile
+import threading
 import time
 import wave
 from pathlib import Path
@@ -59,6 +61,11 @@ PINNED_SHA256 = {
 _VOICES: dict[tuple[str, int, int], Any] = {}  # loaded models, one set per worker process
 _HASHES: dict[str, tuple[list[int], str]] = {}  # model path -> (file version, sha256), this process
 LOAD_SECONDS: dict[str, float] = {}  # model path -> seconds its last load took in this process
+_LOADING = threading.RLock()  # takes narrated at once on threads load a model (and the arena) once
+# piper's espeak-ng bridge sets a voice, then phonemizes with it: process-global state, so two
+# takes of models with different espeak voices must not interleave those calls.
+_ESPEAK = threading.Lock()
+_ARENA: list[bool] = []  # whether this process's shared arena was registered (once)
 
 
 def session_options(onnxruntime: Any, memory_patterns: bool = True) -> Any:
@@ -86,7 +93,25 @@ def session_options(onnxruntime: Any, memory_patterns: bool = True) -> Any:
     # With one thread there is no pool to spin; were a second thread ever allowed, spinning would
     # only burn the CPU seconds the narration pool counts on.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if _shared_arena(onnxruntime):
+        options.add_session_config_entry("session.use_env_allocators", "1")
     return options
+
+
+def _shared_arena(onnxruntime: Any) -> bool:
+    """One memory arena for every Piper session of this process (both halves of a model, and the takes
+    narrated at once on threads) instead of one per session: 55 MB less at peak, the same CPU time."""
+    with _LOADING:
+        if not _ARENA:
+            try:
+                memory = onnxruntime.OrtMemoryInfo("Cpu", onnxruntime.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0,
+                                                   onnxruntime.OrtMemType.DEFAULT)
+                # (max bytes 0: no limit, extend strategy 0: next power of two, the rest the defaults)
+                onnxruntime.create_and_register_allocator(memory, onnxruntime.OrtArenaCfg(0, 0, -1, -1))
+                _ARENA.append(True)
+            except Exception:  # noqa: BLE001 - an onnxruntime without it: a session's own arena then
+                _ARENA.append(False)
+        return _ARENA[0]
 
 
 def _verified_path() -> Path:
@@ -209,10 +234,26 @@ def _session(onnxruntime: Any, model: Path) -> Any:
     return WindowedSession(encoder, decoder, halves.latent)
 
 
+@functools.cache
+def _locked_voice() -> type:
+    """``piper.PiperVoice`` with its phonemizing under :data:`_ESPEAK`: the rest of a take (the model)
+    runs on several threads at once."""
+    from piper import PiperVoice
+
+    class LockedVoice(PiperVoice):
+        def phonemize(self, text: str) -> list[list[str]]:
+            with _ESPEAK:
+                return super().phonemize(text)
+
+    return LockedVoice
+
+
 class PiperEngine:
-    """Piper voices loaded in this process (one engine per worker; models are loaded once)."""
+    """Piper voices loaded in this process (one engine per worker; models are loaded once). Takes
+    can be narrated on several threads at once, sharing the model (``shares_one_model``)."""
 
     name = "piper"
+    shares_one_model = True
 
     def __init__(self, models: tuple[Path | str, ...] = ()) -> None:
         """``models``: extra model files to list in :meth:`voices` besides the bundled ones."""
@@ -282,11 +323,15 @@ class PiperEngine:
         file version; a bundled model is checked against its pinned hash first."""
         stat = model.stat()
         key = (str(model), stat.st_size, stat.st_mtime_ns)
+        with _LOADING:
+            return self._loaded(model, key)
+
+    def _loaded(self, model: Path, key: tuple[str, int, int]) -> Any:
         if key not in _VOICES:
             started = time.perf_counter()
             check_pin(model)
             import onnxruntime
-            from piper import PiperConfig, PiperVoice
+            from piper import PiperConfig
 
             config = PiperConfig.from_dict(_read_model_config(model))
             try:
@@ -296,7 +341,7 @@ class PiperEngine:
                                      hint="check that it is a Piper .onnx voice, not a damaged download") from None
             for old in [k for k in _VOICES if k[0] == key[0]]:
                 del _VOICES[old]  # the file changed: drop the stale session
-            _VOICES[key] = PiperVoice(config=config, session=session)
+            _VOICES[key] = _locked_voice()(config=config, session=session)
             LOAD_SECONDS[str(model)] = time.perf_counter() - started
         return _VOICES[key]
 
