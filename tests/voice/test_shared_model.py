@@ -17,6 +17,7 @@ from audioessay.pipeline.runner import LocalRunner
 from audioessay.voice import narrate
 from audioessay.voice.cache import TakeCache, TakeRequest
 from audioessay.voice.engine import shares_one_model
+from audioessay.voice.kokoro_engine import KokoroEngine
 from audioessay.voice.piper_engine import PiperEngine
 from audioessay.voice.pyttsx3_engine import expected_seconds
 from audioessay.workspace import load_workspace
@@ -70,8 +71,9 @@ def test_an_unknown_engine_in_a_threaded_worker_is_each_take_s_own_error(tmp_pat
     assert all(o.path is None and "unknown engine 'no-such-engine'" in (o.error or "") for o in outcomes)
 
 
-def test_the_runner_starts_one_worker_with_a_thread_per_job_for_piper(tmp_path: Path) -> None:
-    assert shares_one_model("piper") and not shares_one_model("pyttsx3") and not shares_one_model("nope")
+def test_the_runner_starts_one_worker_with_a_thread_per_job_for_neural_voices(tmp_path: Path) -> None:
+    assert shares_one_model("piper") and shares_one_model("kokoro")
+    assert not shares_one_model("pyttsx3") and not shares_one_model("nope")
     ws = load_workspace(make_workspace(tmp_path / "ws", []))
     cache = TakeCache(ws.cache)
     piper = LocalRunner(ws, cache, 2, "piper")
@@ -80,13 +82,16 @@ def test_the_runner_starts_one_worker_with_a_thread_per_job_for_piper(tmp_path: 
     assert (default.workers, default.threads) == (2, 1)
 
 
-def test_piper_says_takes_at_once_on_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real voice on two threads: every take whole and as long as its text needs."""
-    monkeypatch.setitem(narrate._ENGINES, "piper", PiperEngine())
+@pytest.mark.parametrize("engine", [PiperEngine, KokoroEngine])
+def test_a_real_voice_says_takes_at_once_on_threads(engine: type, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real voice (Kokoro: the registry model) on two threads: every take whole and as long as
+    its text needs."""
+    monkeypatch.setitem(narrate._ENGINES, engine.name, engine())
     monkeypatch.setattr(narrate, "_THREADS", 2)
     texts = [f"Take {word} of the test, said while another take is said on the other thread."
              for word in ("one", "two", "three", "four", "five", "six")]
-    batch = [TakeRequest(text, VoiceSettings(engine="piper"), "1") for text in texts]
+    batch = [TakeRequest(text, VoiceSettings(engine=engine.name), "1") for text in texts]
     for request, outcome in zip(batch, narrate.synthesize_batch(batch, str(tmp_path)), strict=True):
         assert outcome.error is None and outcome.path is not None, outcome.error
         with wave.open(str(outcome.path), "rb") as wav:

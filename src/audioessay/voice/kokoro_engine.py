@@ -25,6 +25,7 @@ import importlib.resources
 import importlib.util
 import os
 import re
+import threading
 import wave
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,10 @@ def files_hint() -> str:
 
 _HELD: list[Any] = []  # the system espeak-ng, kept loaded (see _hold_system_espeak)
 _LOADED: dict[tuple[str, str], Any] = {}  # (model, voices) -> kokoro_onnx.Kokoro, one per worker process
+_LOADING = threading.Lock()  # takes narrated at once on threads load the model once
+# The phonemizer drives espeak-ng through ctypes, which lets other threads run meanwhile: its
+# process-global state must see one text at a time. The model itself runs on several threads.
+_PHONEMIZER = threading.Lock()
 
 
 def cache_dir() -> Path:
@@ -111,9 +116,11 @@ def phoneme_language(speaker: str) -> str:
 
 
 class KokoroEngine:
-    """Kokoro loaded in this process (one engine per worker; the model is loaded once)."""
+    """Kokoro loaded in this process (one engine per worker; the model is loaded once). Takes can be
+    narrated on several threads at once, sharing the model (``shares_one_model``)."""
 
     name = "kokoro"
+    shares_one_model = True
 
     def availability(self) -> Availability:
         try:
@@ -160,6 +167,10 @@ class KokoroEngine:
         return model.expanduser().resolve(), voices.expanduser().resolve()
 
     def _load(self, model: Path, voices: Path) -> Any:
+        with _LOADING:
+            return self._loaded(model, voices)
+
+    def _loaded(self, model: Path, voices: Path) -> Any:
         key = (str(model), str(voices))
         if key not in _LOADED:
             import onnxruntime
@@ -195,8 +206,10 @@ class KokoroEngine:
         kokoro = self._load(*self.files_for(settings))
         speaker = self._speaker(settings.voice, list(kokoro.voices.files))
         try:
-            audio, rate = kokoro.create(text, voice=speaker, speed=speed(settings.rate),
-                                        lang=phoneme_language(speaker))
+            with _PHONEMIZER:
+                phonemes = kokoro.tokenizer.phonemize(text, phoneme_language(speaker))
+            audio, rate = kokoro.create(phonemes, voice=speaker, speed=speed(settings.rate),
+                                        lang=phoneme_language(speaker), is_phonemes=True)
         except Exception as exc:  # noqa: BLE001 - the phonemizer and onnxruntime raise many kinds
             raise NarrationError(f"kokoro failed on {text[:60]!r}: {exc}") from None
         import numpy as np
