@@ -3,11 +3,12 @@
 Why: a Piper (VITS) model turns a sentence's phonemes into its whole waveform in one run, and its
 last part, the vocoder, holds tensors in proportion to the sentence: a 26-second sentence took a
 process to 780 MB, and a worker's peak was always its longest sentence (issue 18). The vocoder is
-a stack of convolutions that see fewer than 24 latent frames to either side, so decoding the
-latent in windows that overlap by :data:`OVERLAP` frames gives the same samples (bit for bit on
-the joe voice, ``tests/voice/test_piper_split.py``) with memory bounded by the window: 270 MB for
-that sentence, 9% more CPU for the overlaps of its windows. A sentence shorter than a window and
-its overlap is decoded in one run, as before.
+a stack of convolutions with a bounded context, so decoding the latent in windows with
+:data:`OVERLAP` frames of context on either side gives the same samples (bit for bit on the joe
+voice, ``tests/voice/test_piper_split.py``) in memory bounded by the window: 270 MB instead of
+523 MB for a 15.5-second sentence. The overlaps cost about 5% of a whole render's CPU time (9.6
+against 10.1 audio seconds per CPU second, bench/piper_render.py). A sentence shorter than a
+window and its overlap is decoded in one run.
 
 The halves are cut once per model content (its sha256) by a child process, because loading a
 model with the ``onnx`` library peaks near 300 MB, and kept in
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 WINDOW = 200  # latent frames decoded per run: about 2.3 s of audio at 22,050 Hz (256 samples a frame)
-OVERLAP = 32  # latent frames decoded on each side of a window and dropped: its convolutions' context
+OVERLAP = 24  # latent frames decoded on each side of a window, then dropped: the convolutions' context
 VOCODER_ENTRY = "/dec/conv_pre/Conv"  # the vocoder's first node in Piper's own ONNX export
 SPLIT_VERSION = 1  # bump when the halves are cut differently: older cached halves are cut again
 _META = "split.json"
