@@ -102,11 +102,17 @@ def demo_workspace(root: Path, essays: int | None = None) -> Path:
     return ws
 
 
-def render_once(engine: str, tmp: Path, attempt: int, essays: int | None = None) -> RenderRun:
-    """One whole render of the demo essays with ``--jobs 2`` in a fresh workspace; its ``--json``
-    output is kept in the workspace as ``.bench-render.json``."""
-    ws = demo_workspace(tmp / f"{engine}-{attempt}", essays)
-    args = [AUDIOESSAY, "render", "--jobs", "2", "--json"] + (["--engine", engine] if engine != "default" else [])
+def render_once(engine: str, tmp: Path, attempt: int, essays: int | None = None,
+                options: tuple[str, ...] = (), config: str = "") -> RenderRun:
+    """One whole render of the demo essays with ``--jobs 2`` (and ``options``) in a fresh workspace
+    (with ``config`` appended to its audioessay.toml); its ``--json`` output is kept in the workspace
+    as ``.bench-render.json``."""
+    ws = demo_workspace(tmp / f"{engine}{''.join(options)}-{attempt}", essays)
+    if config:
+        with (ws / "audioessay.toml").open("a", encoding="utf-8") as toml:
+            toml.write("\n" + config)
+    args = [AUDIOESSAY, "render", "--jobs", "2", "--json", *options]
+    args += ["--engine", engine] if engine != "default" else []
     with CpuWatch() as watch, TreeMonitor(interval=SAMPLE_INTERVAL, pss=False) as monitor:
         cpu0, t0 = _children_cpu(), time.perf_counter()
         proc = subprocess.run(args, cwd=ws, stdin=subprocess.DEVNULL, capture_output=True, text=True,
