@@ -92,3 +92,25 @@ def test_piper_per_essay_beside_pyttsx3(tmp_path: Path) -> None:
     assert keys(script_texts(ws, "b-voice-path"), voice_path, piper_version) <= cached
     assert keys(script_texts(ws, "c-pyttsx3"), plain, pyttsx3_version) <= cached
     assert len(cached) == 9
+
+
+def test_a_piper_show_on_two_jobs_with_one_essay_in_another_voice(tmp_path: Path) -> None:
+    """--jobs 2 with a piper show: one worker says two takes at once on threads (the model held
+    once), early narration while scripts are written, the episodes mastered here; an essay that
+    picks pyttsx3 is narrated by the same worker, one take at a time."""
+    ws = make_workspace(tmp_path / "ws", [], config("piper", "en-us", str(joe())))
+    seeds = ws / "seeds"
+    for name in ("one", "two"):
+        (seeds / f"{name}.md").write_text(essay(f"Piper {name}", "", f"Essay {name} is read by Piper. "
+                                                "It has three sentences. This is the last."), encoding="utf-8")
+    (seeds / "three.md").write_text(essay("Plain", "engine: pyttsx3\nvoice: en-us\n",
+                                          "This one is read by espeak. Two sentences."), encoding="utf-8")
+    result = run_cli(["render", "--jobs", "2", "--json"], ws)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert not report["errors"] and len(report["episodes"]) == 3
+    assert sorted(e["synthesized"] for e in report["episodes"]) == [3, 4, 4]  # with each announcement
+    assert all((ws / e["audio"]).stat().st_size > 10_000 and e["duration"] > 3 for e in report["episodes"])
+    cached = {p.stem for p in TakeCache(ws / ".audioessay" / "cache").entries()}
+    plain = VoiceSettings(engine="pyttsx3", voice="en-us", model=str(joe()))
+    assert keys(script_texts(ws, "three"), plain, Pyttsx3Engine().version()) <= cached

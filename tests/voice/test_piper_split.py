@@ -124,6 +124,21 @@ def test_a_model_not_laid_out_as_piper_s_is_used_whole(tmp_path: Path) -> None:
     assert meta["latent"] is None  # remembered: not cut again next time
 
 
+def test_without_the_onnx_library_the_model_is_used_whole_and_never_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnx" else real(name, *a))
+
+    def no_cut(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a child process was started to cut the model")
+
+    monkeypatch.setattr(subprocess, "run", no_cut)
+    digest = model_sha256(joe())
+    assert digest and split_model(joe(), digest) is None
+    assert isinstance(PiperEngine().load(joe()).session, onnxruntime.InferenceSession)
+
+
 def test_no_cache_folder_means_the_whole_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")

@@ -90,7 +90,9 @@ def mastering_tools_found() -> bool:
 class LocalRunner:
     """This machine's cores: a pool of ``jobs`` spawned worker processes, each with its own engine;
     or, for an engine that shares one model between threads (Piper), one worker narrating ``jobs``
-    takes at once, so that the model and its memory are held once.
+    takes at once, so that the model and its memory are held once. The show's engine for this run
+    decides; an essay whose front matter picks an engine that does not share its model is then
+    narrated one take at a time.
 
     - Several new episodes: the workers start while the scripts are written (their imports take a
       while) and narrate each new episode's takes as soon as its script is written.

@@ -71,9 +71,9 @@ _ARENA: list[bool] = []  # whether this process's shared arena was registered (o
 def session_options(onnxruntime: Any, memory_patterns: bool = True) -> Any:
     """The onnxruntime session options for a Piper voice (measured on the demo essays, issue 18).
 
-    - One intra-op thread and sequential execution: the narration pool already runs one worker per
-      core. Two threads in one worker cost as many CPU seconds per audio second or more (with
-      onnxruntime's spinning threads, 1.3x as many).
+    - One intra-op thread and sequential execution: narration already says one take per core (a
+      thread per job in one worker, see ``shares_one_model``). Two intra-op threads for one take
+      cost 10% more CPU seconds per audio second (with onnxruntime's spinning threads, 1.3x).
     - All graph optimizations (onnxruntime's default, kept explicit): ORT_ENABLE_BASIC was no faster.
     - The CPU memory arena stays on. Without it, glibc's heap keeps the freed tensors: a worker's
       peak grew from 390 to 670 MB and it was 10% slower. Shrinking the arena after every sentence

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib.util
 import json
 import os
 import subprocess
@@ -59,6 +60,8 @@ def split_model(model: Path, digest: str) -> SplitModel | None:
     found = _read_split(folder)
     if found is not None:
         return found or None
+    if importlib.util.find_spec("onnx") is None:  # piper-tts installed without the piper extra
+        return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / ".lock", "w") as lock:
