@@ -94,6 +94,7 @@ def test_the_halves_are_cut_once_and_kept(private_cache: Path, monkeypatch: pyte
     assert first is not None and first.encoder.parent == private_cache / "audioessay" / "piper" / digest
     meta = json.loads((first.encoder.parent / "split.json").read_text())
     assert meta["latent"] == first.latent and meta["window"] == WINDOW
+    assert first.sha256 == (model_sha256(first.encoder), model_sha256(first.decoder))
 
     def no_second_cut(*args: object, **kwargs: object) -> None:
         raise AssertionError("the model was cut again")
@@ -137,6 +138,16 @@ def test_without_the_onnx_library_the_model_is_used_whole_and_never_cut(monkeypa
     digest = model_sha256(joe())
     assert digest and split_model(joe(), digest) is None
     assert isinstance(PiperEngine().load(joe()).session, onnxruntime.InferenceSession)
+
+
+def test_a_half_changed_after_it_was_cut_is_never_loaded(private_cache: Path) -> None:
+    digest = model_sha256(joe())
+    assert digest
+    halves = split_model(joe(), digest)
+    assert halves is not None
+    with halves.decoder.open("ab") as decoder:
+        decoder.write(b"\0")  # damaged, or replaced by someone else
+    assert isinstance(PiperEngine().load(joe()).session, onnxruntime.InferenceSession)  # the whole model
 
 
 def test_no_cache_folder_means_the_whole_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -223,6 +223,8 @@ def _session(onnxruntime: Any, model: Path) -> Any:
     the whole model when it cannot be split."""
     digest = model_sha256(model)
     halves = split_model(model, digest) if digest else None
+    if halves is not None and (model_sha256(halves.encoder), model_sha256(halves.decoder)) != halves.sha256:
+        halves = None  # a half changed since it was cut (damaged, or replaced): never load it
     if halves is None:
         return onnxruntime.InferenceSession(str(model), sess_options=session_options(onnxruntime),
                                             providers=["CPUExecutionProvider"])

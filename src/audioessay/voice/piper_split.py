@@ -12,7 +12,8 @@ window and its overlap is decoded in one run.
 
 The halves are cut once per model content (its sha256) by a child process, because loading a
 model with the ``onnx`` library peaks near 300 MB, and kept in
-``$XDG_CACHE_HOME/audioessay/piper/<sha256>/``. A model that is not laid out as Piper's own export
+``$XDG_CACHE_HOME/audioessay/piper/<sha256>/`` with their own sha256, which the engine checks
+before loading them (a changed half means the whole model is used). A model that is not laid out as Piper's own export
 (no ``/dec/conv_pre/Conv`` node, a speaker input, a second output) is used whole, as before.
 
     python -m audioessay.voice.piper_split MODEL.onnx DIRECTORY   # what the child process runs
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import importlib.util
 import json
 import os
@@ -35,7 +37,7 @@ from typing import Any, Literal
 WINDOW = 200  # latent frames decoded per run: about 2.3 s of audio at 22,050 Hz (256 samples a frame)
 OVERLAP = 24  # latent frames decoded on each side of a window, then dropped: the convolutions' context
 VOCODER_ENTRY = "/dec/conv_pre/Conv"  # the vocoder's first node in Piper's own ONNX export
-SPLIT_VERSION = 1  # bump when the halves are cut differently: older cached halves are cut again
+SPLIT_VERSION = 2  # bump when the halves are cut differently: older cached halves are cut again
 _META = "split.json"
 
 
@@ -46,6 +48,7 @@ class SplitModel:
     encoder: Path
     decoder: Path
     latent: str  # the name of the tensor between them
+    sha256: tuple[str, str] = ("", "")  # of the encoder and the decoder as they were cut (checked before use)
 
 
 def cache_dir(digest: str) -> Path:
@@ -87,7 +90,10 @@ def _read_split(folder: Path) -> SplitModel | Literal[False] | None:
         return None
     if not meta.get("latent"):
         return False
-    split = SplitModel(folder / "encoder.onnx", folder / "decoder.onnx", str(meta["latent"]))
+    digests = meta.get("sha256")
+    if not (isinstance(digests, list) and len(digests) == 2 and all(isinstance(d, str) for d in digests)):
+        return None
+    split = SplitModel(folder / "encoder.onnx", folder / "decoder.onnx", str(meta["latent"]), (digests[0], digests[1]))
     return split if split.encoder.is_file() and split.decoder.is_file() else None
 
 
@@ -136,14 +142,17 @@ def cut(model: Path, folder: Path) -> str | None:
     if [i.name for i in halves["decoder.onnx"].graph.input] != [latent]:
         _write_meta(folder, None)  # the vocoder needs more than the latent (a speaker, say)
         return None
+    digests = []
     for name, half in halves.items():
-        _write_atomically(folder / name, half.SerializeToString())
-    _write_meta(folder, latent)
+        data = half.SerializeToString()
+        _write_atomically(folder / name, data)
+        digests.append(hashlib.sha256(data).hexdigest())
+    _write_meta(folder, latent, digests)
     return latent
 
 
-def _write_meta(folder: Path, latent: str | None) -> None:
-    meta = {"version": SPLIT_VERSION, "latent": latent, "window": WINDOW, "overlap": OVERLAP}
+def _write_meta(folder: Path, latent: str | None, digests: list[str] | None = None) -> None:
+    meta = {"version": SPLIT_VERSION, "latent": latent, "sha256": digests, "window": WINDOW, "overlap": OVERLAP}
     _write_atomically(folder / _META, json.dumps(meta).encode())
 
 
