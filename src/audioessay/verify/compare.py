@@ -266,7 +266,6 @@ def compare(sentence: str, heard: str, written: str | None = None) -> Comparison
     return Comparison(tuple(said), tuple(heard_list), tuple(align(said, heard_list)))
 
 
-Spelling = tuple[list[str], list[str]]  # a run of the script's words and the writer's words for it
 CONTEXT = 3  # words either side of a respelled run that decide which of its spellings was heard
 
 
@@ -274,21 +273,20 @@ def listener_words(said: list[str], shown: Sequence[str], heard: Sequence[str]) 
     """``said`` (the script's words) with each run that the script spells for the voice replaced by
     the ``shown`` (written) words when those match ``heard`` better, judged on the heard words
     aligned with the run and a few words around it."""
-    reference, runs = said, _respelled_runs(said, shown)
+    runs = _respelled_runs(said, shown)
     if not runs:
         return said
     where = _heard_positions(align(said, heard))  # said index -> heard index where its step starts
     result: list[str] = []
-    done = 0
+    done = 0  # said words before this are in result
     for start, end, written in runs:
         low, high = max(0, start - CONTEXT), min(len(said), end + CONTEXT)
         window = heard[where[low]:where[high]]
-        before, after = reference[low:start], reference[end:high]
-        script = distance([*before, *reference[start:end], *after], window)
-        if distance([*before, *written, *after], window) < script:
-            result += [*reference[done:start], *written]
+        before, after = said[low:start], said[end:high]
+        if distance([*before, *written, *after], window) < distance(said[low:high], window):
+            result += [*said[done:start], *written]
             done = end
-    return result + reference[done:]
+    return result + said[done:]
 
 
 def _respelled_runs(said: Sequence[str], shown: Sequence[str]) -> list[tuple[int, int, list[str]]]:
