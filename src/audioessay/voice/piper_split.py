@@ -4,17 +4,18 @@ Why: a Piper (VITS) model turns a sentence's phonemes into its whole waveform in
 last part, the vocoder, holds tensors in proportion to the sentence: a 26-second sentence took a
 process to 780 MB, and a worker's peak was always its longest sentence (issue 18). The vocoder is
 a stack of convolutions with a bounded context, so decoding the latent in windows with
-:data:`OVERLAP` frames of context on either side gives the same samples (bit for bit on the joe
-voice, ``tests/voice/test_piper_split.py``) in memory bounded by the window: 270 MB instead of
-523 MB for a 15.5-second sentence. The overlaps cost about 5% of a whole render's CPU time (9.6
-against 10.1 audio seconds per CPU second, bench/piper_render.py). A sentence shorter than a
-window and its overlap is decoded in one run.
+:data:`OVERLAP` frames of context on either side gives the same samples, to within float
+rounding (at most 5e-7 on the joe voice, where one 16-bit step is 3e-5; compared in
+``tests/voice/test_piper_split.py``), in memory bounded by the window: 270 MB instead of 523 MB
+for a 15.5-second sentence. A sentence shorter than a window and its overlap is decoded in one
+run. The overlaps cost about 5% of a whole render's CPU time (bench/piper_render.py).
 
 The halves are cut once per model content (its sha256) by a child process, because loading a
 model with the ``onnx`` library peaks near 300 MB, and kept in
 ``$XDG_CACHE_HOME/audioessay/piper/<sha256>/`` with their own sha256, which the engine checks
-before loading them (a changed half means the whole model is used). A model that is not laid out as Piper's own export
-(no ``/dec/conv_pre/Conv`` node, a speaker input, a second output) is used whole, as before.
+before loading them (a changed half means the whole model is used). A model that is not laid
+out as Piper's own export (no ``/dec/conv_pre/Conv`` node, a speaker input, a second output) is
+used whole, as before.
 
     python -m audioessay.voice.piper_split MODEL.onnx DIRECTORY   # what the child process runs
 """
@@ -34,8 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-WINDOW = 200  # latent frames decoded per run: about 2.3 s of audio at 22,050 Hz (256 samples a frame)
-OVERLAP = 24  # latent frames decoded on each side of a window, then dropped: the convolutions' context
+# Measured on the joe voice: 16 frames of context give the whole model's samples to within float
+# rounding (as 24 and 32 do); 160-frame windows held 23 MB less than 200-frame ones at two takes at once.
+WINDOW = 160  # latent frames decoded per run: about 1.9 s of audio at 22,050 Hz (256 samples a frame)
+OVERLAP = 16  # latent frames decoded on each side of a window, then dropped: the convolutions' context
 VOCODER_ENTRY = "/dec/conv_pre/Conv"  # the vocoder's first node in Piper's own ONNX export
 SPLIT_VERSION = 2  # bump when the halves are cut differently: older cached halves are cut again
 _META = "split.json"
