@@ -108,13 +108,14 @@ class WindowedSession:
     def __init__(self, encoder: Any, decoder: Any, latent: str) -> None:
         self.encoder, self.decoder, self.latent = encoder, decoder, latent
 
-    def run(self, output_names: Any, feed: dict[str, Any]) -> list[Any]:
+    def run(self, _output_names: Any, feed: dict[str, Any]) -> list[Any]:
+        """The audio for ``feed`` (Piper's model has one output, so the names asked for do not matter)."""
         import numpy as np
 
         (latent,) = self.encoder.run(None, feed)
         frames = latent.shape[2]
         if frames <= WINDOW + OVERLAP:
-            return self.decoder.run(output_names, {self.latent: latent})
+            return self.decoder.run(None, {self.latent: latent})
         pieces = []
         for start in range(0, frames, WINDOW):
             end = min(frames, start + WINDOW)
