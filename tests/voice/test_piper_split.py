@@ -150,3 +150,66 @@ def test_no_cache_folder_means_the_whole_model(monkeypatch: pytest.MonkeyPatch, 
     out = tmp_path / "take.wav"
     PiperEngine().synthesize("Still spoken.", VoiceSettings(engine="piper"), out)
     assert out.stat().st_size > 10_000
+
+
+def test_the_cut_vocoder_is_two_dimensional(private_cache: Path) -> None:
+    split = split_model(joe_voice(), model_sha256(joe_voice()))
+    assert split is not None
+    decoder = onnx.load(str(split.decoder))
+    weights = {w.name: w for w in decoder.graph.initializer}
+    convolutions = [n for n in decoder.graph.node if n.op_type in ("Conv", "ConvTranspose")]
+    assert len(convolutions) > 20 and all(len(weights[n.input[1]].dims) == 4 for n in convolutions)
+
+
+def vocoder_like(*extra: onnx.NodeProto, axes: int = 1, scale: np.ndarray | None = None) -> onnx.ModelProto:
+    """A small vocoder laid out as Piper's: conv, leaky ReLU, upsampling, a residual add, a division
+    by a constant, tanh and the final Unsqueeze; ``extra`` nodes go before the tanh."""
+    rng = np.random.default_rng(7)
+
+    def tensor(name: str, values: np.ndarray) -> onnx.TensorProto:
+        return onnx.numpy_helper.from_array(values, name)
+
+    weights = [tensor("pre.w", rng.standard_normal((8, 4, 5)).astype(np.float32)),
+               tensor("pre.b", rng.standard_normal(8).astype(np.float32)),
+               tensor("up.w", rng.standard_normal((8, 3, 4)).astype(np.float32)),
+               tensor("post.w", rng.standard_normal((1, 3, 3)).astype(np.float32)),
+               tensor("two", np.array(2.0 if scale is None else scale, dtype=np.float32)),
+               tensor("axes", np.array([axes], dtype=np.int64))]
+    nodes = [helper.make_node("Conv", ["z", "pre.w", "pre.b"], ["a"], kernel_shape=[5], pads=[2, 2], dilations=[1]),
+             helper.make_node("LeakyRelu", ["a"], ["b"], alpha=0.1),
+             helper.make_node("ConvTranspose", ["b", "up.w"], ["c"], kernel_shape=[4], strides=[2], pads=[1, 1]),
+             helper.make_node("Conv", ["c", "post.w"], ["d"], kernel_shape=[3], pads=[1, 1]),
+             helper.make_node("Add", ["d", "d"], ["e"]),
+             helper.make_node("Div", ["e", "two"], ["f"]),
+             *extra,
+             helper.make_node("Tanh", ["f"], ["g"]),
+             helper.make_node("Unsqueeze", ["g", "axes"], ["out"])]
+    graph = helper.make_graph(nodes, "vocoder", [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 4, "T"])],
+                              [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], weights)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)])
+
+
+def run(model: onnx.ModelProto, latent: np.ndarray) -> np.ndarray:
+    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"z": latent})[0]
+
+
+def test_a_vocoder_made_two_dimensional_gives_the_same_samples() -> None:
+    latent = np.random.default_rng(1).standard_normal((1, 4, 37)).astype(np.float32)
+    model = vocoder_like()
+    before = run(model, latent)
+    assert piper_split.as_2d(model.graph)
+    after = run(model, latent)
+    assert before.shape == after.shape == (1, 1, 1, 74)
+    assert np.abs(before - after).max() < 1e-5
+
+
+@pytest.mark.parametrize("model", [
+    vocoder_like(helper.make_node("Relu", ["f"], ["f2"])),  # an operation not known to be rank-free
+    vocoder_like(axes=3),  # the last Unsqueeze would make [1, 1, T, 1]
+    vocoder_like(scale=np.full((2, 1), 2.0)),  # a constant that broadcasts by rank
+], ids=["unknown operation", "another output shape", "a constant with a shape"])
+def test_a_vocoder_that_could_change_is_left_one_dimensional(model: onnx.ModelProto) -> None:
+    before = model.SerializeToString()
+    assert not piper_split.as_2d(model.graph)
+    assert model.SerializeToString() == before

@@ -21,6 +21,7 @@ import click
 from audioessay import __version__
 from audioessay.environment import SCHEDULER_ENV, STORE_ENV
 from audioessay.errors import AudioessayError
+from audioessay.memory import one_heap
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -510,6 +511,7 @@ cli.add_command(studio)
 
 def main() -> None:
     """Entry point: runs the CLI and turns known errors into one-line messages."""
+    one_heap()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         cli.main(standalone_mode=False)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from audioessay.errors import AudioessayError, NarrationError
 from audioessay.fsutil import disk_full_as_error
+from audioessay.memory import one_heap
 from audioessay.voice.cache import TakeCache, TakeRequest, wav_frames
 from audioessay.voice.engine import Engine, get_engine
 
@@ -99,6 +100,7 @@ def local_executor(jobs: int, threads: int = 1) -> cf.ProcessPoolExecutor:
 def _worker_start(threads: int) -> None:
     global _THREADS
     _THREADS = threads
+    one_heap()  # before the narration threads start
     _die_with_parent()
 
 

@@ -6,9 +6,9 @@ process to 780 MB, and a worker's peak was always its longest sentence (issue 18
 a stack of convolutions with a bounded context, so decoding the latent in windows with
 :data:`OVERLAP` frames of context on either side gives the same samples, to within float
 rounding (at most 5e-7 on the joe voice, where one 16-bit step is 3e-5; compared in
-``tests/voice/test_piper_split.py``), in memory bounded by the window: 270 MB instead of 523 MB
-for a 15.5-second sentence. A sentence shorter than a window and its overlap is decoded in one
-run. The overlaps cost about 5% of a whole render's CPU time (bench/piper_render.py).
+``tests/voice/test_piper_split.py``), in memory bounded by the window. A sentence shorter than a
+window and its overlap is decoded in one run. The vocoder's convolutions are also made
+two-dimensional when it is cut (:func:`as_2d`), which onnxruntime runs faster.
 
 The halves are cut once per model content (its sha256) by a child process, because loading a
 model with the ``onnx`` library peaks near 300 MB, and kept in
@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
@@ -36,12 +37,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 # Measured on the joe voice (largest difference from the whole model): 0 frames of context 0.6,
-# 4 frames 0.02, 8 frames 1e-3, 16 frames 2e-7, float rounding, as with 24 or 32. 160-frame windows
-# held 23 MB less than 200-frame ones with two takes at once, for the same CPU time.
-WINDOW = 160  # latent frames decoded per run: about 1.9 s of audio at 22,050 Hz (256 samples a frame)
+# 4 frames 0.02, 8 frames 1e-3, 16 frames 2e-7, float rounding, as with 24 or 32. Whole piper renders
+# (bench/piper_render.py, two takes at once) peaked at 304-310 MB with windows of 160 frames, 295-305
+# with 128, 289-294 with 112 and 278-279 with 96; the overlaps made the vocoder's CPU time per frame
+# 1.3%, 4% and 11% more than with 160.
+WINDOW = 112  # latent frames decoded per run: about 1.3 s of audio at 22,050 Hz (256 samples a frame)
 OVERLAP = 16  # latent frames decoded on each side of a window, then dropped: the convolutions' context
 VOCODER_ENTRY = "/dec/conv_pre/Conv"  # the vocoder's first node in Piper's own ONNX export
-SPLIT_VERSION = 2  # bump when the halves are cut differently: older cached halves are cut again
+SPLIT_VERSION = 3  # bump when the halves are cut differently: older cached halves are cut again
+# Every operation in Piper's vocoder, which all work on a tensor of any rank (see ``as_2d``).
+_RANK_FREE = frozenset({"Conv", "ConvTranspose", "LeakyRelu", "Add", "Div", "Mul", "Tanh"})
 _META = "split.json"
 
 
@@ -147,6 +152,7 @@ def cut(model: Path, folder: Path) -> str | None:
     if [i.name for i in halves["decoder.onnx"].graph.input] != [latent]:
         _write_meta(folder, None)  # the vocoder needs more than the latent (a speaker, say)
         return None
+    as_2d(halves["decoder.onnx"].graph)
     digests = []
     for name, half in halves.items():
         data = half.SerializeToString()
@@ -154,6 +160,79 @@ def cut(model: Path, folder: Path) -> str | None:
         digests.append(hashlib.sha256(data).hexdigest())
     _write_meta(folder, latent, digests)
     return latent
+
+
+def as_2d(graph: Any) -> bool:
+    """Make the vocoder's one-dimensional convolutions two-dimensional, one row high, in place; False
+    (and untouched) when the graph has an operation that this could change.
+
+    Why: onnxruntime runs a 2-D convolution in its blocked (NCHWc) layout, with kernels for the CPU's
+    vector width, and only a 1-D one through im2col: the vocoder took 14% less CPU time for the same
+    samples (to within 2e-7), measured on the joe voice. The latent gains a row (``[1, C, T]`` ->
+    ``[1, C, 1, T]``); every weight gains one too; the elementwise operations do not care; the final
+    ``Unsqueeze`` that made Piper's ``[1, 1, 1, T]`` output is then already done.
+    """
+    from onnx import helper, numpy_helper
+
+    if not _can_be_2d(graph):
+        return False
+    *body, last = graph.node
+    weights = {w.name: w for w in graph.initializer}
+    latent = graph.input[0].name
+    graph.initializer.append(numpy_helper.from_array(_int64([2]), "as_2d/row"))
+    for node in body:
+        node.input[:] = ["as_2d/latent" if name == latent else name for name in node.input]
+        if node.op_type in ("Conv", "ConvTranspose"):
+            _conv_as_2d(node, weights[node.input[1]])
+    last.op_type = "Identity"
+    del last.input[1:]
+    graph.node.insert(0, helper.make_node("Unsqueeze", [latent, "as_2d/row"], ["as_2d/latent"], name="as_2d/latent"))
+    del graph.value_info[:]  # the recorded shapes are 1-D ones
+    return True
+
+
+def _can_be_2d(graph: Any) -> bool:
+    """Whether every operation gives the same values on a tensor one row higher: rank-free operations,
+    weights known in advance, only single numbers as the elementwise operations' constants (a
+    ``[C, 1]`` constant would broadcast differently), and a last ``Unsqueeze`` to ``[1, 1, 1, T]``."""
+    from onnx import numpy_helper
+
+    *body, last = graph.node
+    weights = {w.name: w for w in graph.initializer}
+    if last.op_type != "Unsqueeze" or last.output[0] != graph.output[0].name or len(last.input) != 2:
+        return False
+    axes = weights.get(last.input[1])
+    if axes is None or set(numpy_helper.to_array(axes).tolist()) - {0, 1, 2}:
+        return False
+    for node in body:
+        if node.op_type not in _RANK_FREE:
+            return False
+        if node.op_type in ("Conv", "ConvTranspose"):
+            if node.input[1] not in weights or len(weights[node.input[1]].dims) != 3:
+                return False
+        elif any(name in weights and math.prod(weights[name].dims) != 1 for name in node.input):
+            return False
+    return True
+
+
+def _conv_as_2d(node: Any, weight: Any) -> None:
+    """One convolution's weight ``[O, I, K]`` -> ``[O, I, 1, K]`` and its attributes to match."""
+    from onnx import numpy_helper
+
+    if len(weight.dims) == 3:  # (a weight shared by two convolutions is made 2-D once)
+        weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight)[:, :, None, :], weight.name))
+    for attribute in node.attribute:
+        values = list(attribute.ints)
+        if attribute.name in ("dilations", "kernel_shape", "strides", "output_padding"):
+            attribute.ints[:] = [1, *values]
+        elif attribute.name == "pads":  # [begin, end] -> [row begin, begin, row end, end]
+            attribute.ints[:] = [0, values[0], 0, values[1]]
+
+
+def _int64(values: list[int]) -> Any:
+    import numpy as np
+
+    return np.array(values, dtype=np.int64)
 
 
 def _write_meta(folder: Path, latent: str | None, digests: list[str] | None = None) -> None:
