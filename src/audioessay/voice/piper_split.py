@@ -44,7 +44,7 @@ from typing import Any, Literal
 WINDOW = 112  # latent frames decoded per run: about 1.3 s of audio at 22,050 Hz (256 samples a frame)
 OVERLAP = 16  # latent frames decoded on each side of a window, then dropped: the convolutions' context
 VOCODER_ENTRY = "/dec/conv_pre/Conv"  # the vocoder's first node in Piper's own ONNX export
-SPLIT_VERSION = 3  # bump when the halves are cut differently: older cached halves are cut again
+SPLIT_VERSION = 4  # bump when the halves are cut differently: older cached halves are cut again
 # Every operation in Piper's vocoder, which all work on a tensor of any rank (see ``as_2d``).
 _RANK_FREE = frozenset({"Conv", "ConvTranspose", "LeakyRelu", "Add", "Div", "Mul", "Tanh"})
 _META = "split.json"
@@ -185,7 +185,10 @@ def as_2d(graph: Any) -> bool:
         if node.op_type in ("Conv", "ConvTranspose"):
             _conv_as_2d(node, weights[node.input[1]])
     last.op_type = "Identity"
+    axes = last.input[1]
     del last.input[1:]
+    if not any(axes in node.input for node in graph.node):  # else onnxruntime warns of it at every load
+        graph.initializer.remove(weights[axes])
     graph.node.insert(0, helper.make_node("Unsqueeze", [latent, "as_2d/row"], ["as_2d/latent"], name="as_2d/latent"))
     del graph.value_info[:]  # the recorded shapes are 1-D ones
     return True
