@@ -172,6 +172,7 @@ def as_2d(graph: Any) -> bool:
     ``[1, C, 1, T]``); every weight gains one too; the elementwise operations do not care; the final
     ``Unsqueeze`` that made Piper's ``[1, 1, 1, T]`` output is then already done.
     """
+    import numpy as np
     from onnx import helper, numpy_helper
 
     if not _can_be_2d(graph):
@@ -179,7 +180,7 @@ def as_2d(graph: Any) -> bool:
     *body, last = graph.node
     weights = {w.name: w for w in graph.initializer}
     latent = graph.input[0].name
-    graph.initializer.append(numpy_helper.from_array(_int64([2]), "as_2d/row"))
+    graph.initializer.append(numpy_helper.from_array(np.array([2], dtype=np.int64), "as_2d/row"))
     for node in body:
         node.input[:] = ["as_2d/latent" if name == latent else name for name in node.input]
         if node.op_type in ("Conv", "ConvTranspose"):
@@ -230,12 +231,6 @@ def _conv_as_2d(node: Any, weight: Any) -> None:
             attribute.ints[:] = [1, *values]
         elif attribute.name == "pads":  # [begin, end] -> [row begin, begin, row end, end]
             attribute.ints[:] = [0, values[0], 0, values[1]]
-
-
-def _int64(values: list[int]) -> Any:
-    import numpy as np
-
-    return np.array(values, dtype=np.int64)
 
 
 def _write_meta(folder: Path, latent: str | None, digests: list[str] | None = None) -> None:
