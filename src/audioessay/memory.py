@@ -10,26 +10,26 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import functools
 
 
 @functools.cache
-def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    if not name:
-        return None
-    with contextlib.suppress(OSError):
-        return ctypes.CDLL(name)
+def libc() -> ctypes.CDLL | None:
+    """The C library (with ``errno`` kept for ``ctypes.get_errno``), or None where it cannot be loaded.
+
+    The process's own symbols hold libc's: ``find_library`` would run ``ldconfig`` in a subprocess,
+    and this is called as every command and every narration worker starts."""
+    with contextlib.suppress(OSError, TypeError):
+        return ctypes.CDLL(None, use_errno=True)
     return None
 
 
 def trim() -> None:
     """Return free heap memory to the system (glibc only; elsewhere nothing happens)."""
-    libc = _libc()
+    c = libc()
     with contextlib.suppress(AttributeError):
-        if libc is not None:
-            libc.malloc_trim(0)
+        if c is not None:
+            c.malloc_trim(0)
 
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter: how many heaps the threads of a process may use
@@ -46,8 +46,8 @@ def one_heap() -> bool:
     held 50 MB instead of 59, and the narration worker about 5 MB less, for the same CPU time; and
     ``verify --jobs 2`` of three demo episodes took 63-72 CPU seconds with it, 64-68 without.
     """
-    libc = _libc()
+    c = libc()
     with contextlib.suppress(AttributeError):
-        if libc is not None:
-            return bool(libc.mallopt(M_ARENA_MAX, 1))
+        if c is not None:
+            return bool(c.mallopt(M_ARENA_MAX, 1))
     return False

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from audioessay.errors import AudioessayError, NarrationError
 from audioessay.fsutil import disk_full_as_error
-from audioessay.memory import one_heap
+from audioessay.memory import libc, one_heap
 from audioessay.voice.cache import TakeCache, TakeRequest, wav_frames
 from audioessay.voice.engine import Engine, get_engine
 
@@ -107,16 +107,13 @@ def _worker_start(threads: int) -> None:
 def _die_with_parent() -> None:
     """Worker start: be killed when the render that started it dies, even by SIGKILL, instead of
     narrating on for nobody (Linux's PR_SET_PDEATHSIG; elsewhere the pool's pipes end it later)."""
-    import ctypes
     import signal
 
     parent = os.getppid()
-    try:
-        # The process's own symbols hold libc's: find_library would run ldconfig in every worker.
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
+    prctl = getattr(libc(), "prctl", None)  # None without a C library or off Linux
+    if prctl is None:
         return
+    prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
 
