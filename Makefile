@@ -58,7 +58,7 @@ test: system-deps-test lint $(KOKORO_SPEAKERS)
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts/install-kokoro-voices
 	$(BIN)/mypy
 
 bench: system-deps-test $(VENV)/.test-installed $(KOKORO_SPEAKERS)
