@@ -21,8 +21,9 @@ For each engine it prints:
   ``speechmos`` package's model, ``model_v8.onnx`` checked against its pinned sha256.
 
 Targets (issue 18): WER at most 8% (default), 4% (piper), 3% (kokoro); piper at least 25 audio s per
-CPU s and at most 300 MB. The kokoro engine here speaks with the registry's Japanese speakers
-(no English voices file is on any registry), so its WER is that accent's, not Kokoro's English.
+CPU s and at most 300 MB. The kokoro engine speaks with its default speaker, af_heart from npm's
+kokoro-js (``make bench`` installs it); where only the Japanese speakers are installed, with
+jf_alpha, and its WER is then that accent's, not Kokoro's English.
 """
 
 from __future__ import annotations
