@@ -152,3 +152,15 @@ def test_installed_speakers_are_not_fetched_again(tmp_path: Path) -> None:
     result = run_install("--url", "http://127.0.0.1:9/none.tgz", "--prefix", sys.prefix)
     assert result.returncode == 0, result.stderr
     assert "installed in" in result.stdout
+
+
+def test_doctor_says_when_the_english_speakers_are_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from audioessay import doctor
+    from audioessay.voice import kokoro_engine
+
+    installed = {check.name: check for check in doctor.run_checks(tmp_path)}["engine kokoro"]
+    assert installed.ok and installed.detail == "available, 54 voices"
+    monkeypatch.setattr(kokoro_engine, "registry_speakers", lambda: None)
+    japanese = {check.name: check for check in doctor.run_checks(tmp_path)}["engine kokoro"]
+    assert japanese.ok and japanese.detail.startswith("available, 5 voices; Kokoro's English speakers are not installed")
+    assert "make kokoro" in japanese.detail

@@ -29,6 +29,7 @@ class Availability:
     ok: bool
     reason: str = ""
     install: str = ""
+    note: str = ""  # when it can run: what it still lacks (Kokoro without its English speakers)
 
 
 @dataclass(frozen=True)

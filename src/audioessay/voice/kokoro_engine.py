@@ -152,6 +152,9 @@ class KokoroEngine:
             if importlib.util.find_spec(module) is None:
                 return Availability(False, f"the Python module {module} cannot be found",
                                     extra_install_command("kokoro"))
+        if registry_speakers() is None:
+            return Availability(True, note="Kokoro's English speakers are not installed (make kokoro, or "
+                                "scripts/install-kokoro-voices in audioessay's source folder)")
         return Availability(True)
 
     def version(self) -> str:
