@@ -18,7 +18,7 @@ import pytest
 from audioessay.errors import NarrationError, ToolMissingError
 from audioessay.models import VoiceSettings
 from audioessay.voice.cache import KEY_VERSION, TakeCache, TakeRequest, wav_frames
-from audioessay.voice.engine import engine_classes, engine_text, get_engine
+from audioessay.voice.engine import ESPEAK_WORD_GAP, engine_classes, engine_text, get_engine
 from audioessay.voice.narrate import EarlyNarration, local_executor, narrate
 from audioessay.voice.pyttsx3_engine import MAX_CHUNK, split_for_engine
 
@@ -181,12 +181,42 @@ def test_espeak_engine_speaks_the_engine_text(tmp_path: Path) -> None:
 
     def direct(text: str) -> bytes:
         out = tmp_path / "direct.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "175", "-a", "100", "-w", str(out)],
-                       input=text.encode(), check=True, timeout=60)
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "175", "-a", "100", "-g", str(ESPEAK_WORD_GAP),
+                        "-w", str(out)], input=text.encode(), check=True, timeout=60)
         return out.read_bytes()
 
     assert ours.read_bytes() == direct("The F-eh-Q page.")
     assert ours.read_bytes() != direct("The F-A-Q page.")
+
+
+def test_both_espeak_engines_leave_the_word_gap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyttsx3 has no property for espeak-ng's word gap: it is set on its driver, and lengthens the
+    take as much as the espeak-ng command's ``-g`` does."""
+    from audioessay.voice import pyttsx3_engine
+
+    text = "Her story is one of the best that I have heard in a long time, and it goes on."
+
+    def seconds(path: Path) -> float:
+        with wave.open(str(path), "rb") as wav:
+            return wav.getnframes() / wav.getframerate()
+
+    def pyttsx3_take(gap: int) -> float:
+        monkeypatch.setattr(pyttsx3_engine, "ESPEAK_WORD_GAP", gap)
+        get_engine("pyttsx3").synthesize(text, VoiceSettings(), tmp_path / f"p{gap}.wav")
+        return seconds(tmp_path / f"p{gap}.wav")
+
+    def command_take(gap: int) -> float:
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "175", "-g", str(gap), "-w", str(tmp_path / "c.wav")],
+                       input=text.encode(), check=True, timeout=60)
+        return seconds(tmp_path / "c.wav")
+
+    added_by_pyttsx3 = pyttsx3_take(ESPEAK_WORD_GAP) - pyttsx3_take(0)
+    added_by_command = command_take(ESPEAK_WORD_GAP) - command_take(0)
+    assert added_by_command > 0.6  # 17 words: 16 gaps
+    assert abs(added_by_pyttsx3 - added_by_command) < 0.1 * added_by_command
+    monkeypatch.undo()
+    for name in ("pyttsx3", "espeak-ng"):  # a new gap is a new take: the engines' versions name it
+        assert get_engine(name).version().endswith(f"/gap{ESPEAK_WORD_GAP}")
 
 
 def test_pyttsx3_engine_speaks_the_engine_text(tmp_path: Path) -> None:

@@ -41,6 +41,10 @@ class VoiceInfo:
 
 
 ESPEAK_ENGINES = frozenset({"pyttsx3", "espeak-ng"})  # pyttsx3 drives espeak-ng's library on Linux
+# espeak-ng's pause between words, in its units (10 ms at 175 words a minute; shorter when faster).
+# The listener mishears espeak-ng's short words run together ("her" as "for", "of" as "on"): with
+# 40 ms between words it misheard about a third fewer of the demo essays' words (docs/voices.md).
+ESPEAK_WORD_GAP = 4
 _MIDDLE_A = re.compile(r"(?<=[A-Z]-)A(?=-[A-Z])")
 _ENGLISH_VOICE = re.compile(r"(?:.*/)?en(?:[-_].*)?$", re.IGNORECASE)  # en, en-us, en-gb-x-rp, gmw/en-US
 

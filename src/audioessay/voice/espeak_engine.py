@@ -10,7 +10,7 @@ from audioessay.errors import NarrationError, ToolMissingError
 from audioessay.fsutil import disk_full, no_space_message
 from audioessay.models import VoiceSettings
 from audioessay.system import espeak_ng_path, find_command, install_hint
-from audioessay.voice.engine import Availability, VoiceInfo, engine_text, voice_names
+from audioessay.voice.engine import ESPEAK_WORD_GAP, Availability, VoiceInfo, engine_text, voice_names
 
 TIMEOUT = 120.0
 
@@ -46,7 +46,7 @@ class EspeakEngine:
     def version(self) -> str:
         stdout = self._query("--version")
         match = re.search(r"\d+\.\d+(\.\d+)?", stdout)
-        return f"espeak-ng-{match.group(0) if match else 'unknown'}"
+        return f"espeak-ng-{match.group(0) if match else 'unknown'}/gap{ESPEAK_WORD_GAP}"
 
     def voices(self) -> list[VoiceInfo]:
         found = []
@@ -65,7 +65,7 @@ class EspeakEngine:
                                  hint="list voices with 'audioessay voices'")
         amplitude = str(round(settings.volume * 100))
         args = [self._command(), "-v", settings.voice, "-s", str(settings.rate), "-a", amplitude,
-                "-w", str(out)]
+                "-g", str(ESPEAK_WORD_GAP), "-w", str(out)]
         try:
             result = subprocess.run(args, check=False, input=engine_text(settings, text).encode("utf-8"),
                                     capture_output=True, timeout=TIMEOUT)

@@ -47,11 +47,12 @@ from audioessay.errors import NarrationError
 from audioessay.fsutil import disk_full_as_error
 from audioessay.models import VoiceSettings
 from audioessay.system import espeak_ng_library, install_hint
-from audioessay.voice.engine import Availability, VoiceInfo, engine_text, voice_names
+from audioessay.voice.engine import ESPEAK_WORD_GAP, Availability, VoiceInfo, engine_text, voice_names
 
 MAX_CHUNK = 3000  # characters: far below the ~13,500-character crash (bug 2) and cheap for bug 3
 TAKE_TIMEOUT = 60.0  # seconds for one chunk, generous for 3,000 characters (~20 s of speech)
 RETRIES = 3
+ESPEAK_WORDGAP = 7  # espeak_PARAMETER's espeakWORDGAP (speak_lib.h), which pyttsx3's _espeak does not name
 
 
 def split_for_engine(text: str, limit: int = MAX_CHUNK) -> list[str]:
@@ -143,7 +144,7 @@ class Pyttsx3Engine:
         return Availability(True)
 
     def version(self) -> str:
-        return f"pyttsx3-{importlib.metadata.version('pyttsx3')}/{_espeak_library() or 'none'}"
+        return f"pyttsx3-{importlib.metadata.version('pyttsx3')}/{_espeak_library() or 'none'}/gap{ESPEAK_WORD_GAP}"
 
     def voices(self) -> list[VoiceInfo]:
         engine = self._start()
@@ -217,6 +218,8 @@ class Pyttsx3Engine:
         engine.setProperty("voice", settings.voice)
         engine.setProperty("rate", settings.rate)
         engine.setProperty("volume", settings.volume)
+        # pyttsx3 has no property for espeak-ng's word gap: queued like the properties, after the voice.
+        engine.proxy._push(_set_word_gap, (ESPEAK_WORD_GAP,))
         engine.save_to_file(chunk, name)  # bug 4: one file per runAndWait
         with _time_limit(TAKE_TIMEOUT), contextlib.redirect_stdout(io.StringIO()):
             engine.runAndWait()
@@ -279,6 +282,12 @@ def _save_in_memory() -> None:
 
     if getattr(driver, "wave", None) is wave:
         driver.wave = _SAVED
+
+
+def _set_word_gap(gap: int) -> None:
+    from pyttsx3.drivers import _espeak
+
+    _espeak.SetParameter(ESPEAK_WORDGAP, gap, 0)
 
 
 def _espeak_library() -> str | None:
