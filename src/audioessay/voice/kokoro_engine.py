@@ -184,9 +184,9 @@ class KokoroEngine:
         if model is None or voices is None:
             missing = "model" if model is None else "speakers"
             raise NarrationError(f"no Kokoro {missing} is configured", hint=files_hint())
-        for path in (model, voices):
+        for what, path in (("model", model), ("speakers", voices)):
             if not path.expanduser().exists():
-                raise NarrationError("the Kokoro file does not exist", path=path, hint=files_hint())
+                raise NarrationError(f"the Kokoro {what} file does not exist", path=path, hint=files_hint())
         return model.expanduser().resolve(), voices.expanduser().resolve()
 
     def _load(self, model: Path) -> Any:
