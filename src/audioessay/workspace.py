@@ -62,7 +62,7 @@ class VoiceConfig:
     volume: float = 1.0
     model: str = ""  # piper voice model (.onnx); empty: the engine's default
     kokoro_model: str = ""  # kokoro-v1.0.onnx or kokoro-v1.0.int8.onnx; empty: the registry packages' model
-    kokoro_voices: str = ""  # voices-v1.0.bin; empty: the registry packages' voices
+    kokoro_voices: str = ""  # voices-v1.0.bin or a folder of speaker .bin files; empty: the registries' speakers
 
 
 @dataclass(frozen=True)
