@@ -30,8 +30,18 @@ KILLS_BEFORE_FIRST_COMPLETE_RUN = 5  # then the guids are recorded; no later run
 
 
 def start_render(ws: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([AUDIOESSAY, "render", *args], cwd=ws, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    """The render as a terminal starts it. A suite run in the background of a shell without job
+    control inherits SIGINT ignored, and passes that on (Python then installs no Ctrl-C handler):
+    the render gets SIGINT's default disposition, as from an interactive shell."""
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a handler is reset to the default on exec
+    try:
+        return subprocess.Popen([AUDIOESSAY, "render", *args], cwd=ws, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def live_members(pgid: int) -> list[str]:
