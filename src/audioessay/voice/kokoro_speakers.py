@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from audioessay.errors import NarrationError
-from audioessay.fsutil import sha256_file_cached, sha256_text
+from audioessay.fsutil import sha256_bytes, sha256_file_cached, sha256_text
 
 KOKORO_JS_VERSION = "1.2.1"
 KOKORO_JS_URL = f"https://registry.npmjs.org/kokoro-js/-/kokoro-js-{KOKORO_JS_VERSION}.tgz"
@@ -106,10 +106,13 @@ class Speakers:
             with np.load(self.path) as speakers:
                 return np.asarray(speakers[name], dtype=np.float32)
         file = self.path / f"{name}.bin"
-        if self._pins is not None and sha256_file_cached(file) != self._pins.get(file.name):
+        try:
+            data = file.read_bytes()  # once: the bytes checked are the bytes used
+        except OSError as exc:
+            raise NarrationError(f"cannot read the Kokoro speaker: {exc.strerror}", path=file) from None
+        if self._pins is not None and sha256_bytes(data) != self._pins.get(file.name):
             raise NarrationError("the Kokoro speaker file does not have its pinned sha256", path=file,
                                  hint="install it again: make kokoro")
-        data = file.read_bytes()
         if len(data) != _SPEAKER_BYTES:
             raise NarrationError(f"a Kokoro speaker file holds {_SPEAKER_BYTES} bytes, this one {len(data)}",
                                  path=file, hint="use the speaker files of kokoro-js or Kokoro-82M-v1.0-ONNX")
@@ -118,6 +121,6 @@ class Speakers:
 
 @cache
 def no_speakers_file() -> Path:
-    """kokoro-onnx insists on loading a voices file; the engine hands it speakers itself, so a
-    folder of speakers comes with this empty one."""
+    """kokoro-onnx insists on loading a voices file. The engine hands it each speaker's vectors
+    itself (:class:`Speakers` reads both layouts), so it is given this empty one."""
     return Path(str(importlib.resources.files("audioessay") / "data" / "kokoro-no-speakers.npz"))
