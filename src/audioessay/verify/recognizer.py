@@ -27,8 +27,7 @@ TRANSCRIBE_OPTIONS: dict[str, Any] = {
 }
 # Numbers are heard as words: whisper writes "2013" for both "twenty thirteen" and a take that
 # says "two zero one three" with a pause between words, so a number said another way passed. With
-# every token that holds a digit suppressed, it writes the words it heard ("one eight one eight").
-NUMBERS_AS_WORDS = True
+# every token that holds a digit (or a number's sign) suppressed, it writes the words it heard.
 _NUMBER_SIGNS = frozenset("$£€¥%")
 
 
@@ -90,7 +89,7 @@ class WhisperRecognizer:
         from importlib import metadata
 
         options = {**TRANSCRIBE_OPTIONS, "faster-whisper": metadata.version("faster-whisper"),
-                   "ctranslate2": metadata.version("ctranslate2"), "numbers-as-words": NUMBERS_AS_WORDS}
+                   "ctranslate2": metadata.version("ctranslate2"), "suppressed": "digits and $£€¥%"}
         return hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:16]
 
     def _loaded(self) -> Any:
@@ -102,8 +101,7 @@ class WhisperRecognizer:
                 self._whisper = WhisperModel(str(self._model.path), device="cpu", compute_type="int8",
                                              cpu_threads=self._threads, num_workers=self._workers,
                                              local_files_only=True)
-                if NUMBERS_AS_WORDS:
-                    self._suppressed = [-1, *digit_tokens(self._whisper.hf_tokenizer)]
+                self._suppressed = [-1, *digit_tokens(self._whisper.hf_tokenizer)]
             return self._whisper
 
     def transcribe(self, audio: Path) -> str:
