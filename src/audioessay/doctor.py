@@ -42,7 +42,7 @@ def run_checks(cwd: Path) -> list[Check]:
         detail = "available" if status.ok else status.reason
         if status.ok:
             try:
-                detail += f", {len(engine.voices())} voices" + (f"; {status.note}" if status.note else "")
+                detail = status.describe(len(engine.voices()))
             except AudioessayError as exc:
                 status, detail = status.__class__(False, exc.format(), ""), exc.format()
         checks.append(Check(f"engine {name}", status.ok, detail, (status.install,) if status.install else ()))

@@ -147,7 +147,7 @@ def test_a_package_without_the_pinned_hash_installs_nothing(tmp_path: Path, serv
     assert "--tarball" in missing.stderr and not prefix.exists()
 
 
-def test_installed_speakers_are_not_fetched_again(tmp_path: Path) -> None:
+def test_installed_speakers_are_not_fetched_again() -> None:
     # an address nothing answers: the check of the installed files must not need it
     result = run_install("--url", "http://127.0.0.1:9/none.tgz", "--prefix", sys.prefix)
     assert result.returncode == 0, result.stderr
@@ -164,3 +164,18 @@ def test_doctor_says_when_the_english_speakers_are_missing(tmp_path: Path, monke
     japanese = {check.name: check for check in doctor.run_checks(tmp_path)}["engine kokoro"]
     assert japanese.ok and japanese.detail.startswith("available, 5 voices; Kokoro's English speakers are not installed")
     assert "make kokoro" in japanese.detail
+
+
+def test_a_speaker_file_replaced_in_a_running_process_is_read_again(engine: KokoroEngine, tmp_path: Path) -> None:
+    """The studio lives long: a take keyed by a speaker file's new vectors is said with them."""
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    shutil.copy(registry_dir() / "af_heart.bin", folder / "af_mine.bin")
+    settings = VoiceSettings(engine="kokoro", voices=str(folder), voice="af_mine")
+    engine.synthesize(SENTENCE, settings, tmp_path / "first.wav")
+    engine.synthesize(SENTENCE, settings, tmp_path / "again.wav")
+    shutil.copy(registry_dir() / "bm_george.bin", folder / "af_mine.bin")
+    engine.synthesize(SENTENCE, settings, tmp_path / "replaced.wav")
+    first, again, replaced = ((tmp_path / n).read_bytes() for n in ("first.wav", "again.wav", "replaced.wav"))
+    assert first == again  # the same vectors say the same take
+    assert replaced != first

@@ -349,7 +349,7 @@ def voices(engine: str | None) -> None:
             click.echo(f"{name}: not available: {status.reason} ({status.install})")
             continue
         found = eng.voices()
-        click.echo(f"{name}: available, {len(found)} voices" + (f"; {status.note}" if status.note else ""))
+        click.echo(f"{name}: {status.describe(len(found))}")
         for voice in found:
             click.echo(f"  {voice.id:28} {voice.language:16} {voice.gender:7} {voice.name}")
 

@@ -31,6 +31,10 @@ class Availability:
     install: str = ""
     note: str = ""  # when it can run: what it still lacks (Kokoro without its English speakers)
 
+    def describe(self, voices: int) -> str:
+        """How ``doctor`` and ``voices`` show an engine that can run."""
+        return f"available, {voices} voices" + (f"; {self.note}" if self.note else "")
+
 
 @dataclass(frozen=True)
 class VoiceInfo:

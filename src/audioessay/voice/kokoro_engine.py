@@ -67,7 +67,7 @@ def files_hint() -> str:
 
 _HELD: list[Any] = []  # the system espeak-ng, kept loaded (see _hold_system_espeak)
 _LOADED: dict[str, Any] = {}  # model path -> kokoro_onnx.Kokoro, one per worker process
-_SPEAKERS: dict[str, Speakers] = {}  # voices file or folder -> its speakers
+_SPEAKERS: dict[tuple[str, str | None], Speakers] = {}  # (voices file or folder, its content hash) -> speakers
 _LOADING = threading.Lock()  # takes narrated at once on threads load the model once
 # The phonemizer drives espeak-ng through ctypes, which lets other threads run meanwhile: its
 # process-global state must see one text at a time. The model itself runs on several threads.
@@ -216,10 +216,13 @@ class KokoroEngine:
 
     @staticmethod
     def _speakers(voices: Path) -> Speakers:
+        """The speakers at ``voices``, read again when their files changed: a long-lived process (the
+        studio) must not say a take keyed by the new vectors with the old ones."""
+        key = (str(voices), speakers_sha256(voices))
         with _LOADING:
-            if str(voices) not in _SPEAKERS:
-                _SPEAKERS[str(voices)] = Speakers(voices)
-            return _SPEAKERS[str(voices)]
+            if key not in _SPEAKERS:
+                _SPEAKERS[key] = Speakers(voices)
+            return _SPEAKERS[key]
 
     @staticmethod
     def _speaker(voice: str, speakers: list[str]) -> str:
