@@ -8,7 +8,9 @@ digit...) that matches the script best: a number said differently still differs,
 reading the voice did not give is never among the words the recognizer wrote.
 
 The alignment is a word-level edit distance (substitutions, deletions, insertions) in which a
-compound written as one word or two ("sunrise", "sun rise") is a match.
+compound written as one word or two ("sunrise", "sun rise") is a match, and so is a word heard
+as another spelling of it ("kilometers" for "kilometres") or as a homophone ("allowed" for
+"aloud"): a listener hears no difference (:mod:`audioessay.verify.soundalike`).
 
 A line's written form (the essay's words, :mod:`audioessay.text.written`) may be given too. Where
 the script spells a word for the voice only ("Wah keen" for Joaquin, "F-eh-Q" for FAQ), hearing
@@ -19,11 +21,14 @@ Numbers stay as the script says them: the written digits tell nothing about how 
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from num2words import num2words
+
+from audioessay.verify.soundalike import Alike, sound_alike
 
 # What the recognizer abbreviates that the script spells out (the script's own rules, reversed).
 ABBREVIATIONS = {
@@ -203,17 +208,18 @@ def _with_currency(readings: list[list[str]], symbol: str, value: int, fraction:
     return result
 
 
-def distance(said: Sequence[str], heard: Sequence[str]) -> int:
+def distance(said: Sequence[str], heard: Sequence[str], same: Alike = operator.eq) -> int:
     """The word edit distance of :func:`align` (its number of errors)."""
-    return _costs(said, heard)[-1][-1]
+    return _costs(said, heard, same)[-1][-1]
 
 
-def align(said: Sequence[str], heard: Sequence[str]) -> list[Step]:
-    """The cheapest word alignment (edit distance); a compound split differently is free."""
-    return _trace(said, heard, _costs(said, heard))
+def align(said: Sequence[str], heard: Sequence[str], same: Alike = operator.eq) -> list[Step]:
+    """The cheapest word alignment (edit distance); a compound split differently is free, and so is
+    a word heard as one that ``same`` says a listener cannot tell from it."""
+    return _trace(said, heard, _costs(said, heard, same), same)
 
 
-def _costs(said: Sequence[str], heard: Sequence[str]) -> list[list[int]]:
+def _costs(said: Sequence[str], heard: Sequence[str], same: Alike) -> list[list[int]]:
     rows, cols = len(said) + 1, len(heard) + 1
     cost = [[0] * cols for _ in range(rows)]
     for i in range(rows):
@@ -222,15 +228,15 @@ def _costs(said: Sequence[str], heard: Sequence[str]) -> list[list[int]]:
         cost[0][j] = j
     for i in range(1, rows):
         for j in range(1, cols):
-            cost[i][j] = min(_moves(said, heard, cost, i, j))[0]
+            cost[i][j] = min(_moves(said, heard, cost, i, j, same))[0]
     return cost
 
 
-def _moves(said: Sequence[str], heard: Sequence[str], cost: list[list[int]], i: int,
-           j: int) -> Iterable[tuple[int, str, int, int]]:
+def _moves(said: Sequence[str], heard: Sequence[str], cost: list[list[int]], i: int, j: int,
+           same: Alike) -> Iterable[tuple[int, str, int, int]]:
     """(cost, op, words of said, words of heard) of every step that can end at (i, j)."""
-    same = said[i - 1] == heard[j - 1]
-    yield cost[i - 1][j - 1] + (0 if same else 1), "=" if same else "s", 1, 1
+    match = same(said[i - 1], heard[j - 1])
+    yield cost[i - 1][j - 1] + (0 if match else 1), "=" if match else "s", 1, 1
     yield cost[i - 1][j] + 1, "d", 1, 0
     yield cost[i][j - 1] + 1, "i", 0, 1
     if j >= 2 and said[i - 1] == heard[j - 2] + heard[j - 1]:
@@ -239,12 +245,12 @@ def _moves(said: Sequence[str], heard: Sequence[str], cost: list[list[int]], i: 
         yield cost[i - 2][j - 1], "=", 2, 1
 
 
-def _trace(said: Sequence[str], heard: Sequence[str], cost: list[list[int]]) -> list[Step]:
+def _trace(said: Sequence[str], heard: Sequence[str], cost: list[list[int]], same: Alike) -> list[Step]:
     steps: list[Step] = []
     i, j = len(said), len(heard)
     while i or j:
         if i and j:
-            _best, op, di, dj = min(_moves(said, heard, cost, i, j))
+            _best, op, di, dj = min(_moves(said, heard, cost, i, j, same))
         elif i:
             op, di, dj = "d", 1, 0
         else:
@@ -263,7 +269,8 @@ def compare(sentence: str, heard: str, written: str | None = None) -> Comparison
     heard_list = heard_words(heard, said)
     if written:
         said = listener_words(said, heard_words(written, said), heard_list)
-    return Comparison(tuple(said), tuple(heard_list), tuple(align(said, heard_list)))
+    alike = sound_alike([*said, *heard_list])
+    return Comparison(tuple(said), tuple(heard_list), tuple(align(said, heard_list, alike)))
 
 
 CONTEXT = 3  # words either side of a respelled run that decide which of its spellings was heard
