@@ -349,3 +349,48 @@ def test_cache_prune_drops_unused_entries(tmp_path: Path) -> None:
     removed, freed = cache.prune({requests[0].key})
     assert removed == 2 and freed > 0
     assert cache.size()[0] == 1 and cache.get(requests[0].key)
+
+
+def _spectrum(path: Path) -> Any:
+    """The take's average magnitude spectrum, normalized: what tells one voice variant from another."""
+    import numpy as np
+
+    with wave.open(str(path), "rb") as wav:
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64)
+    frames = samples[: len(samples) // 512 * 512].reshape(-1, 512)
+    magnitude = np.abs(np.fft.rfft(frames * np.hanning(512), axis=1)).mean(axis=0)
+    return magnitude / magnitude.sum()
+
+
+def _espeak_command_take(voice: str, text: str, out: Path) -> Path:
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "175", "-g", str(ESPEAK_WORD_GAP), "-w", str(out), text],
+                   check=True)
+    return out
+
+
+@pytest.mark.parametrize("engine", ["pyttsx3", "espeak-ng"])
+def test_a_voice_may_carry_an_espeak_ng_variant(engine: str, tmp_path: Path) -> None:
+    """"en-us+klatt2" is said with that variant (named in any case), and the next plain "en-us" take
+    is plain again: pyttsx3's espeak-ng is one per process, so a variant must not stick."""
+    import numpy as np
+
+    text = "The story follows Theodore, a lonely writer."
+    plain_ref = _spectrum(_espeak_command_take("en-us", text, tmp_path / "plain-ref.wav"))
+    variant_ref = _spectrum(_espeak_command_take("en-us+klatt2", text, tmp_path / "variant-ref.wav"))
+    eng = get_engine(engine)
+
+    def nearest(voice: str, name: str) -> str:
+        eng.synthesize(text, VoiceSettings(engine=engine, voice=voice), tmp_path / name)
+        heard = _spectrum(tmp_path / name)
+        return "variant" if np.abs(heard - variant_ref).sum() < np.abs(heard - plain_ref).sum() else "plain"
+
+    assert nearest("en-us+klatt2", "variant.wav") == "variant"
+    assert nearest("en-us", "plain-after.wav") == "plain"
+    assert nearest("EN-US+Klatt2", "variant-case.wav") == "variant"
+
+
+@pytest.mark.parametrize("engine", ["pyttsx3", "espeak-ng"])
+def test_an_unknown_variant_is_refused_by_name(engine: str, tmp_path: Path) -> None:
+    with pytest.raises(NarrationError, match=r"unknown voice 'en-us\+nosuch'") as raised:
+        get_engine(engine).synthesize("Hello.", VoiceSettings(engine=engine, voice="en-us+nosuch"), tmp_path / "x.wav")
+    assert "--voices=variant" in (raised.value.hint or "")

@@ -12,12 +12,14 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from audioessay.errors import ToolMissingError
 from audioessay.models import VoiceSettings
+from audioessay.system import find_command
 
 ENTRY_POINT_GROUP = "audioessay.engines"
 
@@ -49,6 +51,7 @@ ESPEAK_ENGINES = frozenset({"pyttsx3", "espeak-ng"})  # pyttsx3 drives espeak-ng
 # The listener mishears espeak-ng's short words run together ("her" as "for", "of" as "on"): with
 # 40 ms between words it misheard about a third fewer of the demo essays' words (docs/voices.md).
 ESPEAK_WORD_GAP = 4
+UNKNOWN_VOICE_HINT = "list voices with 'audioessay voices'; espeak-ng's variants (+klatt2, +f3) with 'espeak-ng --voices=variant'"
 _MIDDLE_A = re.compile(r"(?<=[A-Z]-)A(?=-[A-Z])")
 _ENGLISH_VOICE = re.compile(r"(?:.*/)?en(?:[-_].*)?$", re.IGNORECASE)  # en, en-us, en-gb-x-rp, gmw/en-US
 
@@ -64,6 +67,35 @@ def engine_text(settings: VoiceSettings, text: str) -> str:
     if settings.engine in ESPEAK_ENGINES and _ENGLISH_VOICE.match(settings.voice):
         return _MIDDLE_A.sub("eh", text)
     return text
+
+
+def espeak_voice(voice: str, names: set[str]) -> str | None:
+    """``voice`` as espeak-ng is given it, or None when it is unknown: one of ``names`` (see
+    :func:`voice_names`), optionally with one of espeak-ng's variants after a ``+`` ("en-us+klatt2",
+    "en-gb+f3"), named in any case and given as espeak-ng's file name for it."""
+    base, plus, variant = voice.partition("+")
+    if base.lower() not in names:
+        return None
+    if not plus:
+        return voice
+    named = espeak_variants().get(variant.lower())
+    return f"{base}+{named}" if named else None
+
+
+@functools.cache
+def espeak_variants() -> dict[str, str]:
+    """espeak-ng's voice variants (``espeak-ng --voices=variant``): lower-case name -> the file name
+    espeak-ng loads it by; {} without the espeak-ng command (a variant is then refused by name)."""
+    binary = find_command("espeak-ng")
+    if binary is None:
+        return {}
+    try:
+        listing = subprocess.run([binary, "--voices=variant"], capture_output=True, text=True, timeout=30,
+                                 check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    files = (line.split()[4] for line in listing.splitlines()[1:] if len(line.split()) >= 5)
+    return {name.lower(): name for name in (file.rsplit("/", 1)[-1] for file in files)}
 
 
 def voice_names(voices: list[VoiceInfo]) -> set[str]:

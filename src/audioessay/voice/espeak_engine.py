@@ -10,7 +10,15 @@ from audioessay.errors import NarrationError, ToolMissingError
 from audioessay.fsutil import disk_full, no_space_message
 from audioessay.models import VoiceSettings
 from audioessay.system import espeak_ng_path, find_command, install_hint
-from audioessay.voice.engine import ESPEAK_WORD_GAP, Availability, VoiceInfo, engine_text, voice_names
+from audioessay.voice.engine import (
+    ESPEAK_WORD_GAP,
+    UNKNOWN_VOICE_HINT,
+    Availability,
+    VoiceInfo,
+    engine_text,
+    espeak_voice,
+    voice_names,
+)
 
 TIMEOUT = 120.0
 
@@ -60,11 +68,11 @@ class EspeakEngine:
     def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
         if self._voice_names is None:
             self._voice_names = voice_names(self.voices())
-        if settings.voice.lower() not in self._voice_names:
-            raise NarrationError(f"unknown voice '{settings.voice}' for engine espeak-ng",
-                                 hint="list voices with 'audioessay voices'")
+        voice = espeak_voice(settings.voice, self._voice_names)
+        if voice is None:
+            raise NarrationError(f"unknown voice '{settings.voice}' for engine espeak-ng", hint=UNKNOWN_VOICE_HINT)
         amplitude = str(round(settings.volume * 100))
-        args = [self._command(), "-v", settings.voice, "-s", str(settings.rate), "-a", amplitude,
+        args = [self._command(), "-v", voice, "-s", str(settings.rate), "-a", amplitude,
                 "-g", str(ESPEAK_WORD_GAP), "-w", str(out)]
         try:
             result = subprocess.run(args, check=False, input=engine_text(settings, text).encode("utf-8"),

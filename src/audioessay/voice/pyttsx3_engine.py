@@ -32,6 +32,7 @@ below are inside the installed ``pyttsx3/drivers/``). Each workaround below name
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.metadata
 import io
 import re
@@ -47,7 +48,15 @@ from audioessay.errors import NarrationError
 from audioessay.fsutil import disk_full_as_error
 from audioessay.models import VoiceSettings
 from audioessay.system import espeak_ng_library, install_hint
-from audioessay.voice.engine import ESPEAK_WORD_GAP, Availability, VoiceInfo, engine_text, voice_names
+from audioessay.voice.engine import (
+    ESPEAK_WORD_GAP,
+    UNKNOWN_VOICE_HINT,
+    Availability,
+    VoiceInfo,
+    engine_text,
+    espeak_voice,
+    voice_names,
+)
 
 MAX_CHUNK = 3000  # characters: far below the ~13,500-character crash (bug 2) and cheap for bug 3
 TAKE_TIMEOUT = 60.0  # seconds for one chunk, generous for 3,000 characters (~20 s of speech)
@@ -170,21 +179,22 @@ class Pyttsx3Engine:
             self._engine = engine
         return self._engine
 
-    def _known_voice(self, voice: str) -> bool:
+    def _espeak_voice(self, voice: str) -> str | None:
         if self._voice_names is None:
             self._voice_names = voice_names(self.voices())
-        return voice.lower() in self._voice_names
+        return espeak_voice(voice, self._voice_names)
 
     def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
         engine = self._start()
-        if not self._known_voice(settings.voice):
+        voice = self._espeak_voice(settings.voice)
+        if voice is None:
             # espeak silently keeps the previous voice for an unknown name: refuse instead.
-            raise NarrationError(f"unknown voice '{settings.voice}' for engine pyttsx3",
-                                 hint="list voices with 'audioessay voices'")
+            raise NarrationError(f"unknown voice '{settings.voice}' for engine pyttsx3", hint=UNKNOWN_VOICE_HINT)
+        said = dataclasses.replace(settings, voice=voice)
         pieces: list[bytes] = []
         for index, chunk in enumerate(split_for_engine(engine_text(settings, text))):
             name = f"{out}.{index}.chunk.wav"  # what the driver is told to save: kept in memory (bug 13)
-            pieces.append(self._take_with_retries(engine, chunk, settings, name))
+            pieces.append(self._take_with_retries(engine, chunk, said, name))
         with disk_full_as_error(out), wave.open(str(out), "wb") as wav:
             wav.setnchannels(1)
             wav.setsampwidth(2)
