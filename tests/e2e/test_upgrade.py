@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -58,6 +59,10 @@ def guids(ws: Path) -> dict[str, str]:
 
 def test_a_workspace_made_before_the_restructuring_upgrades_without_narrating(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws", ["notes-on-walking.txt", "her-ending-explained-emotionally.txt"])
+    # The demo show's voice as it was then: the old code knew no espeak-ng variants ("en-us+klatt2").
+    config = ws / "audioessay.toml"
+    config.write_text(re.sub(r'(?m)^voice = .*$', 'voice = "en-us"', config.read_text(encoding="utf-8")),
+                      encoding="utf-8")
     old = old_source(tmp_path / "old")
     env = {**os.environ, "PYTHONPATH": str(old)}
     made = subprocess.run([sys.executable, "-m", "audioessay", "render", "--json", "--jobs", "2"], cwd=ws,
