@@ -45,8 +45,10 @@ def test_a_wrong_take_is_narrated_again_and_a_lasting_one_is_reported(tmp_path: 
     assert episode["remade"] and episode["wer"] is not None
     report = json.loads((ws / episode["report"]).read_text(encoding="utf-8"))
     flagged = [take["said"] for take in report["verify"]["flagged"]]
-    # The new sentence, the wrong take said again, and each take still flagged said once more.
-    assert episode["synthesized"] == 2 + len([said for said in flagged if "plorfth" not in said]), flagged
+    # The new sentence, the wrong take said again, and each take still flagged said once more. A good
+    # take that tiny.en mishears the first time is said once more too (pyttsx3's takes differ a few
+    # samples each time) and, heard right then, is not reported: hence at least.
+    assert episode["synthesized"] >= 2 + len([said for said in flagged if "plorfth" not in said]), flagged
     river_take = cache / river["key"][:2] / f"{river['key']}.wav"
     assert river_take.read_bytes() != (cache / baker["key"][:2] / f"{baker['key']}.wav").read_bytes()
     assert not any(said.startswith("The river") for said in flagged)  # right the second time

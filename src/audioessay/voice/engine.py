@@ -12,14 +12,13 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import re
-import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from audioessay.errors import ToolMissingError
 from audioessay.models import VoiceSettings
-from audioessay.system import find_command
 
 ENTRY_POINT_GROUP = "audioessay.engines"
 
@@ -69,33 +68,23 @@ def engine_text(settings: VoiceSettings, text: str) -> str:
     return text
 
 
-def espeak_voice(voice: str, names: set[str]) -> str | None:
+def espeak_voice(voice: str, names: set[str], variants: dict[str, str]) -> str | None:
     """``voice`` as espeak-ng is given it, or None when it is unknown: one of ``names`` (see
-    :func:`voice_names`), optionally with one of espeak-ng's variants after a ``+`` ("en-us+klatt2",
-    "en-gb+f3"), named in any case and given as espeak-ng's file name for it."""
+    :func:`voice_names`), optionally with one of espeak-ng's ``variants`` after a ``+``
+    ("en-us+klatt2", "en-gb+f3"; see :func:`variant_names`), named in any case."""
     base, plus, variant = voice.partition("+")
     if base.lower() not in names:
         return None
     if not plus:
         return voice
-    named = espeak_variants().get(variant.lower())
+    named = variants.get(variant.lower())
     return f"{base}+{named}" if named else None
 
 
-@functools.cache
-def espeak_variants() -> dict[str, str]:
-    """espeak-ng's voice variants (``espeak-ng --voices=variant``): lower-case name -> the file name
-    espeak-ng loads it by; {} without the espeak-ng command (a variant is then refused by name)."""
-    binary = find_command("espeak-ng")
-    if binary is None:
-        return {}
-    try:
-        listing = subprocess.run([binary, "--voices=variant"], capture_output=True, text=True, timeout=30,
-                                 check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    files = (line.split()[4] for line in listing.splitlines()[1:] if len(line.split()) >= 5)
-    return {name.lower(): name for name in (file.rsplit("/", 1)[-1] for file in files)}
+def variant_names(files: Iterable[str]) -> dict[str, str]:
+    """espeak-ng's variants from their files ("!v/klatt2"): lower-case name -> the name espeak-ng
+    loads the file by (file names are case-sensitive: "Alex", "klatt2")."""
+    return {name.lower(): name for name in (file.rsplit("/", 1)[-1] for file in files) if name}
 
 
 def voice_names(voices: list[VoiceInfo]) -> set[str]:

@@ -17,6 +17,7 @@ from audioessay.voice.engine import (
     VoiceInfo,
     engine_text,
     espeak_voice,
+    variant_names,
     voice_names,
 )
 
@@ -30,6 +31,7 @@ class EspeakEngine:
 
     def __init__(self) -> None:
         self._voice_names: set[str] | None = None
+        self._variants: dict[str, str] | None = None
 
     def _command(self) -> str:
         return espeak_ng_path()
@@ -66,9 +68,11 @@ class EspeakEngine:
         return found
 
     def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
-        if self._voice_names is None:
+        if self._voice_names is None or self._variants is None:
             self._voice_names = voice_names(self.voices())
-        voice = espeak_voice(settings.voice, self._voice_names)
+            listing = self._query("--voices=variant").splitlines()[1:]
+            self._variants = variant_names(line.split()[4] for line in listing if len(line.split()) >= 5)
+        voice = espeak_voice(settings.voice, self._voice_names, self._variants)
         if voice is None:
             raise NarrationError(f"unknown voice '{settings.voice}' for engine espeak-ng", hint=UNKNOWN_VOICE_HINT)
         amplitude = str(round(settings.volume * 100))

@@ -55,6 +55,7 @@ from audioessay.voice.engine import (
     VoiceInfo,
     engine_text,
     espeak_voice,
+    variant_names,
     voice_names,
 )
 
@@ -140,6 +141,7 @@ class Pyttsx3Engine:
         self._engine: Any = None
         self._finished = threading.Event()
         self._voice_names: set[str] | None = None
+        self._variants: dict[str, str] | None = None
 
     def availability(self) -> Availability:
         try:
@@ -180,9 +182,10 @@ class Pyttsx3Engine:
         return self._engine
 
     def _espeak_voice(self, voice: str) -> str | None:
-        if self._voice_names is None:
+        if self._voice_names is None or self._variants is None:
             self._voice_names = voice_names(self.voices())
-        return espeak_voice(voice, self._voice_names)
+            self._variants = _variants()
+        return espeak_voice(voice, self._voice_names, self._variants)
 
     def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
         engine = self._start()
@@ -292,6 +295,18 @@ def _save_in_memory() -> None:
 
     if getattr(driver, "wave", None) is wave:
         driver.wave = _SAVED
+
+
+def _variants() -> dict[str, str]:
+    """espeak-ng's voice variants, as its library lists them (the spec "variant" is how the
+    ``espeak-ng --voices=variant`` command asks for them; pyttsx3 has no call for it)."""
+    import ctypes
+
+    from pyttsx3.drivers import _espeak
+
+    spec = _espeak.VOICE()
+    spec.languages = b"variant"
+    return variant_names(v.identifier.decode(errors="replace") for v in _espeak.ListVoices(ctypes.pointer(spec)))
 
 
 def _set_word_gap(gap: int) -> None:
