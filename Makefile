@@ -64,7 +64,7 @@ lint: $(VENV)/.test-installed
 bench: system-deps-test $(VENV)/.test-installed $(KOKORO_SPEAKERS)
 	$(PIP_INSTALL) -e '.[bench]'
 	$(BIN)/python bench/run.py
-	$(BIN)/python bench/voices.py
+	$(BIN)/python bench/voices.py --renders 3
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
