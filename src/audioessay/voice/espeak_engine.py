@@ -58,20 +58,22 @@ class EspeakEngine:
         match = re.search(r"\d+\.\d+(\.\d+)?", stdout)
         return f"espeak-ng-{match.group(0) if match else 'unknown'}/gap{ESPEAK_WORD_GAP}"
 
+    def _listing(self, option: str) -> list[list[str]]:
+        """The rows of ``espeak-ng --voices...`` (priority, language, age/gender, name, file, ...)."""
+        rows = [line.split() for line in self._query(option).splitlines()[1:]]
+        return [fields for fields in rows if len(fields) >= 5]
+
     def voices(self) -> list[VoiceInfo]:
         found = []
-        for line in self._query("--voices").splitlines()[1:]:
-            fields = line.split()
-            if len(fields) >= 5:
-                gender = {"M": "Male", "F": "Female"}.get(fields[2].split("/")[-1], "")
-                found.append(VoiceInfo(id=fields[4], name=fields[3], language=fields[1], gender=gender))
+        for fields in self._listing("--voices"):
+            gender = {"M": "Male", "F": "Female"}.get(fields[2].split("/")[-1], "")
+            found.append(VoiceInfo(id=fields[4], name=fields[3], language=fields[1], gender=gender))
         return found
 
     def synthesize(self, text: str, settings: VoiceSettings, out: Path) -> None:
         if self._voice_names is None or self._variants is None:
             self._voice_names = voice_names(self.voices())
-            listing = self._query("--voices=variant").splitlines()[1:]
-            self._variants = variant_names(line.split()[4] for line in listing if len(line.split()) >= 5)
+            self._variants = variant_names(fields[4] for fields in self._listing("--voices=variant"))
         voice = espeak_voice(settings.voice, self._voice_names, self._variants)
         if voice is None:
             raise NarrationError(f"unknown voice '{settings.voice}' for engine espeak-ng", hint=UNKNOWN_VOICE_HINT)
